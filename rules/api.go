@@ -1,0 +1,149 @@
+package rules
+
+// This file holds the types the rest of Sluice builds on. Their shape is a
+// contract with package quality and the CLI: fields may be added, not renamed.
+
+import (
+	"context"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// Severity says what a failing rule does to the gate.
+type Severity string
+
+const (
+	SeverityError Severity = "error" // blocks the gate
+	SeverityWarn  Severity = "warn"  // gate status warn; fails only with --strict
+	SeverityInfo  Severity = "info"  // reported only
+)
+
+// NullPolicy says how a row whose rule reads a null input counts.
+type NullPolicy string
+
+const (
+	NullsSkip NullPolicy = "skip" // not evaluated: excluded from the denominator (default)
+	NullsFail NullPolicy = "fail"
+	NullsPass NullPolicy = "pass"
+)
+
+// Kind tells row rules from dataset checks.
+type Kind string
+
+const (
+	KindRow     Kind = "row"
+	KindDataset Kind = "dataset"
+)
+
+// Outcome is the result of a row rule on one row, or of a dataset check.
+type Outcome uint8
+
+const (
+	Pass    Outcome = iota // evaluated to true (or null with nulls: pass)
+	Fail                   // evaluated to false (or null with nulls: fail)
+	Skip                   // not evaluated: a null input with nulls: skip
+	Errored                // evaluation error (division by zero, …): counts as failed
+)
+
+// Column is one entry of a rule file's columns: section.
+type Column struct {
+	Key       string   // the YAML key: the name rules use
+	Name      string   // the physical column name (Key unless name: is given)
+	Type      string   // declared type, "" when not declared
+	Required  bool     //
+	Unique    bool     //
+	Values    []any    //
+	Min, Max  *float64 //
+	Pattern   string   //
+	MinLength *int     //
+	MaxLength *int     //
+	Tags      []string //
+	Line      int      // line of the key in the rule file
+}
+
+// Rule is one rule of a rule file after the column shorthands are expanded.
+type Rule struct {
+	Name        string
+	Description string
+	Expr        string // row rule: CEL boolean per row
+	Check       string // dataset check: CEL over metric functions
+	Severity    Severity
+	Mostly      float64 // 0 < mostly <= 1; default 1
+	Nulls       NullPolicy
+	Generated   bool // expanded from a column shorthand
+	Line        int  // line in the rule file (of the column for shorthands)
+}
+
+// Kind returns KindRow or KindDataset.
+func (r *Rule) Kind() Kind {
+	if r.Check != "" {
+		return KindDataset
+	}
+	return KindRow
+}
+
+// Privacy is the privacy: section of a rule file.
+type Privacy struct {
+	Detect      []string
+	UntaggedPII string // "", "error", "warn"
+}
+
+// RuleSet is a parsed, validated rule file. It is immutable and safe for
+// concurrent use.
+type RuleSet struct {
+	Version     int
+	Dataset     string
+	Owner       string
+	Description string
+	Columns     []Column // in file order
+	Rules       []Rule   // in file order, shorthands first after their column
+	Privacy     *Privacy
+	// Path is the rule file's path ("" when parsed from bytes); relative
+	// dataset paths in the rules resolve against its directory.
+	Path string
+}
+
+// Reference is a second dataset a missing_references check reads.
+type Reference struct {
+	Dataset string // as written in the rule, resolved against the rule file's directory when it is a relative path
+	Column  string
+}
+
+// ReferenceOpener opens the column of a reference dataset for reading. The
+// returned reader is released by the caller (the Run).
+type ReferenceOpener func(ctx context.Context, ref Reference) (array.RecordReader, error)
+
+// CompiledRule is a rule checked against a schema.
+type CompiledRule struct {
+	Rule
+	// Index is the rule's position in Program.Rules.
+	Index int
+	// Columns are the physical columns the rule reads, sorted.
+	Columns []string
+	// Engine names the path that evaluates the rule: "interpreter".
+	Engine string
+}
+
+// BatchResult holds the outcomes of one batch.
+type BatchResult struct {
+	// Rows is the number of rows in the batch.
+	Rows int
+	// Outcomes[i][row] is the outcome of Program.RowRules()[i] on row.
+	Outcomes [][]Outcome
+	// ErrorKinds[i] counts evaluation errors of Program.RowRules()[i] by
+	// message ("division by zero", …); nil when none.
+	ErrorKinds []map[string]int64
+}
+
+// CheckResult is the result of one dataset check.
+type CheckResult struct {
+	Rule *CompiledRule
+	// Outcome is Pass, Fail, Errored (the check could not be computed, see
+	// Err), or Skip when a metric it reads is undefined on the data (the mean
+	// of no values): not evaluated.
+	Outcome Outcome
+	// Metrics holds the value of each metric the check read, keyed by its
+	// call as written, e.g. "completeness(email)".
+	Metrics map[string]any
+	Err     string
+}
