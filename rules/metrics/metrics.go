@@ -88,3 +88,11 @@ var Catalog = []Func{
 	{Name: "mean_length", Columns: 1, Result: ResultDouble, Strings: true, Doc: "mean string length, in Unicode code points"},
 	{Name: "most_common", Columns: 1, Result: ResultSameAsColumn, Doc: "most frequent non-null value (exact; ties broken by smallest value)"},
 }
+
+// New returns an empty state for spec over columns of the given Arrow types
+// (one per Spec.Columns, in order). It fails with an error wrapping
+// ErrUnsupported when the function is unknown or does not apply to a type,
+// and ErrArgs when the constant arguments are wrong (quantile outside [0,1]).
+//
+// Implemented in states.go.
+// func New(spec Spec, types []arrow.DataType) (State, error)
