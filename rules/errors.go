@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 )
 
@@ -24,10 +25,10 @@ func (p Problem) String() string {
 	b.WriteString(p.File)
 	if p.Line > 0 {
 		b.WriteString(":")
-		b.WriteString(itoa(p.Line))
+		b.WriteString(strconv.Itoa(p.Line))
 		if p.Column > 0 {
 			b.WriteString(":")
-			b.WriteString(itoa(p.Column))
+			b.WriteString(strconv.Itoa(p.Column))
 		}
 	}
 	b.WriteString(": ")
@@ -38,28 +39,6 @@ func (p Problem) String() string {
 	}
 	b.WriteString(p.Msg)
 	return b.String()
-}
-
-func itoa(n int) string {
-	var buf [20]byte
-	i := len(buf)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for {
-		i--
-		buf[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	if neg {
-		i--
-		buf[i] = '-'
-	}
-	return string(buf[i:])
 }
 
 // Errors is every problem of a rule file, in file order.
