@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/sluicedata/sluice/connectors"
+	"github.com/sluicedata/sluice/connectors/builtin"
+	"github.com/sluicedata/sluice/quality"
+	"github.com/sluicedata/sluice/rules"
+	"golang.org/x/term"
+)
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+type checkFlags struct {
+	rules      string
+	out        string
+	quarantine string
+	format     string
+	strict     bool
+	nulls      stringList
+	batchSize  int
+	samples    int
+	costLimit  uint64
+}
+
+func (c *cli) check(ctx context.Context, args []string) (int, error) {
+	var f checkFlags
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	fs.StringVar(&f.rules, "rules", "", "rule file (YAML), required")
+	fs.StringVar(&f.out, "out", "", "write the rows that pass to this file (committed only when the gate passes)")
+	fs.StringVar(&f.quarantine, "quarantine", "", "write the rows that fail an error rule to this file, with _sluice_failed_rules")
+	fs.StringVar(&f.format, "format", "text", "report format: text, json or junit")
+	fs.BoolVar(&f.strict, "strict", false, "fail the gate on warnings too")
+	fs.Var(&f.nulls, "null", "extra token read as null in CSV input (repeatable); empty fields are always null")
+	fs.IntVar(&f.batchSize, "batch-size", connectors.DefaultBatchSize, "rows per batch")
+	fs.IntVar(&f.samples, "samples", 5, "failing-row samples kept per rule")
+	fs.Uint64Var(&f.costLimit, "cost-limit", 0, "maximum cost of one expression per row (0: the default)")
+	fs.Usage = func() {
+		fmt.Fprintln(c.stderr, "usage: sluice check --rules R.yaml [flags] INPUT…")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitPass, nil
+		}
+		return exitUsage, usageErrorf("%v", err)
+	}
+	inputs := fs.Args()
+	switch {
+	case f.rules == "":
+		return exitUsage, usageErrorf("check: --rules is required")
+	case len(inputs) == 0:
+		return exitUsage, usageErrorf("check: no INPUT given")
+	case (f.out != "" || f.quarantine != "") && len(inputs) > 1:
+		return exitUsage, usageErrorf("check: --out and --quarantine take one INPUT, got %d", len(inputs))
+	case f.format != "text" && f.format != "json" && f.format != "junit":
+		return exitUsage, usageErrorf("check: --format must be text, json or junit, not %q", f.format)
+	}
+
+	rs, err := rules.Load(f.rules)
+	if err != nil {
+		return exitUsage, err
+	}
+	var reports []*quality.Report
+	code := exitPass
+	for _, input := range inputs {
+		rep, err := c.checkOne(ctx, rs, input, &f)
+		if err != nil {
+			return exitCode(err), fmt.Errorf("%s: %w", input, err)
+		}
+		reports = append(reports, rep)
+		if rep.Failed() {
+			code = exitFail
+		}
+	}
+	if err := writeReports(c.stdout, f.format, reports); err != nil {
+		return exitRuntime, err
+	}
+	return code, nil
+}
+
+func (c *cli) checkOne(ctx context.Context, rs *rules.RuleSet, input string, f *checkFlags) (*quality.Report, error) {
+	fopts := builtin.Options{SchemaHint: rs.SchemaHint(), NullTokens: f.nulls}
+	src, err := builtin.Open(input, fopts)
+	if err != nil {
+		return nil, err
+	}
+	schema, err := src.Schema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var copts []rules.CompileOption
+	if f.costLimit > 0 {
+		copts = append(copts, rules.WithCostLimit(f.costLimit))
+	}
+	prog, err := rs.Compile(schema, copts...)
+	if err != nil {
+		return nil, err
+	}
+
+	gopts := []quality.Option{
+		quality.WithStrict(f.strict),
+		quality.WithSampleLimit(f.samples),
+		quality.WithBatchSize(f.batchSize),
+		quality.WithReferences(referenceOpener(fopts)),
+	}
+	if f.out != "" {
+		sink, err := builtin.Create(f.out, fopts)
+		if err != nil {
+			return nil, err
+		}
+		gopts = append(gopts, quality.WithSink(sink))
+	}
+	if f.quarantine != "" {
+		sink, err := builtin.Create(f.quarantine, fopts)
+		if err != nil {
+			return nil, err
+		}
+		gopts = append(gopts, quality.WithQuarantine(sink))
+	}
+	var bar *progress
+	if c.isTerminal {
+		bar = newProgress(c.stderr, filepath.Base(input), time.Now)
+		gopts = append(gopts, quality.WithProgress(bar.update))
+	}
+	gate, err := quality.NewGate(prog, gopts...)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := gate.Run(ctx, src)
+	if bar != nil {
+		bar.done()
+	}
+	return rep, err
+}
+
+// referenceOpener opens reference datasets of missing_references checks
+// with the built-in formats, projected to the referenced column.
+func referenceOpener(opts builtin.Options) rules.ReferenceOpener {
+	return func(ctx context.Context, ref rules.Reference) (array.RecordReader, error) {
+		// A reference dataset has its own schema: the rule file's hint
+		// describes the checked dataset only.
+		src, err := builtin.Open(ref.Dataset, builtin.Options{NullTokens: opts.NullTokens})
+		if err != nil {
+			return nil, err
+		}
+		return src.Open(ctx, connectors.ReadOptions{Columns: []string{ref.Column}})
+	}
+}
+
+func writeReports(w io.Writer, format string, reports []*quality.Report) error {
+	switch format {
+	case "json":
+		return quality.WriteJSON(w, reports...)
+	case "junit":
+		return quality.WriteJUnit(w, reports...)
+	default:
+		return quality.WriteText(w, reports...)
+	}
+}
+
+// exitCode maps an error to the CLI's exit code.
+func exitCode(err error) int {
+	var ue *usageError
+	switch {
+	case err == nil:
+		return exitPass
+	case errors.As(err, &ue), errors.Is(err, rules.ErrInvalid):
+		return exitUsage
+	default:
+		return exitRuntime
+	}
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

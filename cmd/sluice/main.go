@@ -1,0 +1,108 @@
+// Command sluice checks datasets against rule files and gates their writes.
+//
+// Usage:
+//
+//	sluice check --rules R.yaml [--out PATH] [--quarantine PATH] [--format text|json|junit] [--strict] INPUT…
+//	sluice rules validate [--input DATA] R.yaml
+//	sluice schema INPUT
+//	sluice version
+//
+// Exit codes: 0 the gate passed (or warned), 1 the gate failed, 2 invalid
+// rules or arguments, 3 a runtime error (I/O, corrupt input).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes, as documented in DESIGN.md.
+const (
+	exitPass    = 0
+	exitFail    = 1
+	exitUsage   = 2
+	exitRuntime = 3
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// cli carries the streams of one invocation.
+type cli struct {
+	stdout, stderr io.Writer
+	// isTerminal reports whether stderr is a terminal (progress lines).
+	isTerminal bool
+}
+
+const usage = `sluice — data quality gates and lineage for pipelines
+
+Usage:
+  sluice check --rules R.yaml [flags] INPUT…   check datasets against a rule file
+  sluice rules validate [--input DATA] R.yaml   validate a rule file
+  sluice schema INPUT                          print a dataset's schema and a starter rule file
+  sluice version                               print the version
+
+Inputs: .parquet, .csv, .tsv, .json, .ndjson, .jsonl, .arrow, .arrows, .ipc, .feather.
+Run 'sluice check -h' for the flags of check.
+
+Exit codes: 0 pass (or warn), 1 gate failed, 2 invalid rules or arguments, 3 runtime error.
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c := &cli{stdout: stdout, stderr: stderr, isTerminal: isTerminal(stderr)}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	var err error
+	code := exitPass
+	switch args[0] {
+	case "check":
+		code, err = c.check(ctx, args[1:])
+	case "rules":
+		if len(args) < 2 || args[1] != "validate" {
+			err = usageErrorf("usage: sluice rules validate [--input DATA] R.yaml")
+			break
+		}
+		code, err = c.validate(ctx, args[2:])
+	case "schema":
+		code, err = c.schema(ctx, args[1:])
+	case "version", "--version":
+		fmt.Fprintln(stdout, "sluice", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		err = usageErrorf("unknown command %q\n\n%s", args[0], usage)
+	}
+	if err != nil {
+		return c.fail(err)
+	}
+	return code
+}
+
+// usageError marks errors in the command line (exit 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// fail prints err and returns its exit code.
+func (c *cli) fail(err error) int {
+	fmt.Fprintf(c.stderr, "sluice: %v\n", err)
+	return exitCode(err)
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sluicedata/sluice/connectors/builtin"
+	"github.com/sluicedata/sluice/rules"
+)
+
+func (c *cli) schema(ctx context.Context, args []string) (int, error) {
+	fs := flag.NewFlagSet("schema", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitPass, nil
+		}
+		return exitUsage, usageErrorf("%v", err)
+	}
+	if fs.NArg() != 1 {
+		return exitUsage, usageErrorf("usage: sluice schema INPUT")
+	}
+	input := fs.Arg(0)
+	src, err := builtin.Open(input, builtin.Options{})
+	if err != nil {
+		return exitCode(err), err
+	}
+	schema, err := src.Schema(ctx)
+	if err != nil {
+		return exitRuntime, err
+	}
+	writeStarter(c.stdout, src.Dataset().String(), schema)
+	return exitPass, nil
+}
+
+// writeStarter prints the schema as a commented starter rule file that
+// `sluice rules validate` accepts once owner is filled in.
+func writeStarter(w io.Writer, identity string, schema *arrow.Schema) {
+	fmt.Fprintf(w, "# Schema of %s\n", identity)
+	for _, f := range schema.Fields() {
+		null := "not null"
+		if f.Nullable {
+			null = "nullable"
+		}
+		fmt.Fprintf(w, "#   %-24s %-32s %s\n", f.Name, f.Type, null)
+	}
+	name := "dataset"
+	if i := strings.LastIndexAny(identity, "/\\"); i >= 0 {
+		name = identity[i+1:]
+	}
+	if i := strings.IndexByte(name, '.'); i > 0 {
+		name = name[:i]
+	}
+	fmt.Fprintf(w, "version: 1\ndataset: %s\nowner: you@example.com   # the accountable owner\ncolumns:\n", name)
+	for _, f := range schema.Fields() {
+		key := f.Name
+		if !isIdentifier(key) {
+			key = fmt.Sprintf("%q", key)
+		}
+		var parts []string
+		if t := typeName(f.Type); t != "" {
+			parts = append(parts, "type: "+t)
+		}
+		if !f.Nullable {
+			parts = append(parts, "required: true")
+		}
+		fmt.Fprintf(w, "  %s: {%s}\n", key, strings.Join(parts, ", "))
+	}
+	fmt.Fprint(w, "rules:\n  - name: not_empty\n    check: row_count() > 0\n")
+}
+
+func (c *cli) validate(ctx context.Context, args []string) (int, error) {
+	fs := flag.NewFlagSet("rules validate", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	input := fs.String("input", "", "type-check against this dataset's schema instead of the declared column types")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitPass, nil
+		}
+		return exitUsage, usageErrorf("%v", err)
+	}
+	if fs.NArg() != 1 {
+		return exitUsage, usageErrorf("usage: sluice rules validate [--input DATA] R.yaml")
+	}
+	rs, err := rules.Load(fs.Arg(0))
+	if err != nil {
+		return exitUsage, err
+	}
+	schema := rs.SchemaHint()
+	against := "the declared column types"
+	if *input != "" {
+		src, err := builtin.Open(*input, builtin.Options{SchemaHint: schema})
+		if err != nil {
+			return exitCode(err), err
+		}
+		if schema, err = src.Schema(ctx); err != nil {
+			return exitRuntime, err
+		}
+		against = "the schema of " + *input
+	}
+	if _, err := rs.Compile(schema); err != nil {
+		if *input == "" {
+			return exitUsage, fmt.Errorf("%w\n(type-checked against %s; pass --input DATA to use a dataset's schema)", err, against)
+		}
+		return exitUsage, err
+	}
+	fmt.Fprintf(c.stdout, "%s: %d rules valid against %s\n", fs.Arg(0), len(rs.Rules), against)
+	return exitPass, nil
+}
+
+// isIdentifier reports whether s can be written bare as a YAML key and CEL
+// identifier.
+func isIdentifier(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case i > 0 && r >= '0' && r <= '9':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// typeName is the rule-file type of an Arrow type, "" when it has none.
+func typeName(t arrow.DataType) string {
+	switch t := t.(type) {
+	case *arrow.DictionaryType:
+		return typeName(t.ValueType)
+	case *arrow.TimestampType:
+		return "timestamp"
+	case *arrow.Date32Type, *arrow.Date64Type:
+		return "date"
+	case *arrow.DurationType:
+		return "duration"
+	case *arrow.Float64Type:
+		return "double"
+	case *arrow.LargeStringType, *arrow.StringViewType:
+		return "string"
+	case *arrow.BooleanType:
+		return "bool"
+	}
+	switch t.ID() {
+	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64:
+		return t.Name()
+	case arrow.FLOAT32:
+		return "float32"
+	case arrow.STRING:
+		return "string"
+	case arrow.BINARY, arrow.LARGE_BINARY:
+		return "binary"
+	}
+	return ""
+}

@@ -1,0 +1,143 @@
+// Package builtin maps file names to Sluice's built-in formats, so programs
+// can open any supported file by its extension.
+//
+// The list of formats is plain data (Formats); nothing registers itself.
+package builtin
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sluicedata/sluice/connectors"
+	"github.com/sluicedata/sluice/connectors/arrowconnector"
+	"github.com/sluicedata/sluice/connectors/csvconnector"
+	"github.com/sluicedata/sluice/connectors/jsonconnector"
+	"github.com/sluicedata/sluice/connectors/parquetconnector"
+)
+
+// Options apply to whichever format a path selects; each format takes the
+// options that concern it.
+type Options struct {
+	// SchemaHint types the columns of text formats (CSV, JSON) by name;
+	// columns it lacks are inferred. Binary formats carry their own schema.
+	SchemaHint *arrow.Schema
+	// NullTokens are extra CSV field values read as null.
+	NullTokens []string
+	// Compression is the Parquet codec of sinks: snappy (default), zstd or none.
+	Compression string
+}
+
+// Format is one built-in format.
+type Format struct {
+	Name       string
+	Extensions []string // lower case, with the dot
+	Source     func(path string, opts Options) (connectors.Source, error)
+	Sink       func(path string, opts Options) (connectors.Sink, error)
+}
+
+// Formats lists the built-in formats.
+var Formats = []Format{
+	{
+		Name:       "parquet",
+		Extensions: []string{".parquet", ".pq"},
+		Source: func(path string, _ Options) (connectors.Source, error) {
+			return parquetconnector.NewSource(path)
+		},
+		Sink: func(path string, opts Options) (connectors.Sink, error) {
+			var so []parquetconnector.SinkOption
+			if opts.Compression != "" {
+				so = append(so, parquetconnector.WithCompression(opts.Compression))
+			}
+			return parquetconnector.NewSink(path, so...)
+		},
+	},
+	{
+		Name:       "csv",
+		Extensions: []string{".csv", ".tsv"},
+		Source: func(path string, opts Options) (connectors.Source, error) {
+			var co []csvconnector.Option
+			if opts.SchemaHint != nil {
+				co = append(co, csvconnector.WithSchema(opts.SchemaHint))
+			}
+			if len(opts.NullTokens) > 0 {
+				co = append(co, csvconnector.WithNullTokens(opts.NullTokens...))
+			}
+			if strings.EqualFold(filepath.Ext(path), ".tsv") {
+				co = append(co, csvconnector.WithDelimiter('\t'))
+			}
+			return csvconnector.NewSource(path, co...)
+		},
+		Sink: func(path string, _ Options) (connectors.Sink, error) {
+			var co []csvconnector.Option
+			if strings.EqualFold(filepath.Ext(path), ".tsv") {
+				co = append(co, csvconnector.WithDelimiter('\t'))
+			}
+			return csvconnector.NewSink(path, co...)
+		},
+	},
+	{
+		Name:       "json",
+		Extensions: []string{".json", ".ndjson", ".jsonl"},
+		Source: func(path string, opts Options) (connectors.Source, error) {
+			var jo []jsonconnector.Option
+			if opts.SchemaHint != nil {
+				jo = append(jo, jsonconnector.WithSchema(opts.SchemaHint))
+			}
+			return jsonconnector.NewSource(path, jo...)
+		},
+		Sink: func(path string, _ Options) (connectors.Sink, error) {
+			return jsonconnector.NewSink(path)
+		},
+	},
+	{
+		Name:       "arrow",
+		Extensions: []string{".arrow", ".arrows", ".ipc", ".feather"},
+		Source: func(path string, _ Options) (connectors.Source, error) {
+			return arrowconnector.NewSource(path)
+		},
+		Sink: func(path string, _ Options) (connectors.Sink, error) {
+			if strings.EqualFold(filepath.Ext(path), ".arrows") {
+				return arrowconnector.NewSink(path, arrowconnector.WithStreamFormat())
+			}
+			return arrowconnector.NewSink(path)
+		},
+	},
+}
+
+// ErrUnknownFormat is wrapped when no built-in format claims a path.
+var ErrUnknownFormat = fmt.Errorf("unknown format: %w", connectors.ErrUnsupported)
+
+// Lookup returns the format for path's extension.
+func Lookup(path string) (Format, error) {
+	ext := strings.ToLower(filepath.Ext(path))
+	for _, f := range Formats {
+		for _, e := range f.Extensions {
+			if e == ext {
+				return f, nil
+			}
+		}
+	}
+	return Format{}, fmt.Errorf("builtin: %s: %w (extension %q; known: .parquet, .csv, .tsv, .json, .ndjson, .jsonl, .arrow, .arrows, .ipc, .feather)",
+		path, ErrUnknownFormat, ext)
+}
+
+// Open returns a source reading path in the format its extension names.
+func Open(path string, opts Options) (connectors.Source, error) {
+	f, err := Lookup(path)
+	if err != nil {
+		return nil, err
+	}
+	return f.Source(path, opts)
+}
+
+// Create returns a sink writing path in the format its extension names.
+func Create(path string, opts Options) (connectors.Sink, error) {
+	f, err := Lookup(path)
+	if err != nil {
+		return nil, err
+	}
+	return f.Sink(path, opts)
+}
