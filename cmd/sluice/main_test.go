@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sluicedata/sluice/internal/ordersgen"
+)
+
+// sluice runs the CLI in-process and returns its exit code and streams.
+func sluice(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+const ordersRules = "../../testdata/orders/orders.yaml"
+
+// jsonReport is the part of the JSON report the tests read.
+type jsonReport struct {
+	Status          string `json:"status"`
+	Dataset         string `json:"dataset"`
+	Owner           string `json:"owner"`
+	RowsIn          int64  `json:"rows_in"`
+	RowsClean       int64  `json:"rows_clean"`
+	RowsQuarantined int64  `json:"rows_quarantined"`
+	Rules           []struct {
+		Name      string         `json:"name"`
+		Kind      string         `json:"kind"`
+		Severity  string         `json:"severity"`
+		Status    string         `json:"status"`
+		Evaluated int64          `json:"evaluated"`
+		Passed    int64          `json:"passed"`
+		Failed    int64          `json:"failed"`
+		Skipped   int64          `json:"skipped"`
+		Metrics   map[string]any `json:"metrics"`
+	} `json:"rules"`
+}
+
+func decodeReport(t *testing.T, s string) jsonReport {
+	t.Helper()
+	var r jsonReport
+	require.NoError(t, json.Unmarshal([]byte(s), &r), s)
+	return r
+}
+
+// TestOrdersPlantedDefects is the promise of the README's first command:
+// every planted defect is reported with exactly the generator's count, on
+// both shipped encodings.
+func TestOrdersPlantedDefects(t *testing.T) {
+	d := ordersgen.Default().Defects
+	rows := int64(ordersgen.Default().Rows)
+	for _, input := range []string{"orders.parquet", "orders.csv"} {
+		t.Run(input, func(t *testing.T) {
+			code, stdout, stderr := sluice(t, "check", "--rules", ordersRules, "--format", "json",
+				filepath.Join("../../testdata/orders", input))
+			require.Equal(t, exitFail, code, stderr)
+			r := decodeReport(t, stdout)
+			assert.Equal(t, "fail", r.Status)
+			assert.Equal(t, "orders", r.Dataset)
+			assert.Equal(t, "payments-data@example.com", r.Owner)
+			assert.Equal(t, rows, r.RowsIn)
+			assert.Equal(t, r.RowsIn, r.RowsClean+r.RowsQuarantined)
+
+			type want struct {
+				status          string
+				failed, skipped int64
+			}
+			wants := map[string]want{
+				"email.required":       {"fail", int64(d.NullEmails), 0},
+				"email_format":         {"fail", int64(d.MalformedEmails), int64(d.NullEmails)},
+				"amount_non_negative":  {"fail", int64(d.NegativeAmounts), int64(d.NullAmounts)},
+				"ships_after_order":    {"fail", int64(d.ShippedBefore), -1},
+				"status.values":        {"fail", int64(d.BadStatus), 0},
+				"contact_is_not_email": {"warn", int64(d.ContactIsEmail), 0},
+				"order_id.required":    {"pass", 0, 0},
+				"currency.values":      {"pass", 0, 0},
+				"enough_rows":          {"pass", 0, 0},
+				"email_mostly_present": {"pass", 0, 0},
+			}
+			seen := map[string]bool{}
+			for _, rule := range r.Rules {
+				seen[rule.Name] = true
+				if rule.Name == "order_id.unique" {
+					assert.Equal(t, "fail", rule.Status)
+					assert.EqualValues(t, 2*d.DuplicateIDs, rule.Metrics["duplicate_count(order_id)"], rule.Metrics)
+					continue
+				}
+				w, ok := wants[rule.Name]
+				if !ok {
+					continue
+				}
+				assert.Equal(t, w.status, rule.Status, rule.Name)
+				if rule.Kind == "row" {
+					assert.Equal(t, w.failed, rule.Failed, rule.Name)
+					if w.skipped >= 0 {
+						assert.Equal(t, w.skipped, rule.Skipped, rule.Name)
+					}
+					assert.Equal(t, rows, rule.Passed+rule.Failed+rule.Skipped, rule.Name)
+				}
+			}
+			for name := range wants {
+				assert.True(t, seen[name], "rule %s missing from the report", name)
+			}
+			assert.True(t, seen["order_id.unique"])
+		})
+	}
+}
+
+func TestTextReportAtAGlance(t *testing.T) {
+	code, stdout, _ := sluice(t, "check", "--rules", ordersRules, "../../testdata/orders/orders.parquet")
+	require.Equal(t, exitFail, code)
+	for _, s := range []string{"orders", "payments-data@example.com", "email_format", "ships_after_order", "FAIL"} {
+		assert.Contains(t, strings.ToUpper(stdout), strings.ToUpper(s))
+	}
+	// Redaction: no raw e-mail address of the pii.email column appears.
+	for _, raw := range []string{"two@@example.com", "no-at-sign.example.com", "spaces in@example.com", "missing-domain@"} {
+		assert.NotContains(t, stdout, raw)
+	}
+}
+
+func TestJUnitReport(t *testing.T) {
+	code, stdout, _ := sluice(t, "check", "--format", "junit", "--rules", ordersRules, "../../testdata/orders/orders.parquet")
+	require.Equal(t, exitFail, code)
+	assert.Contains(t, stdout, "<testsuite")
+	assert.Contains(t, stdout, "<failure")
+}
+
+func TestOutputsCommitOnlyWhenTheGatePasses(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "clean.parquet")
+	quarantine := filepath.Join(dir, "held.parquet")
+	code, stdout, stderr := sluice(t, "check", "--rules", ordersRules, "--format", "json",
+		"--out", out, "--quarantine", quarantine, "../../testdata/orders/orders.parquet")
+	require.Equal(t, exitFail, code, stderr)
+	r := decodeReport(t, stdout)
+	assert.NoFileExists(t, out, "the clean output of a failed gate must not be committed")
+	assert.FileExists(t, quarantine, "the quarantine is committed whenever the run completes")
+	assert.Positive(t, r.RowsQuarantined)
+	assert.Equal(t, r.RowsIn, r.RowsClean+r.RowsQuarantined)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "no temporary files may remain: %v", entries)
+
+	// The clean rows of the quarantine run pass the gate on their own
+	// (only error rules are enforced, so warn rules may still warn).
+	code, stdout, stderr = sluice(t, "check", "--rules", ordersRules, "--format", "json",
+		"--out", filepath.Join(dir, "again.parquet"), quarantine)
+	// The quarantine holds only failing rows: the gate fails on it.
+	require.Equal(t, exitFail, code, stderr+stdout)
+}
+
+func TestPassingGateWritesOutput(t *testing.T) {
+	dir := t.TempDir()
+	rulesPath := filepath.Join(dir, "r.yaml")
+	require.NoError(t, os.WriteFile(rulesPath, []byte(`version: 1
+dataset: orders
+owner: team@example.com
+rules:
+  - name: has_rows
+    check: row_count() > 0
+  - name: positive_ids
+    expr: order_id > 0
+`), 0o600))
+	out := filepath.Join(dir, "clean.csv")
+	code, _, stderr := sluice(t, "check", "--rules", rulesPath, "--out", out, "../../testdata/orders/orders.parquet")
+	require.Equal(t, exitPass, code, stderr)
+	data, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, ordersgen.Default().Rows+1, strings.Count(string(data), "\n"), "header plus every row")
+}
+
+// TestBadInput pins the exit codes of bad input: 2 for invalid rules or
+// arguments, 3 for runtime errors, always with a message and no output left.
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
+		return p
+	}
+	good := "version: 1\ndataset: d\nowner: o@example.com\nrules:\n  - name: r\n    expr: a > 0\n"
+	goodRules := write("good.yaml", good)
+	csvOK := write("ok.csv", "a,b\n1,x\n2,y\n")
+	parquet, err := os.ReadFile("../../testdata/orders/orders.parquet")
+	require.NoError(t, err)
+	truncated := write("truncated.parquet", string(parquet[:len(parquet)/2]))
+	garbage := write("garbage.parquet", "PAR1 this is not parquet at all PAR1")
+
+	tests := []struct {
+		name    string
+		args    []string
+		code    int
+		message string
+	}{
+		{"no args", []string{}, exitUsage, "Usage"},
+		{"unknown command", []string{"frobnicate"}, exitUsage, "unknown command"},
+		{"no rules flag", []string{"check", csvOK}, exitUsage, "--rules is required"},
+		{"no input", []string{"check", "--rules", goodRules}, exitUsage, "no INPUT"},
+		{"bad format flag", []string{"check", "--format", "xml", "--rules", goodRules, csvOK}, exitUsage, "--format"},
+		{"unknown key", []string{"check", "--rules", write("typo.yaml", strings.Replace(good, "expr:", "exrp:", 1)), csvOK}, exitUsage, "typo.yaml:6"},
+		{"missing column", []string{"check", "--rules", write("missing.yaml", strings.Replace(good, "a > 0", "nope > 0", 1)), csvOK}, exitUsage, "nope"},
+		{"bad regex", []string{"check", "--rules", write("regex.yaml", strings.Replace(good, "a > 0", "b.matches('(')", 1)), csvOK}, exitUsage, "regex.yaml"},
+		{"over the cost limit", []string{"check", "--cost-limit", "2", "--rules", write("cost.yaml", strings.Replace(good, "a > 0", "b.size() + b.size() + b.size() > 3", 1)), csvOK}, exitUsage, "cost"},
+		{"type contradicts the rule file", []string{"check", "--rules", write("typed.yaml", good+"columns:\n  b: {type: int64}\n"), csvOK}, exitRuntime, "b"},
+		{"ragged csv", []string{"check", "--rules", goodRules, write("ragged.csv", "a,b\n1,x\n2\n")}, exitRuntime, "ragged.csv:3"},
+		{"invalid utf-8", []string{"check", "--rules", goodRules, write("utf8.csv", "a,b\n1,\xff\xfe\n")}, exitRuntime, "utf8.csv:2"},
+		{"truncated parquet", []string{"check", "--rules", goodRules, truncated}, exitRuntime, "truncated.parquet"},
+		{"garbage parquet", []string{"check", "--rules", goodRules, garbage}, exitRuntime, "garbage.parquet"},
+		{"missing input", []string{"check", "--rules", goodRules, filepath.Join(dir, "absent.csv")}, exitRuntime, "absent.csv"},
+		{"unknown extension", []string{"check", "--rules", goodRules, write("data.xlsx", "x")}, exitRuntime, "unknown format"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before, err := os.ReadDir(dir)
+			require.NoError(t, err)
+			code, _, stderr := sluice(t, tt.args...)
+			assert.Equal(t, tt.code, code, stderr)
+			assert.Contains(t, stderr, tt.message)
+			after, err := os.ReadDir(dir)
+			require.NoError(t, err)
+			assert.Len(t, after, len(before), "nothing may be left behind")
+		})
+	}
+}
+
+func TestRulesValidate(t *testing.T) {
+	code, stdout, stderr := sluice(t, "rules", "validate", ordersRules)
+	require.Equal(t, exitPass, code, stderr)
+	assert.Contains(t, stdout, "valid")
+
+	code, _, stderr = sluice(t, "rules", "validate", "--input", "../../testdata/orders/orders.csv", ordersRules)
+	assert.Equal(t, exitPass, code, stderr)
+}
+
+func TestSchemaPrintsAStarterThatValidates(t *testing.T) {
+	code, stdout, stderr := sluice(t, "schema", "../../testdata/orders/orders.parquet")
+	require.Equal(t, exitPass, code, stderr)
+	assert.Contains(t, stdout, "order_id")
+	assert.Contains(t, stdout, "timestamp")
+	starter := filepath.Join(t.TempDir(), "starter.yaml")
+	require.NoError(t, os.WriteFile(starter, []byte(stdout), 0o600))
+	code, _, stderr = sluice(t, "rules", "validate", "--input", "../../testdata/orders/orders.parquet", starter)
+	assert.Equal(t, exitPass, code, stderr)
+}
