@@ -1,0 +1,231 @@
+package metrics
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// freq is the state of distinct_count, unique_ratio, most_common and
+// single-column duplicate_count: the exact count of every non-null value.
+// Float values are keyed by their canonical bits (one NaN, -0 as 0).
+type freq[K comparable] struct {
+	base
+	col    column
+	counts map[K]int64
+	each   func(arrow.Array, func([]K)) error
+	less   func(a, b K) bool
+	result func(K) any
+}
+
+func newFreq(b base, c column) State {
+	switch c.domain() {
+	case domInt:
+		return &freq[int64]{base: b, col: c, counts: map[int64]int64{},
+			each:   func(a arrow.Array, fn func([]int64)) error { return eachInt(a, false, fn) },
+			less:   func(x, y int64) bool { return x < y },
+			result: c.fromInt}
+	case domUint:
+		return &freq[uint64]{base: b, col: c, counts: map[uint64]int64{},
+			each:   func(a arrow.Array, fn func([]uint64)) error { return eachUint(a, false, fn) },
+			less:   func(x, y uint64) bool { return x < y },
+			result: c.fromUint}
+	case domFloat:
+		return &freq[uint64]{base: b, col: c, counts: map[uint64]int64{},
+			each: eachFloatBits,
+			less: func(x, y uint64) bool {
+				// NaN sorts last.
+				fx, fy := math.Float64frombits(x), math.Float64frombits(y)
+				return fx < fy || fx == fx && fy != fy
+			},
+			result: func(v uint64) any { return math.Float64frombits(v) }}
+	default:
+		return &freq[string]{base: b, col: c, counts: map[string]int64{},
+			each:   func(a arrow.Array, fn func([]string)) error { return eachString(a, false, fn) },
+			less:   func(x, y string) bool { return x < y },
+			result: c.fromString}
+	}
+}
+
+// eachFloatBits hands the canonical bits of the non-null values to fn.
+func eachFloatBits(arr arrow.Array, fn func([]uint64)) error {
+	var buf []uint64
+	return eachFloat(arr, false, func(vals []float64) {
+		buf = buf[:0]
+		for _, v := range vals {
+			buf = append(buf, canonicalFloat(v))
+		}
+		fn(buf)
+	})
+}
+
+func (s *freq[K]) Update(cols []arrow.Array) error {
+	if err := s.check(cols); err != nil {
+		return err
+	}
+	return s.each(cols[0], s.add)
+}
+
+func (s *freq[K]) add(vals []K) {
+	if strs, ok := any(vals).([]string); ok {
+		// The strings alias Arrow buffers: copy the ones kept as keys.
+		m := any(s.counts).(map[string]int64)
+		for _, v := range strs {
+			if c, ok := m[v]; ok {
+				m[v] = c + 1
+			} else {
+				m[strings.Clone(v)] = 1
+			}
+		}
+		return
+	}
+	for _, v := range vals {
+		s.counts[v]++
+	}
+}
+
+func (s *freq[K]) Merge(other State) error {
+	o, err := mergeable(&s.base, s, other)
+	if err != nil {
+		return err
+	}
+	for k, c := range o.counts {
+		s.counts[k] += c
+	}
+	return nil
+}
+
+func (s *freq[K]) Result() (any, error) {
+	switch s.spec.Func {
+	case "distinct_count":
+		return int64(len(s.counts)), nil
+	case "duplicate_count":
+		var dup int64
+		for _, c := range s.counts {
+			if c > 1 {
+				dup += c
+			}
+		}
+		return dup, nil
+	case "unique_ratio":
+		var once, total int64
+		for _, c := range s.counts {
+			total += c
+			if c == 1 {
+				once++
+			}
+		}
+		if total == 0 {
+			return nil, nil
+		}
+		return float64(once) / float64(total), nil
+	case "most_common":
+		var best K
+		var n int64
+		for k, c := range s.counts {
+			if c > n || c == n && s.less(k, best) {
+				best, n = k, c
+			}
+		}
+		if n == 0 {
+			return nil, nil
+		}
+		return s.result(best), nil
+	}
+	return nil, fmt.Errorf("metrics: %s: no result: %w", s.name(), ErrUnsupported)
+}
+
+// dupState is the state of duplicate_count over two or more columns: the
+// count of every row key, a byte encoding of the row's values. Rows with a
+// null in any key column are not counted.
+type dupState struct {
+	base
+	cols   []column
+	counts map[string]int64
+}
+
+func (s *dupState) Update(cols []arrow.Array) error {
+	if err := s.check(cols); err != nil {
+		return err
+	}
+	n := cols[0].Len()
+	if n == 0 {
+		return nil
+	}
+	keys := make([][]byte, n)
+	skip := make([]bool, n)
+	for ci, arr := range cols {
+		valid, _ := validity(arr)
+		for i, ok := range valid {
+			if !ok {
+				skip[i] = true
+			}
+		}
+		row := 0
+		var err error
+		switch s.cols[ci].domain() {
+		case domInt:
+			err = eachInt(arr, true, func(vals []int64) {
+				for _, v := range vals {
+					keys[row] = binary.LittleEndian.AppendUint64(keys[row], uint64(v))
+					row++
+				}
+			})
+		case domUint:
+			err = eachUint(arr, true, func(vals []uint64) {
+				for _, v := range vals {
+					keys[row] = binary.LittleEndian.AppendUint64(keys[row], v)
+					row++
+				}
+			})
+		case domFloat:
+			err = eachFloat(arr, true, func(vals []float64) {
+				for _, v := range vals {
+					keys[row] = binary.LittleEndian.AppendUint64(keys[row], canonicalFloat(v))
+					row++
+				}
+			})
+		default:
+			err = eachString(arr, true, func(vals []string) {
+				for _, v := range vals {
+					keys[row] = binary.AppendUvarint(keys[row], uint64(len(v)))
+					keys[row] = append(keys[row], v...)
+					row++
+				}
+			})
+		}
+		if err != nil {
+			return fmt.Errorf("metrics: %s: %w", s.name(), err)
+		}
+	}
+	for i, k := range keys {
+		if !skip[i] {
+			s.counts[string(k)]++
+		}
+	}
+	return nil
+}
+
+func (s *dupState) Merge(other State) error {
+	o, err := mergeable(&s.base, s, other)
+	if err != nil {
+		return err
+	}
+	for k, c := range o.counts {
+		s.counts[k] += c
+	}
+	return nil
+}
+
+func (s *dupState) Result() (any, error) {
+	var dup int64
+	for _, c := range s.counts {
+		if c > 1 {
+			dup += c
+		}
+	}
+	return dup, nil
+}
