@@ -1,0 +1,468 @@
+package arrowconnector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluicedata/sluice/connectors"
+	"github.com/sluicedata/sluice/lineage"
+)
+
+// fileMagic starts (and ends) an Arrow IPC file.
+const fileMagic = "ARROW1"
+
+func datasetOf(path string) lineage.Dataset {
+	d, err := lineage.FileDataset(path)
+	if err != nil {
+		return lineage.Dataset{Namespace: lineage.FileNamespace, Name: filepath.Clean(path)}
+	}
+	return d
+}
+
+func corrupt(path string, err error) error {
+	return fmt.Errorf("arrowconnector: %s: %w: %w", path, connectors.ErrCorrupt, err)
+}
+
+// Source reads an Arrow IPC file or stream.
+type Source struct {
+	path string
+	ds   lineage.Dataset
+}
+
+var _ connectors.Source = (*Source)(nil)
+
+// NewSource returns a Source reading the Arrow IPC file or stream at path.
+// Nothing is read until Schema or Open.
+func NewSource(path string) *Source {
+	return &Source{path: path, ds: datasetOf(path)}
+}
+
+// Dataset returns namespace "file" and the absolute path.
+func (s *Source) Dataset() lineage.Dataset { return s.ds }
+
+// Schema reads the schema, with its metadata, from the file.
+func (s *Source) Schema(ctx context.Context) (*arrow.Schema, error) {
+	r, err := s.open(ctx, memory.DefaultAllocator)
+	if err != nil {
+		return nil, err
+	}
+	defer r.close()
+	return r.schema, nil
+}
+
+// Open starts a read; see the package documentation.
+func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.RecordReader, error) {
+	r, err := s.open(ctx, opts.Alloc())
+	if err != nil {
+		return nil, err
+	}
+	r.size = int64(opts.Rows())
+	if opts.Columns != nil {
+		fields := make([]arrow.Field, len(opts.Columns))
+		r.idx = make([]int, len(opts.Columns))
+		for i, c := range opts.Columns {
+			j := r.schema.FieldIndices(c)
+			if len(j) == 0 {
+				r.close()
+				return nil, fmt.Errorf("arrowconnector: %s: column %q: %w", s.path, c, connectors.ErrNoColumn)
+			}
+			r.idx[i] = j[0]
+			fields[i] = r.schema.Field(j[0])
+		}
+		md := r.schema.Metadata()
+		r.schema = arrow.NewSchema(fields, &md)
+	}
+	return r, nil
+}
+
+func (s *Source) open(ctx context.Context, mem memory.Allocator) (_ *reader, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(s.path)
+	if err != nil {
+		return nil, fmt.Errorf("arrowconnector: %w", err)
+	}
+	r := &reader{ctx: ctx, path: s.path, f: f}
+	r.refs.Store(1)
+	defer func() {
+		if p := recover(); p != nil {
+			err = corrupt(s.path, fmt.Errorf("decoding failed: %v", p))
+		}
+		if err != nil {
+			r.close()
+		}
+	}()
+	magic := make([]byte, len(fileMagic))
+	n, err := f.ReadAt(magic, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("arrowconnector: %w", err)
+	}
+	if n == len(fileMagic) && string(magic) == fileMagic {
+		r.file, err = ipc.NewFileReader(f, ipc.WithAllocator(mem))
+		if err != nil {
+			return nil, corrupt(s.path, err)
+		}
+		r.schema = r.file.Schema()
+		return r, nil
+	}
+	r.stream, err = ipc.NewReader(f, ipc.WithAllocator(mem))
+	if err != nil {
+		return nil, corrupt(s.path, err)
+	}
+	r.schema = r.stream.Schema()
+	return r, nil
+}
+
+// reader streams the batches of one open file, re-sliced and projected.
+type reader struct {
+	refs   atomic.Int64
+	ctx    context.Context
+	path   string
+	f      *os.File
+	file   *ipc.FileReader
+	stream *ipc.Reader
+	schema *arrow.Schema // projected
+	idx    []int         // projected column indices, nil for all
+	size   int64
+
+	next int               // next batch of file
+	src  arrow.RecordBatch // stored batch being sliced
+	off  int64
+	cur  arrow.RecordBatch
+	err  error
+	done bool
+}
+
+func (r *reader) Retain() { r.refs.Add(1) }
+
+func (r *reader) Release() {
+	if r.refs.Add(-1) == 0 {
+		r.close()
+	}
+}
+
+func (r *reader) close() {
+	for _, b := range []*arrow.RecordBatch{&r.cur, &r.src} {
+		if *b != nil {
+			(*b).Release()
+			*b = nil
+		}
+	}
+	if r.file != nil {
+		r.file.Close() // read-only: nothing to lose
+		r.file = nil
+	}
+	if r.stream != nil {
+		r.stream.Release()
+		r.stream = nil
+	}
+	if r.f != nil {
+		r.f.Close()
+		r.f = nil
+	}
+	r.done = true
+}
+
+func (r *reader) Schema() *arrow.Schema          { return r.schema }
+func (r *reader) RecordBatch() arrow.RecordBatch { return r.cur }
+
+// Record returns the current batch.
+//
+// Deprecated: use RecordBatch.
+func (r *reader) Record() arrow.RecordBatch { return r.cur }
+func (r *reader) Err() error                { return r.err }
+
+func (r *reader) Next() bool {
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur = nil
+	}
+	if r.done {
+		return false
+	}
+	for r.src == nil || r.off >= r.src.NumRows() {
+		if r.src != nil {
+			r.src.Release()
+			r.src = nil
+		}
+		if err := r.ctx.Err(); err != nil {
+			r.fail(err)
+			return false
+		}
+		b, err := r.fetch()
+		if err != nil {
+			r.fail(err)
+			return false
+		}
+		if b == nil {
+			r.close()
+			return false
+		}
+		r.src, r.off = b, 0
+	}
+	end := min(r.off+r.size, r.src.NumRows())
+	cols := make([]arrow.Array, 0, len(r.schema.Fields()))
+	if r.idx == nil {
+		cols = append(cols, r.src.Columns()...)
+	} else {
+		for _, j := range r.idx {
+			cols = append(cols, r.src.Column(j))
+		}
+	}
+	if r.off == 0 && end == r.src.NumRows() {
+		r.cur = array.NewRecordBatch(r.schema, cols, end)
+	} else {
+		sliced := make([]arrow.Array, len(cols))
+		for i, c := range cols {
+			sliced[i] = array.NewSlice(c, r.off, end)
+		}
+		r.cur = array.NewRecordBatch(r.schema, sliced, end-r.off)
+		for _, c := range sliced {
+			c.Release()
+		}
+	}
+	r.off = end
+	return true
+}
+
+func (r *reader) fail(err error) {
+	r.err = err
+	r.close()
+}
+
+// fetch returns the next stored batch, retained and validated, or nil at
+// the end.
+func (r *reader) fetch() (b arrow.RecordBatch, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if b != nil {
+				b.Release()
+				b = nil
+			}
+			err = corrupt(r.path, fmt.Errorf("decoding failed: %v", p))
+		}
+	}()
+	switch {
+	case r.file != nil:
+		if r.next >= r.file.NumRecords() {
+			return nil, nil
+		}
+		b, err = r.file.RecordBatchAt(r.next)
+		r.next++
+		if err != nil {
+			return nil, corrupt(r.path, fmt.Errorf("batch %d: %w", r.next-1, err))
+		}
+	default:
+		if !r.stream.Next() {
+			if err := r.stream.Err(); err != nil {
+				return nil, corrupt(r.path, err)
+			}
+			return nil, nil
+		}
+		b = r.stream.RecordBatch()
+		b.Retain()
+		r.next++
+	}
+	if err := array.ValidateRecordFull(b); err != nil {
+		b.Release()
+		return nil, corrupt(r.path, fmt.Errorf("batch %d: %w", r.next-1, err))
+	}
+	return b, nil
+}
+
+// Option configures a Sink.
+type Option func(*Sink)
+
+// WithStreamFormat makes the Sink write the Arrow IPC stream format instead
+// of the file format.
+func WithStreamFormat() Option { return func(s *Sink) { s.stream = true } }
+
+// Sink writes an Arrow IPC file (or stream, with WithStreamFormat).
+type Sink struct {
+	path   string
+	ds     lineage.Dataset
+	stream bool
+}
+
+var _ connectors.Sink = (*Sink)(nil)
+
+// NewSink returns a Sink writing path; see the package documentation.
+func NewSink(path string, opts ...Option) *Sink {
+	s := &Sink{path: path, ds: datasetOf(path)}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Dataset returns namespace "file" and the absolute path.
+func (s *Sink) Dataset() lineage.Dataset { return s.ds }
+
+// Create starts a write to a temporary file next to the sink's path.
+func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (connectors.Writer, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if schema == nil {
+		return nil, fmt.Errorf("arrowconnector: %s: nil schema: %w", s.path, connectors.ErrSchemaMismatch)
+	}
+	af, err := createAtomic(s.path)
+	if err != nil {
+		return nil, fmt.Errorf("arrowconnector: %w", err)
+	}
+	return &Writer{sink: s, af: af, schema: schema}, nil
+}
+
+type writerState int
+
+const (
+	stateOpen writerState = iota
+	stateFailed
+	stateClosed
+)
+
+// ipcWriter is what ipc.Writer and ipc.FileWriter have in common.
+type ipcWriter interface {
+	Write(arrow.RecordBatch) error
+	Close() error
+}
+
+// Writer writes one Arrow IPC file. It implements
+// connectors.MetadataWriter.
+type Writer struct {
+	sink     *Sink
+	af       *atomicFile
+	schema   *arrow.Schema
+	meta     map[string]string
+	lateMeta []string
+	w        ipcWriter
+	state    writerState
+}
+
+var (
+	_ connectors.Writer         = (*Writer)(nil)
+	_ connectors.MetadataWriter = (*Writer)(nil)
+)
+
+func (w *Writer) closedErr() error {
+	return fmt.Errorf("arrowconnector: %s: %w", w.sink.path, connectors.ErrClosed)
+}
+
+// SetMetadata stores a key-value pair in the schema metadata. Call it before
+// the first Write.
+func (w *Writer) SetMetadata(key, value string) {
+	if w.w != nil {
+		w.lateMeta = append(w.lateMeta, key)
+		return
+	}
+	if w.meta == nil {
+		w.meta = make(map[string]string)
+	}
+	w.meta[key] = value
+}
+
+func (w *Writer) start() error {
+	schema := w.schema
+	if len(w.meta) > 0 {
+		md := schema.Metadata()
+		m := make(map[string]string, md.Len()+len(w.meta))
+		for i, k := range md.Keys() {
+			m[k] = md.Values()[i]
+		}
+		for k, v := range w.meta {
+			m[k] = v
+		}
+		nm := arrow.MetadataFrom(m)
+		schema = arrow.NewSchema(schema.Fields(), &nm)
+	}
+	if w.sink.stream {
+		w.w = ipc.NewWriter(w.af, ipc.WithSchema(schema))
+		return nil
+	}
+	fw, err := ipc.NewFileWriter(w.af, ipc.WithSchema(schema))
+	if err != nil {
+		return err
+	}
+	w.w = fw
+	return nil
+}
+
+// Write appends batch, borrowed for the call.
+func (w *Writer) Write(batch arrow.RecordBatch) error {
+	if w.state != stateOpen {
+		return w.closedErr()
+	}
+	if !batch.Schema().Equal(w.schema) {
+		return fmt.Errorf("arrowconnector: %s: batch schema %s, want %s: %w",
+			w.sink.path, batch.Schema(), w.schema, connectors.ErrSchemaMismatch)
+	}
+	if w.w == nil {
+		if err := w.start(); err != nil {
+			return fmt.Errorf("arrowconnector: %s: %w", w.sink.path, err)
+		}
+	}
+	if err := w.w.Write(batch); err != nil {
+		return fmt.Errorf("arrowconnector: %s: %w", w.sink.path, err)
+	}
+	return nil
+}
+
+// Commit finishes the file and renames it into place.
+func (w *Writer) Commit(ctx context.Context) error {
+	if w.state != stateOpen {
+		return w.closedErr()
+	}
+	err := ctx.Err()
+	if err == nil && len(w.lateMeta) > 0 {
+		err = fmt.Errorf("metadata keys %q set after the first Write: %w", w.lateMeta, connectors.ErrUnsupported)
+	}
+	if err == nil && w.w == nil {
+		err = w.start()
+	}
+	if err == nil {
+		err = w.w.Close()
+	}
+	if err == nil {
+		err = w.af.commit()
+		w.af = nil
+	}
+	if err != nil {
+		w.state = stateFailed
+		if w.af != nil {
+			err = errors.Join(err, w.af.abort())
+		}
+		return fmt.Errorf("arrowconnector: %s: %w", w.sink.path, err)
+	}
+	w.state = stateClosed
+	return nil
+}
+
+// Abort discards the temporary file. It is safe after a failed Commit.
+func (w *Writer) Abort(context.Context) error {
+	switch w.state {
+	case stateFailed:
+		w.state = stateClosed
+		return nil
+	case stateClosed:
+		return w.closedErr()
+	}
+	w.state = stateClosed
+	if w.w != nil {
+		w.w.Close() // output is discarded: its errors do not matter
+	}
+	if err := w.af.abort(); err != nil {
+		return fmt.Errorf("arrowconnector: %s: %w", w.sink.path, err)
+	}
+	return nil
+}
