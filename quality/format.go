@@ -1,0 +1,321 @@
+package quality
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sluicedata/sluice/rules"
+)
+
+// textSamples is how many samples WriteText shows per rule.
+const textSamples = 3
+
+// WriteText writes the report for a person to read at a glance: a header
+// with the dataset, owner and row counts, one line per rule (status, name,
+// kind and severity, counts and pass fraction), a few samples under each
+// failing rule, and the gate decision.
+func (r *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Quality report: %s\n", orDash(r.Dataset))
+	if r.DatasetID != nil {
+		fmt.Fprintf(&b, "  dataset    %s\n", r.DatasetID)
+	}
+	fmt.Fprintf(&b, "  owner      %s\n", orDash(r.Owner))
+	if r.RuleFile != "" {
+		fmt.Fprintf(&b, "  rule file  %s\n", r.RuleFile)
+	}
+	fmt.Fprintf(&b, "  rows       %d in, %d clean, %d quarantined\n", r.RowsIn, r.RowsClean, r.RowsQuarantined)
+	fmt.Fprintf(&b, "  started    %s (%d ms)\n\n", r.StartedAt.UTC().Format(time.RFC3339), r.DurationMS)
+
+	width := 4
+	for _, rr := range r.Rules {
+		width = max(width, len(rr.Name))
+	}
+	counts := map[Status]int{}
+	for _, rr := range r.Rules {
+		counts[rr.Status]++
+		fmt.Fprintf(&b, "  %-5s  %-*s  %-13s  %s\n", statusWord(rr.Status), width, rr.Name,
+			string(rr.Kind)+"/"+string(rr.Severity), ruleDetail(&rr))
+		if rr.Status == StatusPass || rr.Status == StatusNotEvaluated {
+			continue
+		}
+		for i, s := range rr.Samples {
+			if i == textSamples {
+				fmt.Fprintf(&b, "  %-5s  %-*s    … %d more failing rows\n", "", width, "", rr.Failed-int64(textSamples))
+				break
+			}
+			fmt.Fprintf(&b, "  %-5s  %-*s    row %d: %s\n", "", width, "", s.Row, sampleText(s))
+		}
+	}
+	if len(r.Rules) == 0 {
+		b.WriteString("  (no rules)\n")
+	}
+	fmt.Fprintf(&b, "\n  %d rules: %d passed, %d failed, %d warned, %d errored, %d not evaluated\n",
+		len(r.Rules), counts[StatusPass], counts[StatusFail], counts[StatusWarn], counts[StatusError], counts[StatusNotEvaluated])
+	fmt.Fprintf(&b, "Gate: %s", strings.ToUpper(string(r.Status)))
+	if r.Gate.Strict {
+		b.WriteString(" (strict)")
+	}
+	if len(r.Gate.Reasons) > 0 {
+		b.WriteString(" — " + strings.Join(r.Gate.Reasons, "; "))
+	}
+	b.WriteString("\n")
+	if r.Gate.Clean != "" {
+		fmt.Fprintf(&b, "  clean output %s\n", r.Gate.Clean)
+	}
+	if r.Gate.Quarantine != "" {
+		fmt.Fprintf(&b, "  quarantine %s (%d rows)\n", r.Gate.Quarantine, r.RowsQuarantined)
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("quality: write text report: %w", err)
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func statusWord(s Status) string {
+	switch s {
+	case StatusPass:
+		return "PASS"
+	case StatusFail:
+		return "FAIL"
+	case StatusWarn:
+		return "WARN"
+	case StatusError:
+		return "ERROR"
+	case StatusNotEvaluated:
+		return "N/A"
+	}
+	return strings.ToUpper(string(s))
+}
+
+// ruleDetail is the counts part of a rule's line.
+func ruleDetail(rr *RuleResult) string {
+	var parts []string
+	if rr.Kind == rules.KindDataset {
+		if len(rr.Metrics) > 0 {
+			parts = append(parts, metricsText(rr.Metrics))
+		}
+		if rr.Status == StatusError || rr.Status == StatusNotEvaluated {
+			parts = append(parts, rr.Message)
+		}
+		return strings.Join(parts, "; ")
+	}
+	if rr.Evaluated == 0 {
+		return rr.Message
+	}
+	s := fmt.Sprintf("%d/%d passed (%s)", rr.Passed, rr.Evaluated, percent(*rr.PassFraction))
+	if rr.Failed > 0 {
+		s += fmt.Sprintf(", %d failed", rr.Failed)
+	}
+	if rr.Skipped > 0 {
+		s += fmt.Sprintf(", %d skipped", rr.Skipped)
+	}
+	if rr.Mostly < 1 {
+		s += ", mostly " + strconv.FormatFloat(rr.Mostly, 'f', -1, 64)
+	}
+	if len(rr.Errors) > 0 {
+		s += "; errors: " + errorKinds(rr.Errors)
+	}
+	return s
+}
+
+func metricsText(m map[string]any) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + " = " + valueText(m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func sampleText(s Sample) string {
+	if len(s.Values) == 0 {
+		return "(no columns)"
+	}
+	keys := make([]string, 0, len(s.Values))
+	for k := range s.Values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + valueText(s.Values[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func valueText(v any) string {
+	if s, ok := v.(string); ok && s == Redacted {
+		return s
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(data)
+}
+
+// JUnit XML
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string       `xml:"name,attr"`
+	Classname string       `xml:"classname,attr"`
+	Time      string       `xml:"time,attr"`
+	Failure   *junitResult `xml:"failure"`
+	Error     *junitResult `xml:"error"`
+	Skipped   *junitResult `xml:"skipped"`
+	SystemOut string       `xml:"system-out,omitempty"`
+}
+
+type junitResult struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr,omitempty"`
+	Body    string `xml:",chardata"`
+}
+
+// WriteJUnit writes the report as JUnit XML: one testsuite for the dataset,
+// one testcase per rule. See the package function WriteJUnit.
+func (r *Report) WriteJUnit(w io.Writer) error { return WriteJUnit(w, r) }
+
+// WriteJUnit writes reports as one JUnit XML document, one testsuite per
+// report (dataset) and one testcase per rule, so CI systems show rules as
+// tests. The failures mirror the gate: a rule that fails the gate is a
+// <failure> (an <error> when a check could not be computed); a
+// not_evaluated rule is <skipped>; a warning that does not fail the gate
+// and a failing info rule pass, with the detail in <system-out>.
+func WriteJUnit(w io.Writer, reports ...*Report) error {
+	doc := junitSuites{Name: "sluice"}
+	var total int64
+	for _, r := range reports {
+		s := junitSuite{
+			Name:      orDash(r.Dataset),
+			Time:      seconds(r.DurationMS),
+			Timestamp: r.StartedAt.UTC().Format(time.RFC3339),
+			Properties: []junitProperty{
+				{Name: "owner", Value: r.Owner},
+				{Name: "status", Value: string(r.Status)},
+				{Name: "rows_in", Value: strconv.FormatInt(r.RowsIn, 10)},
+				{Name: "rows_clean", Value: strconv.FormatInt(r.RowsClean, 10)},
+				{Name: "rows_quarantined", Value: strconv.FormatInt(r.RowsQuarantined, 10)},
+			},
+		}
+		if r.DatasetID != nil {
+			s.Properties = append(s.Properties, junitProperty{Name: "dataset_id", Value: r.DatasetID.String()})
+		}
+		if r.RuleFile != "" {
+			s.Properties = append(s.Properties, junitProperty{Name: "rule_file", Value: r.RuleFile})
+		}
+		total += r.DurationMS
+		for i := range r.Rules {
+			c := junitTestcase(r, &r.Rules[i])
+			s.Tests++
+			switch {
+			case c.Failure != nil:
+				s.Failures++
+			case c.Error != nil:
+				s.Errors++
+			case c.Skipped != nil:
+				s.Skipped++
+			}
+			s.Cases = append(s.Cases, c)
+		}
+		doc.Tests += s.Tests
+		doc.Failures += s.Failures
+		doc.Errors += s.Errors
+		doc.Skipped += s.Skipped
+		doc.Suites = append(doc.Suites, s)
+	}
+	doc.Time = seconds(total)
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return fmt.Errorf("quality: write junit report: %w", err)
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("quality: write junit report: %w", err)
+	}
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return fmt.Errorf("quality: write junit report: %w", err)
+	}
+	return nil
+}
+
+func seconds(ms int64) string { return strconv.FormatFloat(float64(ms)/1000, 'f', 3, 64) }
+
+func junitTestcase(r *Report, rr *RuleResult) junitCase {
+	c := junitCase{
+		Name:      rr.Name,
+		Classname: orDash(r.Dataset) + "." + string(rr.Kind),
+		Time:      "0.000",
+	}
+	detail := ruleDetail(rr)
+	blocks := rr.Severity == rules.SeverityError || (rr.Severity == rules.SeverityWarn && r.Gate.Strict)
+	var body strings.Builder
+	fmt.Fprintf(&body, "%s\n", rr.Expr)
+	for _, s := range rr.Samples {
+		fmt.Fprintf(&body, "row %d: %s\n", s.Row, sampleText(s))
+	}
+	switch rr.Status {
+	case StatusPass:
+	case StatusNotEvaluated:
+		c.Skipped = &junitResult{Message: rr.Message}
+	case StatusError:
+		if blocks {
+			c.Error = &junitResult{Message: rr.Message, Type: string(rr.Severity), Body: body.String()}
+		} else {
+			c.SystemOut = fmt.Sprintf("%s (%s): %s\n%s", rr.Status, rr.Severity, rr.Message, body.String())
+		}
+	default: // fail, warn
+		if blocks {
+			c.Failure = &junitResult{Message: detail, Type: string(rr.Severity), Body: body.String()}
+		} else {
+			c.SystemOut = fmt.Sprintf("%s (%s): %s\n%s", rr.Status, rr.Severity, detail, body.String())
+		}
+	}
+	return c
+}

@@ -1,0 +1,310 @@
+package quality
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/sluicedata/sluice/connectors"
+	"github.com/sluicedata/sluice/lineage"
+	"github.com/sluicedata/sluice/rules"
+)
+
+// Gate evaluates a rule program over Arrow data and decides whether the
+// data may pass. It is immutable and safe for concurrent use.
+type Gate struct {
+	prog *rules.Program
+	cfg  config
+}
+
+// NewGate returns a gate for prog. Errors wrap ErrConfig.
+func NewGate(prog *rules.Program, opts ...Option) (*Gate, error) {
+	if prog == nil {
+		return nil, fmt.Errorf("quality: nil program: %w", ErrConfig)
+	}
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if cfg.clock == nil {
+		cfg.clock = time.Now
+	}
+	if cfg.logger == nil {
+		cfg.logger = defaultConfig().logger
+	}
+	if cfg.mem == nil {
+		cfg.mem = defaultConfig().mem
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return &Gate{prog: prog, cfg: cfg}, nil
+}
+
+// Program returns the gate's program.
+func (g *Gate) Program() *rules.Program { return g.prog }
+
+func (g *Gate) newReport(ds lineage.Dataset) *Report {
+	rep := &Report{
+		Mode:      g.cfg.mode.String(),
+		StartedAt: g.cfg.clock().UTC(),
+		Rules:     []RuleResult{},
+	}
+	if rs := g.prog.RuleSet(); rs != nil {
+		rep.Dataset, rep.Owner, rep.RuleFile = rs.Dataset, rs.Owner, rs.Path
+	}
+	if !g.cfg.dataset.IsZero() {
+		ds = g.cfg.dataset
+	}
+	if !ds.IsZero() {
+		rep.DatasetID = &ds
+	}
+	return rep
+}
+
+func (g *Gate) stop(rep *Report) {
+	rep.DurationMS = g.cfg.clock().Sub(rep.StartedAt).Milliseconds()
+	if rep.DurationMS < 0 {
+		rep.DurationMS = 0
+	}
+}
+
+func datasetLabel(rep *Report) string {
+	if rep.DatasetID != nil {
+		return rep.DatasetID.String()
+	}
+	return rep.Dataset
+}
+
+// Check evaluates every rule over reader (borrowed: the caller still
+// releases it) and returns the report. It writes nothing, whatever sinks
+// the gate has. rows_clean and rows_quarantined count the rows passing and
+// failing the error-severity row rules.
+func (g *Gate) Check(ctx context.Context, reader array.RecordReader) (*Report, error) {
+	rep := g.newReport(lineage.Dataset{})
+	s := g.newSession(datasetLabel(rep))
+	for reader.Next() {
+		if _, err := s.eval(ctx, reader.RecordBatch(), false); err != nil {
+			return nil, err
+		}
+	}
+	if err := reader.Err(); err != nil {
+		return nil, runErr("read", s.dataset, err)
+	}
+	if err := s.finish(ctx, rep); err != nil {
+		return nil, err
+	}
+	g.stop(rep)
+	g.log(ctx, rep)
+	return rep, nil
+}
+
+func (g *Gate) log(ctx context.Context, rep *Report) {
+	g.cfg.logger.InfoContext(ctx, "quality: gate decided",
+		"dataset", rep.Dataset, "status", string(rep.Status), "rows_in", rep.RowsIn,
+		"rows_clean", rep.RowsClean, "rows_quarantined", rep.RowsQuarantined)
+}
+
+// Run reads src through the gate. Without sinks it reads only the columns
+// the rules need (Program.Columns); with sinks it reads every column.
+//
+// Rows go to the WithSink sink per the mode and to the WithQuarantine sink
+// when they fail an error-severity row rule. When the input is read to the
+// end, the quarantine is committed (pass or fail) and then the clean sink
+// is committed if the gate passed (Report.Passed) or aborted if it failed;
+// the report is returned with a nil error in both cases. On a runtime
+// error — the source fails, a rule cannot be evaluated, a sink fails, ctx
+// is cancelled — both sinks are aborted and a *RunError is returned.
+func (g *Gate) Run(ctx context.Context, src connectors.Source) (rep *Report, err error) {
+	rep = g.newReport(src.Dataset())
+	label := datasetLabel(rep)
+	var cols []string
+	if g.cfg.sink == nil && g.cfg.quarantine == nil {
+		cols = g.prog.Columns()
+		if len(cols) == 0 {
+			cols = nil // no column needed (row_count only): read all rather than none
+		}
+	}
+	reader, err := src.Open(ctx, connectors.ReadOptions{Columns: cols, BatchSize: g.cfg.batchSize, Allocator: g.cfg.mem})
+	if err != nil {
+		return nil, runErr("open", label, err)
+	}
+	defer reader.Release()
+	s := g.newSession(label)
+	out := &outputs{g: g}
+	defer func() {
+		if err != nil {
+			out.abort(ctx)
+			rep = nil
+		}
+	}()
+	if err := out.create(ctx, reader.Schema()); err != nil {
+		return nil, err
+	}
+	for reader.Next() {
+		batch := reader.RecordBatch()
+		sp, err := s.eval(ctx, batch, out.quar != nil)
+		if err != nil {
+			return nil, err
+		}
+		if err := out.write(ctx, batch, sp); err != nil {
+			return nil, err
+		}
+	}
+	if err := reader.Err(); err != nil {
+		return nil, runErr("read", label, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, runErr("read", label, err)
+	}
+	if err := s.finish(ctx, rep); err != nil {
+		return nil, err
+	}
+	if err := out.commit(ctx, rep); err != nil {
+		return nil, err
+	}
+	g.stop(rep)
+	g.log(ctx, rep)
+	return rep, nil
+}
+
+// outputs holds the writers of one Run or Filter.
+type outputs struct {
+	g     *Gate
+	clean connectors.Writer // nil without a sink, or once closed
+	quar  connectors.Writer // nil without a quarantine, or once closed
+	qsch  *arrow.Schema
+}
+
+func (o *outputs) create(ctx context.Context, schema *arrow.Schema) error {
+	if o.g.cfg.sink != nil {
+		w, err := o.g.cfg.sink.Create(ctx, schema)
+		if err != nil {
+			return runErr("create", o.g.cfg.sink.Dataset().String(), err)
+		}
+		o.clean = w
+	}
+	return o.createQuarantine(ctx, schema)
+}
+
+func (o *outputs) createQuarantine(ctx context.Context, schema *arrow.Schema) error {
+	if o.g.cfg.quarantine == nil {
+		return nil
+	}
+	name := o.g.cfg.quarantine.Dataset().String()
+	qsch, err := quarantineSchema(schema)
+	if err != nil {
+		return runErr("create", name, err)
+	}
+	w, err := o.g.cfg.quarantine.Create(ctx, qsch)
+	if err != nil {
+		return runErr("create", name, err)
+	}
+	o.quar, o.qsch = w, qsch
+	return nil
+}
+
+// write sends batch (borrowed) to the writers according to sp.
+func (o *outputs) write(ctx context.Context, batch arrow.RecordBatch, sp *split) error {
+	mem := o.g.cfg.mem
+	if o.clean != nil {
+		var clean arrow.RecordBatch
+		if o.g.cfg.mode == ModeCheck || sp.nFailed == 0 {
+			batch.Retain()
+			clean = batch
+		} else if sp.nFailed < len(sp.failed) {
+			var err error
+			if clean, err = selectRows(ctx, mem, batch, sp.failed, false); err != nil {
+				return runErr("filter", o.g.cfg.sink.Dataset().String(), err)
+			}
+		}
+		if clean != nil {
+			err := o.clean.Write(clean)
+			clean.Release()
+			if err != nil {
+				return runErr("write", o.g.cfg.sink.Dataset().String(), err)
+			}
+		}
+	}
+	if o.quar != nil && sp.nFailed > 0 {
+		q, err := quarantineBatch(ctx, mem, o.qsch, batch, sp)
+		if err != nil {
+			return runErr("filter", o.g.cfg.quarantine.Dataset().String(), err)
+		}
+		err = o.quar.Write(q)
+		q.Release()
+		if err != nil {
+			return runErr("write", o.g.cfg.quarantine.Dataset().String(), err)
+		}
+	}
+	return nil
+}
+
+// commit commits the quarantine, then commits or aborts the clean sink
+// according to the report.
+func (o *outputs) commit(ctx context.Context, rep *Report) error {
+	if o.quar != nil {
+		w := o.quar
+		o.quar = nil
+		if err := w.Commit(ctx); err != nil {
+			_ = w.Abort(context.WithoutCancel(ctx))
+			return runErr("commit", o.g.cfg.quarantine.Dataset().String(), err)
+		}
+		rep.Gate.Quarantine = "committed"
+	}
+	if o.clean != nil {
+		w := o.clean
+		o.clean = nil
+		if !rep.Passed() {
+			if err := w.Abort(context.WithoutCancel(ctx)); err != nil {
+				return runErr("commit", o.g.cfg.sink.Dataset().String(), fmt.Errorf("abort: %w", err))
+			}
+			rep.Gate.Clean = "aborted"
+			return nil
+		}
+		if err := w.Commit(ctx); err != nil {
+			_ = w.Abort(context.WithoutCancel(ctx))
+			return runErr("commit", o.g.cfg.sink.Dataset().String(), err)
+		}
+		rep.Gate.Clean = "committed"
+	}
+	return nil
+}
+
+// abort aborts the writers still open; errors are dropped in favour of the
+// error that caused the abort.
+func (o *outputs) abort(ctx context.Context) {
+	ctx = context.WithoutCancel(ctx)
+	if o.clean != nil {
+		if err := o.clean.Abort(ctx); err != nil {
+			o.g.cfg.logger.WarnContext(ctx, "quality: abort clean sink", "error", err)
+		}
+		o.clean = nil
+	}
+	if o.quar != nil {
+		if err := o.quar.Abort(ctx); err != nil {
+			o.g.cfg.logger.WarnContext(ctx, "quality: abort quarantine sink", "error", err)
+		}
+		o.quar = nil
+	}
+}
+
+func quarantineSchema(schema *arrow.Schema) (*arrow.Schema, error) {
+	if len(schema.FieldIndices(FailedRulesColumn)) > 0 {
+		return nil, fmt.Errorf("input column %q: %w", FailedRulesColumn, ErrReservedColumn)
+	}
+	fields := append(append([]arrow.Field{}, schema.Fields()...),
+		arrow.Field{Name: FailedRulesColumn, Type: arrow.ListOf(arrow.BinaryTypes.String)})
+	md := schema.Metadata()
+	return arrow.NewSchema(fields, &md), nil
+}
+
+// errAbandoned is the cause given to a quarantine aborted because a
+// filtered reader was released before its end.
+var errAbandoned = errors.New("filtered reader released before its end")

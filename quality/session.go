@@ -1,0 +1,274 @@
+package quality
+
+import (
+	"context"
+	"fmt"
+	"maps"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sluicedata/sluice/rules"
+)
+
+// session is the state of one Check, Run or Filter call.
+type session struct {
+	g        *Gate
+	run      *rules.Run
+	rowRules []*rules.CompiledRule
+	stats    []ruleStats // indexed like rowRules
+	dataset  string      // for errors and logs
+
+	rowsIn, rowsClean, rowsQuarantined int64
+
+	// per batch, reused
+	failed []bool
+}
+
+type ruleStats struct {
+	passed, failed, skipped int64
+	errors                  map[string]int64
+	samples                 []Sample
+}
+
+// split is the verdict on one batch.
+type split struct {
+	// failed[row] is true when the row fails an error-severity row rule.
+	failed []bool
+	// rules[row] lists the error-severity row rules the row failed; only
+	// built when a quarantine is written.
+	rules [][]string
+	// nFailed counts the true entries of failed.
+	nFailed int
+}
+
+func (g *Gate) newSession(dataset string) *session {
+	opts := []rules.RunOption{rules.WithClock(g.cfg.clock)}
+	if g.cfg.refs != nil {
+		opts = append(opts, rules.WithReferences(g.cfg.refs))
+	}
+	rr := g.prog.RowRules()
+	return &session{
+		g:        g,
+		run:      g.prog.NewRun(opts...),
+		rowRules: rr,
+		stats:    make([]ruleStats, len(rr)),
+		dataset:  dataset,
+	}
+}
+
+// eval evaluates the row rules on batch (borrowed), updates the counts and
+// samples, and returns which rows fail the gate. withRules asks for the
+// names of the failed rules per row.
+func (s *session) eval(ctx context.Context, batch arrow.RecordBatch, withRules bool) (*split, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, runErr("evaluate", s.dataset, err)
+	}
+	res, err := s.run.Eval(ctx, batch)
+	if err != nil {
+		return nil, runErr("evaluate", s.dataset, err)
+	}
+	n := int(batch.NumRows())
+	if len(res.Outcomes) != len(s.rowRules) {
+		return nil, runErr("evaluate", s.dataset,
+			fmt.Errorf("rules returned outcomes for %d rules, want %d", len(res.Outcomes), len(s.rowRules)))
+	}
+	if cap(s.failed) < n {
+		s.failed = make([]bool, n)
+	}
+	sp := &split{failed: s.failed[:n]}
+	clear(sp.failed)
+	if withRules {
+		sp.rules = make([][]string, n)
+	}
+	base := s.rowsIn
+	for i, rule := range s.rowRules {
+		outs := res.Outcomes[i]
+		if len(outs) != n {
+			return nil, runErr("evaluate", s.dataset,
+				fmt.Errorf("rule %s: %d outcomes for a batch of %d rows", rule.Name, len(outs), n))
+		}
+		st := &s.stats[i]
+		blocks := rule.Severity == rules.SeverityError || rule.Severity == ""
+		for row, o := range outs {
+			switch o {
+			case rules.Pass:
+				st.passed++
+				continue
+			case rules.Skip:
+				st.skipped++
+				continue
+			}
+			// Fail or Errored
+			st.failed++
+			if len(st.samples) < s.g.cfg.sampleLimit {
+				st.samples = append(st.samples, s.sample(batch, rule, row, base+int64(row)))
+			}
+			if blocks {
+				if !sp.failed[row] {
+					sp.failed[row] = true
+					sp.nFailed++
+				}
+				if withRules {
+					sp.rules[row] = append(sp.rules[row], rule.Name)
+				}
+			}
+		}
+		if i < len(res.ErrorKinds) && len(res.ErrorKinds[i]) > 0 {
+			if st.errors == nil {
+				st.errors = make(map[string]int64)
+			}
+			for k, v := range res.ErrorKinds[i] {
+				st.errors[k] += v
+			}
+		}
+	}
+	s.rowsIn += int64(n)
+	s.rowsQuarantined += int64(sp.nFailed)
+	s.rowsClean += int64(n - sp.nFailed)
+	if s.g.cfg.progress != nil {
+		s.g.cfg.progress(s.rowsIn)
+	}
+	s.g.cfg.logger.DebugContext(ctx, "quality: batch evaluated",
+		"dataset", s.dataset, "rows", n, "failed_rows", sp.nFailed, "rows_done", s.rowsIn)
+	return sp, nil
+}
+
+// sample records the columns rule reads on row of batch.
+func (s *session) sample(batch arrow.RecordBatch, rule *rules.CompiledRule, row int, global int64) Sample {
+	values := make(map[string]any, len(rule.Columns))
+	sc := batch.Schema()
+	rs := s.g.prog.RuleSet()
+	for _, name := range rule.Columns {
+		idx := sc.FieldIndices(name)
+		if len(idx) == 0 {
+			continue
+		}
+		col := batch.Column(idx[0])
+		switch {
+		case col.IsNull(row):
+			values[name] = nil
+		case rs != nil && rs.IsPII(name):
+			values[name] = Redacted
+		default:
+			values[name] = cellValue(col, row)
+		}
+	}
+	return Sample{Row: global, Values: values}
+}
+
+// cellValue returns a JSON-friendly value of col[row] (not null).
+func cellValue(col arrow.Array, row int) (v any) {
+	defer func() {
+		// A type without a marshal form must not take the run down.
+		if recover() != nil {
+			v = col.ValueStr(row)
+		}
+	}()
+	return jsonValue(col.GetOneForMarshal(row))
+}
+
+// finish evaluates the dataset checks and builds the report.
+func (s *session) finish(ctx context.Context, rep *Report) error {
+	checks, err := s.run.Finish(ctx)
+	if err != nil {
+		return runErr("finish", s.dataset, err)
+	}
+	byRule := make(map[*rules.CompiledRule]*rules.CheckResult, len(checks))
+	byName := make(map[string]*rules.CheckResult, len(checks))
+	for i := range checks {
+		if checks[i].Rule != nil {
+			byRule[checks[i].Rule] = &checks[i]
+			byName[checks[i].Rule.Name] = &checks[i]
+		}
+	}
+	rowIdx := make(map[*rules.CompiledRule]int, len(s.rowRules))
+	for i, r := range s.rowRules {
+		rowIdx[r] = i
+	}
+	rep.RowsIn, rep.RowsClean, rep.RowsQuarantined = s.rowsIn, s.rowsClean, s.rowsQuarantined
+	rep.Rules = make([]RuleResult, 0, len(s.g.prog.Rules()))
+	for _, r := range s.g.prog.Rules() {
+		rr := RuleResult{
+			Name:     r.Name,
+			Kind:     r.Kind(),
+			Severity: severityOf(r),
+			Mostly:   mostlyOf(r),
+			Metrics:  map[string]any{},
+			Samples:  []Sample{},
+			Engine:   r.Engine,
+			Errors:   map[string]int64{},
+			Expr:     r.Expr,
+			Columns:  append([]string{}, r.Columns...),
+		}
+		if r.Kind() == rules.KindDataset {
+			rr.Expr = r.Check
+			cr := byRule[r]
+			if cr == nil {
+				cr = byName[r.Name]
+			}
+			fillCheck(&rr, cr)
+		} else if i, ok := rowIdx[r]; ok {
+			st := &s.stats[i]
+			rr.Passed, rr.Failed, rr.Skipped = st.passed, st.failed, st.skipped
+			rr.Evaluated = st.passed + st.failed
+			rr.PassFraction = fraction(rr.Passed, rr.Evaluated)
+			if st.samples != nil {
+				rr.Samples = st.samples
+			}
+			maps.Copy(rr.Errors, st.errors)
+			rr.Status = ruleStatus(rr.Severity, rr.Passed, rr.Evaluated, rr.Mostly)
+			rr.Message = rowRuleMessage(&rr)
+		} else {
+			rr.Status = StatusNotEvaluated
+			rr.Message = "not evaluated: rule missing from the program's row rules"
+		}
+		rep.Rules = append(rep.Rules, rr)
+	}
+	rep.decide(s.g.cfg.strict)
+	return nil
+}
+
+func severityOf(r *rules.CompiledRule) rules.Severity {
+	if r.Severity == "" {
+		return rules.SeverityError
+	}
+	return r.Severity
+}
+
+// fillCheck fills the result of a dataset check.
+func fillCheck(rr *RuleResult, cr *rules.CheckResult) {
+	if cr == nil {
+		rr.Status = StatusNotEvaluated
+		rr.Message = "not evaluated: no result for the check"
+		return
+	}
+	for k, v := range cr.Metrics {
+		rr.Metrics[k] = jsonValue(v)
+	}
+	switch cr.Outcome {
+	case rules.Pass:
+		rr.Evaluated, rr.Passed = 1, 1
+		rr.Status = StatusPass
+	case rules.Fail:
+		rr.Evaluated, rr.Failed = 1, 1
+		rr.Status = ruleStatus(rr.Severity, 0, 1, rr.Mostly)
+		rr.Message = "check is false"
+	case rules.Skip:
+		rr.Skipped = 1
+		rr.Status = StatusNotEvaluated
+		rr.Message = "not evaluated: a metric is undefined on the data"
+		if cr.Err != "" {
+			rr.Message += ": " + cr.Err
+		}
+	default: // Errored
+		rr.Evaluated, rr.Failed = 1, 1
+		rr.Status = StatusError
+		msg := cr.Err
+		if msg == "" {
+			msg = "evaluation error"
+		}
+		rr.Errors[msg]++
+		rr.Message = "check could not be computed: " + msg
+	}
+	rr.PassFraction = fraction(rr.Passed, rr.Evaluated)
+}
