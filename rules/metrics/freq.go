@@ -12,10 +12,16 @@ import (
 // freq is the state of distinct_count, unique_ratio, most_common and
 // single-column duplicate_count: the exact count of every non-null value.
 // Float values are keyed by their canonical bits (one NaN, -0 as 0).
+//
+// Counts live in a slice indexed through the map rather than as map values:
+// assigning to an existing string key replaces the key with the new string,
+// which would alias an Arrow buffer; a lookup does not.
 type freq[K comparable] struct {
 	base
 	col    column
-	counts map[K]int64
+	index  map[K]int // key → position in keys and counts
+	keys   []K       // in order of first occurrence
+	counts []int64
 	each   func(arrow.Array, func([]K)) error
 	less   func(a, b K) bool
 	result func(K) any
@@ -24,17 +30,17 @@ type freq[K comparable] struct {
 func newFreq(b base, c column) State {
 	switch c.domain() {
 	case domInt:
-		return &freq[int64]{base: b, col: c, counts: map[int64]int64{},
+		return &freq[int64]{base: b, col: c, index: map[int64]int{},
 			each:   func(a arrow.Array, fn func([]int64)) error { return eachInt(a, false, fn) },
 			less:   func(x, y int64) bool { return x < y },
 			result: c.fromInt}
 	case domUint:
-		return &freq[uint64]{base: b, col: c, counts: map[uint64]int64{},
+		return &freq[uint64]{base: b, col: c, index: map[uint64]int{},
 			each:   func(a arrow.Array, fn func([]uint64)) error { return eachUint(a, false, fn) },
 			less:   func(x, y uint64) bool { return x < y },
 			result: c.fromUint}
 	case domFloat:
-		return &freq[uint64]{base: b, col: c, counts: map[uint64]int64{},
+		return &freq[uint64]{base: b, col: c, index: map[uint64]int{},
 			each: eachFloatBits,
 			less: func(x, y uint64) bool {
 				// NaN sorts last.
@@ -43,7 +49,7 @@ func newFreq(b base, c column) State {
 			},
 			result: func(v uint64) any { return math.Float64frombits(v) }}
 	default:
-		return &freq[string]{base: b, col: c, counts: map[string]int64{},
+		return &freq[string]{base: b, col: c, index: map[string]int{},
 			each:   func(a arrow.Array, fn func([]string)) error { return eachString(a, false, fn) },
 			less:   func(x, y string) bool { return x < y },
 			result: c.fromString}
@@ -70,20 +76,19 @@ func (s *freq[K]) Update(cols []arrow.Array) error {
 }
 
 func (s *freq[K]) add(vals []K) {
-	if strs, ok := any(vals).([]string); ok {
-		// The strings alias Arrow buffers: copy the ones kept as keys.
-		m := any(s.counts).(map[string]int64)
-		for _, v := range strs {
-			if c, ok := m[v]; ok {
-				m[v] = c + 1
-			} else {
-				m[strings.Clone(v)] = 1
-			}
-		}
-		return
-	}
+	_, alias := any(vals).([]string)
 	for _, v := range vals {
-		s.counts[v]++
+		if i, ok := s.index[v]; ok {
+			s.counts[i]++
+			continue
+		}
+		if alias {
+			// The string aliases an Arrow buffer: keep a copy.
+			v = any(strings.Clone(any(v).(string))).(K)
+		}
+		s.index[v] = len(s.keys)
+		s.keys = append(s.keys, v)
+		s.counts = append(s.counts, 1)
 	}
 }
 
@@ -92,8 +97,14 @@ func (s *freq[K]) Merge(other State) error {
 	if err != nil {
 		return err
 	}
-	for k, c := range o.counts {
-		s.counts[k] += c
+	for j, k := range o.keys {
+		if i, ok := s.index[k]; ok {
+			s.counts[i] += o.counts[j]
+			continue
+		}
+		s.index[k] = len(s.keys)
+		s.keys = append(s.keys, k)
+		s.counts = append(s.counts, o.counts[j])
 	}
 	return nil
 }
@@ -101,7 +112,7 @@ func (s *freq[K]) Merge(other State) error {
 func (s *freq[K]) Result() (any, error) {
 	switch s.spec.Func {
 	case "distinct_count":
-		return int64(len(s.counts)), nil
+		return int64(len(s.keys)), nil
 	case "duplicate_count":
 		var dup int64
 		for _, c := range s.counts {
@@ -125,8 +136,8 @@ func (s *freq[K]) Result() (any, error) {
 	case "most_common":
 		var best K
 		var n int64
-		for k, c := range s.counts {
-			if c > n || c == n && s.less(k, best) {
+		for i, c := range s.counts {
+			if k := s.keys[i]; c > n || c == n && s.less(k, best) {
 				best, n = k, c
 			}
 		}

@@ -71,7 +71,7 @@ type Func struct {
 var Catalog = []Func{
 	{Name: "row_count", Columns: 0, Result: ResultInt, Doc: "number of rows"},
 	{Name: "null_count", Columns: 1, Result: ResultInt, Doc: "number of null values"},
-	{Name: "completeness", Columns: 1, Result: ResultDouble, Doc: "fraction of non-null values; 1 on an empty dataset"},
+	{Name: "completeness", Columns: 1, Result: ResultDouble, Doc: "fraction of non-null values; undefined (nil) on an empty dataset"},
 	{Name: "distinct_count", Columns: 1, Result: ResultInt, Doc: "exact number of distinct non-null values"},
 	{Name: "approx_distinct", Columns: 1, Result: ResultInt, Doc: "HyperLogLog estimate of the number of distinct non-null values"},
 	{Name: "duplicate_count", Columns: -1, Result: ResultInt, Doc: "rows whose key (all columns non-null) occurs more than once"},

@@ -362,6 +362,9 @@ func (s *moments) Result() (any, error) {
 	}
 	switch s.spec.Func {
 	case "sum":
+		if math.IsInf(s.sum, 0) || math.IsNaN(s.sum) {
+			return s.sum, nil // the compensation is NaN past an infinity
+		}
 		return s.sum + s.c, nil
 	case "mean":
 		return s.mean, nil
