@@ -78,6 +78,22 @@ func (r *Report) WriteText(w io.Writer) error {
 	return nil
 }
 
+// WriteText writes each report as (*Report).WriteText does, separated by a
+// blank line.
+func WriteText(w io.Writer, reports ...*Report) error {
+	for i, r := range reports {
+		if i > 0 {
+			if _, err := io.WriteString(w, "\n"); err != nil {
+				return fmt.Errorf("quality: write text report: %w", err)
+			}
+		}
+		if err := r.WriteText(w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func orDash(s string) string {
 	if s == "" {
 		return "-"
@@ -209,13 +225,17 @@ type junitCase struct {
 	Failure   *junitResult `xml:"failure"`
 	Error     *junitResult `xml:"error"`
 	Skipped   *junitResult `xml:"skipped"`
-	SystemOut string       `xml:"system-out,omitempty"`
+	SystemOut *junitText   `xml:"system-out"`
+}
+
+type junitText struct {
+	Body string `xml:",cdata"`
 }
 
 type junitResult struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr,omitempty"`
-	Body    string `xml:",chardata"`
+	Body    string `xml:",cdata"`
 }
 
 // WriteJUnit writes the report as JUnit XML: one testsuite for the dataset,
@@ -308,13 +328,13 @@ func junitTestcase(r *Report, rr *RuleResult) junitCase {
 		if blocks {
 			c.Error = &junitResult{Message: rr.Message, Type: string(rr.Severity), Body: body.String()}
 		} else {
-			c.SystemOut = fmt.Sprintf("%s (%s): %s\n%s", rr.Status, rr.Severity, rr.Message, body.String())
+			c.SystemOut = &junitText{Body: fmt.Sprintf("%s (%s): %s\n%s", rr.Status, rr.Severity, rr.Message, body.String())}
 		}
 	default: // fail, warn
 		if blocks {
 			c.Failure = &junitResult{Message: detail, Type: string(rr.Severity), Body: body.String()}
 		} else {
-			c.SystemOut = fmt.Sprintf("%s (%s): %s\n%s", rr.Status, rr.Severity, detail, body.String())
+			c.SystemOut = &junitText{Body: fmt.Sprintf("%s (%s): %s\n%s", rr.Status, rr.Severity, detail, body.String())}
 		}
 	}
 	return c

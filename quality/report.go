@@ -128,6 +128,9 @@ type Decision struct {
 // warn without strict.
 func (r *Report) Passed() bool { return r.Status == StatusPass || r.Status == StatusWarn }
 
+// Failed reports whether the gate status is fail.
+func (r *Report) Failed() bool { return r.Status == StatusFail }
+
 // Err returns nil unless the gate status is fail, then an error wrapping
 // ErrGateFailed that names the failing rules.
 func (r *Report) Err() error {
@@ -156,6 +159,24 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(r); err != nil {
 		return fmt.Errorf("quality: write json report: %w", err)
+	}
+	return nil
+}
+
+// WriteJSON writes reports as JSON: one report as an object (the documented
+// report shape), several as an array of them.
+func WriteJSON(w io.Writer, reports ...*Report) error {
+	if len(reports) == 1 {
+		return reports[0].WriteJSON(w)
+	}
+	if reports == nil {
+		reports = []*Report{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(reports); err != nil {
+		return fmt.Errorf("quality: write json reports: %w", err)
 	}
 	return nil
 }
