@@ -101,6 +101,10 @@ type RuleSet struct {
 	// Path is the rule file's path ("" when parsed from bytes); relative
 	// dataset paths in the rules resolve against its directory.
 	Path string
+
+	// pos holds where each rule's expression starts in the file (parallel
+	// to Rules; nil for rule sets built in code).
+	pos []exprPos
 }
 
 // Reference is a second dataset a missing_references check reads.

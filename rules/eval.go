@@ -1,0 +1,437 @@
+package rules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/interpreter"
+
+	"github.com/sluicedata/sluice/rules/metrics"
+)
+
+// Run is the state of one evaluation. Not safe for concurrent use.
+type Run struct {
+	p      *Program
+	cfg    runConfig
+	rows   int64
+	states []metrics.State // per Program.metrics entry of kind metricState
+	counts []int64         // per Program.hidden: rows where it was true
+	values []map[any]int64 // per metricMissing entry: distinct values and counts
+	err    error           // a state that could not be created
+	act    rowActivation   // reused across rows
+}
+
+// NewRun starts the per-run state: metric states of the dataset checks.
+func (p *Program) NewRun(opts ...RunOption) *Run {
+	r := &Run{p: p, cfg: runConfig{now: time.Now}}
+	for _, o := range opts {
+		o(&r.cfg)
+	}
+	if r.cfg.now == nil {
+		r.cfg.now = time.Now
+	}
+	r.states = make([]metrics.State, len(p.metrics))
+	r.values = make([]map[any]int64, len(p.metrics))
+	r.counts = make([]int64, len(p.hidden))
+	for k, d := range p.metrics {
+		switch d.kind {
+		case metricState:
+			s, err := metrics.New(d.spec, d.types)
+			if err != nil && r.err == nil {
+				r.err = fmt.Errorf("rules: metric %s: %w", d.spec.Func, err)
+			}
+			r.states[k] = s
+		case metricMissing:
+			r.values[k] = map[any]int64{}
+		}
+	}
+	r.act.byIdent = p.ce.byIdent
+	return r
+}
+
+// rowActivation resolves column variables straight from the current batch.
+type rowActivation struct {
+	byIdent map[string]int
+	cols    []*colReader // by slot; nil for columns no rule reads
+	row     int
+}
+
+var _ interpreter.Activation = (*rowActivation)(nil)
+
+func (a *rowActivation) ResolveName(name string) (any, bool) {
+	k, ok := a.byIdent[name]
+	if !ok {
+		return nil, false
+	}
+	c := a.cols[k]
+	if c == nil {
+		return nil, false
+	}
+	if c.null(a.row) {
+		return types.NullValue, true
+	}
+	return c.get(a.row), true
+}
+
+func (a *rowActivation) Parent() interpreter.Activation { return nil }
+
+// bind resolves the columns the program reads in batch by name.
+func (r *Run) bind(batch arrow.RecordBatch) ([]*colReader, error) {
+	p := r.p
+	cols := make([]*colReader, len(p.ce.slots))
+	schema := batch.Schema()
+	need := func(k int) error {
+		if cols[k] != nil {
+			return nil
+		}
+		s := p.ce.slots[k]
+		idx := schema.FieldIndices(s.name)
+		if len(idx) == 0 {
+			return fmt.Errorf("rules: batch has no column %q", s.name)
+		}
+		arr := batch.Column(idx[0])
+		if !arrow.TypeEqual(arr.DataType(), s.typ) {
+			return fmt.Errorf("rules: column %q is %s in the batch but was compiled as %s", s.name, arr.DataType(), s.typ)
+		}
+		c, err := newColReader(arr)
+		if err != nil {
+			return err
+		}
+		cols[k] = c
+		return nil
+	}
+	for _, rp := range p.rowProg {
+		for _, k := range rp.slots {
+			if err := need(k); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, rp := range p.hidden {
+		for _, k := range rp.slots {
+			if err := need(k); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, d := range p.metrics {
+		for _, k := range d.slots {
+			if err := need(k); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return cols, nil
+}
+
+// Eval evaluates every row rule on batch (borrowed for the call) and folds
+// the batch into the metric states.
+//
+// A row rule whose inputs include a null (and that does not test for null
+// itself with a null literal or has()) is not evaluated on that row: the row
+// counts per the rule's nulls policy. A rule that evaluates to null or to a
+// non-boolean also counts per its nulls policy. Evaluation errors are
+// Errored outcomes, counted by message in ErrorKinds; they never abort.
+func (r *Run) Eval(ctx context.Context, batch arrow.RecordBatch) (*BatchResult, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	if batch == nil {
+		return nil, errors.New("rules: nil batch")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	cols, err := r.bind(batch)
+	if err != nil {
+		return nil, err
+	}
+	rows := int(batch.NumRows())
+	res := &BatchResult{
+		Rows:       rows,
+		Outcomes:   make([][]Outcome, len(r.p.rowRules)),
+		ErrorKinds: make([]map[string]int64, len(r.p.rowRules)),
+	}
+	r.act.cols = cols
+	defer func() { r.act.cols = nil }()
+	for i, rp := range r.p.rowProg {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		out := make([]Outcome, rows)
+		res.ErrorKinds[i] = r.evalRows(rp, cols, out)
+		res.Outcomes[i] = out
+	}
+	var scratch []Outcome
+	for h, rp := range r.p.hidden {
+		if cap(scratch) < rows {
+			scratch = make([]Outcome, rows)
+		}
+		out := scratch[:rows]
+		r.evalRows(rp, cols, out)
+		for _, o := range out {
+			if o == Pass {
+				r.counts[h]++
+			}
+		}
+	}
+	for k, d := range r.p.metrics {
+		switch d.kind {
+		case metricState:
+			if len(d.slots) == 0 {
+				if rc, ok := r.states[k].(metrics.RowCounter); ok {
+					rc.UpdateRows(int64(rows))
+					continue
+				}
+				if batch.NumCols() == 0 {
+					return nil, fmt.Errorf("rules: metric %s: batch without columns", d.spec.Func)
+				}
+				if err := r.states[k].Update([]arrow.Array{batch.Column(0)}); err != nil {
+					return nil, fmt.Errorf("rules: metric %s: %w", d.spec.Func, err)
+				}
+				continue
+			}
+			arrs := make([]arrow.Array, len(d.slots))
+			for j, s := range d.slots {
+				arrs[j] = cols[s].arr
+			}
+			if err := r.states[k].Update(arrs); err != nil {
+				return nil, fmt.Errorf("rules: metric %s: %w", d.spec.Func, err)
+			}
+		case metricMissing:
+			c := cols[d.slots[0]]
+			m := r.values[k]
+			for i := range rows {
+				if !c.null(i) {
+					m[valueKey(c.get(i))]++
+				}
+			}
+		}
+	}
+	r.rows += int64(rows)
+	return res, nil
+}
+
+func (r *Run) evalRows(rp *rowProgram, cols []*colReader, out []Outcome) map[string]int64 {
+	var kinds map[string]int64
+	act := &r.act
+	for row := range out {
+		if !rp.testsNull {
+			null := false
+			for _, k := range rp.slots {
+				if cols[k].null(row) {
+					null = true
+					break
+				}
+			}
+			if null {
+				out[row] = policy(rp.nulls)
+				continue
+			}
+		}
+		act.row = row
+		v, _, err := rp.prg.Eval(act)
+		if err != nil || types.IsError(v) {
+			out[row] = Errored
+			if kinds == nil {
+				kinds = map[string]int64{}
+			}
+			msg := "error"
+			if err != nil {
+				msg = err.Error()
+			} else if e, ok := v.Value().(error); ok {
+				msg = e.Error()
+			}
+			kinds[msg]++
+			continue
+		}
+		if b, ok := v.(types.Bool); ok {
+			if b {
+				out[row] = Pass
+			} else {
+				out[row] = Fail
+			}
+			continue
+		}
+		out[row] = policy(rp.nulls)
+	}
+	return kinds
+}
+
+func policy(n NullPolicy) Outcome {
+	switch n {
+	case NullsFail:
+		return Fail
+	case NullsPass:
+		return Pass
+	}
+	return Skip
+}
+
+// Merge folds another run of the same program into r.
+func (r *Run) Merge(other *Run) error {
+	if other == nil {
+		return nil
+	}
+	if other.p != r.p {
+		return errors.New("rules: merge of runs of different programs")
+	}
+	if r.err != nil {
+		return r.err
+	}
+	if other.err != nil {
+		return other.err
+	}
+	for k, s := range r.states {
+		if s == nil {
+			continue
+		}
+		if err := s.Merge(other.states[k]); err != nil {
+			return fmt.Errorf("rules: merge metric %s: %w", r.p.metrics[k].spec.Func, err)
+		}
+	}
+	for h := range r.counts {
+		r.counts[h] += other.counts[h]
+	}
+	for k, m := range r.values {
+		for v, n := range other.values[k] {
+			m[v] += n
+		}
+	}
+	r.rows += other.rows
+	return nil
+}
+
+// Finish evaluates the dataset checks on the merged metric states.
+//
+// A check whose metric is undefined on the data (the mean of no values) is
+// Skip; a check that cannot be computed (a reference dataset that cannot be
+// read, an evaluation error) is Errored with Err set. The returned error is
+// for the run itself (a cancelled context).
+func (r *Run) Finish(ctx context.Context) ([]CheckResult, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	type computed struct {
+		done bool
+		v    any
+		err  error
+	}
+	vals := make([]computed, len(r.p.metrics))
+	value := func(k int) (any, error) {
+		if !vals[k].done {
+			v, err := r.metric(ctx, k)
+			vals[k] = computed{true, v, err}
+		}
+		return vals[k].v, vals[k].err
+	}
+	results := make([]CheckResult, len(r.p.checks))
+	for i, cr := range r.p.checks {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		cp := r.p.chkProg[i]
+		res := CheckResult{Rule: cr, Metrics: map[string]any{}}
+		act := make(map[string]any, len(cp.uses))
+		skip := false
+		for _, u := range cp.uses {
+			v, err := value(u.def)
+			if err != nil {
+				res.Outcome, res.Err = Errored, fmt.Sprintf("%s: %v", u.label, err)
+				break
+			}
+			res.Metrics[u.label] = v
+			if v == nil {
+				skip = true
+				continue
+			}
+			act[r.p.metrics[u.def].ident] = toCEL(v, r.p.metrics[u.def].typ)
+		}
+		switch {
+		case res.Err != "":
+		case skip:
+			res.Outcome = Skip
+		default:
+			out, _, err := cp.prg.Eval(act)
+			switch {
+			case err != nil:
+				res.Outcome, res.Err = Errored, err.Error()
+			case out == types.True:
+				res.Outcome = Pass
+			case out == types.False:
+				res.Outcome = Fail
+			default:
+				res.Outcome, res.Err = Errored, fmt.Sprintf("check evaluated to %v, not a boolean", out)
+			}
+		}
+		results[i] = res
+	}
+	return results, nil
+}
+
+// metric computes the value of Program.metrics[k].
+func (r *Run) metric(ctx context.Context, k int) (any, error) {
+	d := r.p.metrics[k]
+	switch d.kind {
+	case metricState:
+		return r.states[k].Result()
+	case metricCountIf:
+		return r.counts[d.hidden], nil
+	case metricFracIf:
+		if r.rows == 0 {
+			return nil, nil
+		}
+		return float64(r.counts[d.hidden]) / float64(r.rows), nil
+	case metricNow:
+		return r.cfg.now().UTC(), nil
+	case metricMissing:
+		return r.missing(ctx, d, r.values[k])
+	}
+	return nil, fmt.Errorf("unknown metric")
+}
+
+// missing counts the checked rows whose value is not in the reference.
+func (r *Run) missing(ctx context.Context, d *metricDef, seen map[any]int64) (any, error) {
+	if r.cfg.refs == nil {
+		return nil, fmt.Errorf("no reference opener: reading %s needs rules.WithReferences", d.ref.Dataset)
+	}
+	rdr, err := r.cfg.refs(ctx, d.ref)
+	if err != nil {
+		return nil, fmt.Errorf("open reference %s: %w", d.ref.Dataset, err)
+	}
+	if rdr == nil {
+		return nil, fmt.Errorf("open reference %s: no reader", d.ref.Dataset)
+	}
+	defer rdr.Release()
+	set := map[any]struct{}{}
+	for rdr.Next() {
+		rec := rdr.RecordBatch()
+		idx := rec.Schema().FieldIndices(d.ref.Column)
+		if len(idx) == 0 {
+			return nil, fmt.Errorf("reference %s has no column %q", d.ref.Dataset, d.ref.Column)
+		}
+		c, err := newColReader(rec.Column(idx[0]))
+		if err != nil {
+			return nil, fmt.Errorf("reference %s: %w", d.ref.Dataset, err)
+		}
+		for i := range int(rec.NumRows()) {
+			if !c.null(i) {
+				set[valueKey(c.get(i))] = struct{}{}
+			}
+		}
+	}
+	if err := rdr.Err(); err != nil {
+		return nil, fmt.Errorf("read reference %s: %w", d.ref.Dataset, err)
+	}
+	var n int64
+	for v, count := range seen {
+		if _, ok := set[v]; !ok {
+			n += count
+		}
+	}
+	return n, nil
+}
