@@ -1,0 +1,40 @@
+// Package parquetconnector reads and writes Parquet files as Arrow record
+// batches, built on github.com/parquet-go/parquet-go.
+//
+// The reader decodes column pages and copies their values in bulk into
+// Arrow buffers, with no row structs and no per-value boxing. Flat columns of
+// these Parquet types are supported:
+//
+//   - BOOLEAN → bool; FLOAT, DOUBLE → float32, float64
+//   - INT32 → int32, or int8/int16/uint8/uint16/uint32 (INT logical type),
+//     date32 (DATE), time32[ms] (TIME), decimal128 (DECIMAL)
+//   - INT64 → int64, uint64, timestamp[ms|us|ns] (TIMESTAMP; UTC-adjusted
+//     timestamps carry a time zone: the one recorded in the ARROW:schema
+//     footer entry, else "UTC"), time64, decimal128
+//   - BYTE_ARRAY → string (STRING, ENUM, JSON) or binary; large_string and
+//     large_binary when the ARROW:schema entry asks for them; decimal128
+//   - FIXED_LEN_BYTE_ARRAY → fixed_size_binary, or decimal128 (DECIMAL)
+//   - INT96 → timestamp[ns] (legacy)
+//
+// Optional columns get validity bitmaps from their definition levels. A
+// BYTE_ARRAY column whose chunks the footer reports as dictionary encoded
+// (or whose ARROW:schema type is a dictionary) is read as a
+// dictionary<int32, string|binary> array whose dictionary is the chunk's; if
+// a chunk switches to plain pages part way, those values extend the batch's
+// dictionary, so values are never lost. Batches never span two row groups.
+//
+// Nested columns (lists, maps, structs) are not supported: Schema and an Open
+// that selects them fail with an error wrapping connectors.ErrUnsupported
+// that names the column; other columns of such a file can still be read by
+// projection.
+//
+// A damaged or truncated file yields an error wrapping connectors.ErrCorrupt
+// with the path, never a panic: panics of the decoder are recovered at the
+// package boundary.
+//
+// The Sink writes with parquet-go (snappy by default, see WithCompression),
+// stores the Arrow schema under ARROW:schema so Arrow readers restore the
+// exact types, and commits atomically: the data goes to a temporary file in
+// the destination directory, which is synced and renamed over the
+// destination on Commit and removed on Abort or any failure.
+package parquetconnector

@@ -1,0 +1,300 @@
+package parquetconnector
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/sluicedata/sluice/connectors"
+	"github.com/sluicedata/sluice/lineage"
+)
+
+// Source reads one Parquet file as Arrow record batches. It is safe for
+// concurrent use: the file is opened anew by each call, and each Open
+// returns an independent reader.
+type Source struct {
+	path    string
+	dataset lineage.Dataset
+}
+
+var (
+	_ connectors.Source        = (*Source)(nil)
+	_ connectors.RowCounter    = (*Source)(nil)
+	_ connectors.StatsProvider = (*Source)(nil)
+)
+
+// NewSource returns a Source reading the Parquet file at path. The file is
+// opened lazily, by each call that needs it.
+func NewSource(path string) (*Source, error) {
+	ds, err := lineage.FileDataset(path)
+	if err != nil {
+		return nil, fmt.Errorf("parquetconnector: %w", err)
+	}
+	return &Source{path: path, dataset: ds}, nil
+}
+
+// Dataset returns the file's identity: namespace "file", the absolute path
+// as name.
+func (s *Source) Dataset() lineage.Dataset { return s.dataset }
+
+// corrupt wraps err as connectors.ErrCorrupt with the file's path.
+func corrupt(path string, err error) error {
+	if errors.Is(err, connectors.ErrCorrupt) {
+		return err
+	}
+	return fmt.Errorf("parquetconnector: %s: %w: %w", path, connectors.ErrCorrupt, err)
+}
+
+// openFile opens path and decodes its footer. A file that parquet-go cannot
+// decode, even by panicking, yields an error wrapping connectors.ErrCorrupt.
+func openFile(path string) (f *os.File, pf *parquet.File, err error) {
+	f, err = os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parquetconnector: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = corrupt(path, fmt.Errorf("decoding footer: %v", p))
+		}
+		if err != nil {
+			_ = f.Close()
+			f, pf = nil, nil
+		}
+	}()
+	st, err := f.Stat()
+	if err != nil {
+		return f, nil, fmt.Errorf("parquetconnector: %w", err)
+	}
+	pf, err = parquet.OpenFile(f, st.Size(),
+		parquet.SkipPageIndex(true),
+		parquet.SkipBloomFilters(true),
+		parquet.ReadBufferSize(1<<20),
+	)
+	if err != nil {
+		return f, nil, corrupt(path, err)
+	}
+	return f, pf, nil
+}
+
+// withFile opens the file, runs fn on it and closes it again, converting a
+// panic of the decoder into ErrCorrupt.
+func (s *Source) withFile(ctx context.Context, fn func(pf *parquet.File) error) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	f, pf, err := openFile(s.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	defer func() {
+		if p := recover(); p != nil {
+			err = corrupt(s.path, fmt.Errorf("%v", p))
+		}
+	}()
+	return fn(pf)
+}
+
+// Schema returns the Arrow schema of the file from its footer. Key-value
+// metadata of the file (except ARROW:schema) becomes schema metadata. A
+// nested or repeated column makes Schema fail with an error wrapping
+// connectors.ErrUnsupported that names the column; a projection leaving it
+// out can still be read with Open.
+func (s *Source) Schema(ctx context.Context) (*arrow.Schema, error) {
+	var sc *arrow.Schema
+	err := s.withFile(ctx, func(pf *parquet.File) error {
+		fs := buildSchema(pf)
+		fields := make([]arrow.Field, len(fs.columns))
+		for i, c := range fs.columns {
+			if fs.errs[i] != nil {
+				return fmt.Errorf("parquetconnector: %s: %w", s.path, fs.errs[i])
+			}
+			fields[i] = c.field
+		}
+		sc = arrow.NewSchema(fields, &fs.meta)
+		return nil
+	})
+	return sc, err
+}
+
+// NumRows returns the row count stored in the footer.
+func (s *Source) NumRows(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.withFile(ctx, func(pf *parquet.File) error {
+		n = pf.NumRows()
+		return nil
+	})
+	return n, err
+}
+
+// ColumnStats returns the statistics of every supported top-level column in
+// every row group, in file order. Min and Max are nil where the file stores
+// none or for types without a Go form here (decimals, INT96).
+func (s *Source) ColumnStats(ctx context.Context) ([][]connectors.ColumnStats, error) {
+	var out [][]connectors.ColumnStats
+	err := s.withFile(ctx, func(pf *parquet.File) error {
+		fs := buildSchema(pf)
+		leaves := pf.Schema().Columns()
+		for _, rg := range pf.Metadata().RowGroups {
+			var stats []connectors.ColumnStats
+			for i, c := range fs.columns {
+				if fs.errs[i] != nil || c.index >= len(rg.Columns) || c.index >= len(leaves) {
+					continue
+				}
+				md := rg.Columns[c.index].MetaData
+				cs := connectors.ColumnStats{Column: c.name, NumValues: md.NumValues, NullCount: md.Statistics.NullCount}
+				minB, maxB := md.Statistics.MinValue, md.Statistics.MaxValue
+				if minB == nil && maxB == nil {
+					minB, maxB = md.Statistics.Min, md.Statistics.Max
+				}
+				if minB != nil || maxB != nil {
+					cs.Min = statValue(c, minB)
+					cs.Max = statValue(c, maxB)
+				}
+				stats = append(stats, cs)
+			}
+			out = append(out, stats)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// statValue decodes a plain-encoded statistic into a Go value.
+func statValue(c column, b []byte) any {
+	if b == nil {
+		return nil
+	}
+	switch c.kind {
+	case kBool:
+		if len(b) < 1 {
+			return nil
+		}
+		return b[0] != 0
+	case kInt32, kInt8, kInt16, kUint8, kUint16:
+		if len(b) < 4 {
+			return nil
+		}
+		v := int32(binary.LittleEndian.Uint32(b))
+		switch c.field.Type.ID() {
+		case arrow.DATE32:
+			return time.Unix(int64(v)*86400, 0).UTC()
+		case arrow.UINT8, arrow.UINT16, arrow.UINT32:
+			return uint64(uint32(v))
+		}
+		return int64(v)
+	case kInt64:
+		if len(b) < 8 {
+			return nil
+		}
+		v := int64(binary.LittleEndian.Uint64(b))
+		switch t := c.field.Type.(type) {
+		case *arrow.TimestampType:
+			switch t.Unit {
+			case arrow.Millisecond:
+				return time.UnixMilli(v).UTC()
+			case arrow.Microsecond:
+				return time.UnixMicro(v).UTC()
+			default:
+				return time.Unix(0, v).UTC()
+			}
+		case *arrow.Uint64Type:
+			return uint64(v)
+		}
+		return v
+	case kFloat32:
+		if len(b) < 4 {
+			return nil
+		}
+		return float64(math.Float32frombits(binary.LittleEndian.Uint32(b)))
+	case kFloat64:
+		if len(b) < 8 {
+			return nil
+		}
+		return math.Float64frombits(binary.LittleEndian.Uint64(b))
+	case kBinary, kLarge, kDict:
+		if isStringType(c.field.Type) {
+			return string(b)
+		}
+		return append([]byte(nil), b...)
+	case kFixed:
+		return append([]byte(nil), b...)
+	}
+	return nil
+}
+
+func isStringType(dt arrow.DataType) bool {
+	if d, ok := dt.(*arrow.DictionaryType); ok {
+		dt = d.ValueType
+	}
+	switch dt.ID() {
+	case arrow.STRING, arrow.LARGE_STRING:
+		return true
+	}
+	return false
+}
+
+// Open starts a read of the columns opts.Columns (all when nil) in batches
+// of at most opts.Rows() rows; a batch never spans two row groups. The
+// reader holds the file open until it is released.
+func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (rr array.RecordReader, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f, pf, err := openFile(s.path)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = corrupt(s.path, fmt.Errorf("%v", p))
+		}
+		if err != nil {
+			_ = f.Close()
+		}
+	}()
+	fs := buildSchema(pf)
+	var sel []int
+	if opts.Columns == nil {
+		for i := range fs.columns {
+			sel = append(sel, i)
+		}
+	} else {
+		for _, name := range opts.Columns {
+			i, ok := fs.byName[name]
+			if !ok {
+				return nil, fmt.Errorf("parquetconnector: %s: column %q: %w", s.path, name, connectors.ErrNoColumn)
+			}
+			sel = append(sel, i)
+		}
+	}
+	fields := make([]arrow.Field, 0, len(sel))
+	cols := make([]*colState, 0, len(sel))
+	for _, i := range sel {
+		if fs.errs[i] != nil {
+			return nil, fmt.Errorf("parquetconnector: %s: %w", s.path, fs.errs[i])
+		}
+		fields = append(fields, fs.columns[i].field)
+		cols = append(cols, &colState{column: fs.columns[i]})
+	}
+	r := &reader{
+		ctx:    ctx,
+		path:   s.path,
+		file:   f,
+		pf:     pf,
+		schema: arrow.NewSchema(fields, &fs.meta),
+		cols:   cols,
+		mem:    opts.Alloc(),
+		batch:  opts.Rows(),
+	}
+	r.refs.Store(1)
+	return r, nil
+}
