@@ -264,11 +264,10 @@ func (c *colState) nextPage() error {
 		if len(c.data.Boolean())*8 < c.nvals {
 			return errors.New("boolean page shorter than its value count")
 		}
-	case encoding.Int32, encoding.Float:
-		c.nvals = len(c.data.Int32()) // same width
-		if c.data.Kind() == encoding.Float {
-			c.nvals = len(c.data.Float())
-		}
+	case encoding.Int32:
+		c.nvals = len(c.data.Int32())
+	case encoding.Float:
+		c.nvals = len(c.data.Float())
 	case encoding.Int64:
 		c.nvals = len(c.data.Int64())
 	case encoding.Double:
@@ -510,8 +509,8 @@ func putNumber[S, D number](b *builder, c *colState, s segment, plain func(encod
 	return nil
 }
 
-func int32s(v encoding.Values) []int32   { return v.Int32() }
-func int64s(v encoding.Values) []int64   { return v.Int64() }
+func int32s(v encoding.Values) []int32     { return v.Int32() }
+func int64s(v encoding.Values) []int64     { return v.Int64() }
 func float32s(v encoding.Values) []float32 { return v.Float() }
 func float64s(v encoding.Values) []float64 { return v.Double() }
 
