@@ -1,0 +1,64 @@
+// Package csvconnector reads and writes CSV files with a header line
+// (RFC 4180, through encoding/csv).
+//
+// # Reading
+//
+// NewSource(path, opts...) reads a file whose first line names the columns
+// (a UTF-8 byte order mark is dropped). Options:
+//
+//   - WithSchema(schema): a type hint. Its fields give the types of the
+//     header columns of the same name; other columns are inferred; hint
+//     fields the header lacks are ignored.
+//   - WithNullTokens(tokens...): extra values read as null, e.g. "NA". The
+//     empty field is always null, in string columns too (CSV cannot tell
+//     an empty string from a missing value).
+//   - WithDelimiter(r): field delimiter, default ','.
+//   - WithInferRows(n): rows read for type inference, default 1000.
+//
+// Inference looks at the non-null values of the first n data rows of each
+// column and picks the first type all of them parse as:
+//
+//	int64      strconv.ParseInt, base 10 ("007" is the integer 7)
+//	double     strconv.ParseFloat, starting with a digit, sign or '.'
+//	bool       true / false, any letter case
+//	date32     2006-01-02
+//	timestamp  RFC 3339 with or without zone ("2006-01-02T15:04:05Z07:00",
+//	           "2006-01-02T15:04:05"), "2006-01-02 15:04:05" with or
+//	           without zone, fractional seconds allowed; read as
+//	           timestamp[us, tz=UTC] (TimestampType); values without a zone
+//	           are UTC
+//	string     anything else, and columns with no value in those rows
+//
+// A declared (hinted) column may also be int8/16/32, uint8/16/32/64,
+// float32, large_string, or timestamp of any unit and zone; other types are
+// refused with an error wrapping connectors.ErrUnsupported.
+//
+// Reading streams the file in batches of ReadOptions.Rows() rows, with
+// memory bounded by one batch. ReadOptions.Columns projects: only the
+// projected fields are parsed and validated. Problems in the input are
+// *connectors.InputError values (Path, Line, Column = 1-based field index,
+// Field = column name): a value that does not parse as its column's type
+// (the message quotes the value, truncated, and says to declare the type in
+// the rule file when it was inferred), a line with the wrong number of
+// fields, invalid UTF-8 in a string field or the header, a bare quote, an
+// empty file (no header). Schema and Open read the first rows for inference;
+// Open then reads the file again from the top. encoding/csv skips blank
+// lines, so a one-column file cannot hold a null as an empty line (the
+// writer writes "" instead).
+//
+// # Writing
+//
+// NewSink(path, opts...) writes a header line and one line per row, fields
+// quoted when they hold the delimiter, a quote, a line break or a leading
+// space. Null is the empty field; floats keep a decimal point ("5.0") so
+// they read back as floats; timestamps are RFC 3339 in UTC with as many
+// fractional digits as needed; dates are 2006-01-02. Types are those listed
+// above for reading; Create refuses others with connectors.ErrUnsupported.
+// Only WithDelimiter applies to a Sink. The file is written to a temporary
+// file in the same directory and renamed over path by Commit; Abort removes
+// it.
+//
+// Datasets are identified by lineage.FileDataset: namespace "file" and the
+// absolute path. Sources and sinks are safe for concurrent use; a Writer is
+// not.
+package csvconnector

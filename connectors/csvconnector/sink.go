@@ -1,0 +1,247 @@
+package csvconnector
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/sluicedata/sluice/connectors"
+	"github.com/sluicedata/sluice/lineage"
+)
+
+// Sink writes a CSV file with a header line.
+type Sink struct {
+	path string
+	ds   lineage.Dataset
+	cfg  config
+}
+
+var _ connectors.Sink = (*Sink)(nil)
+
+// NewSink returns a Sink writing the CSV file at path. Of the options only
+// WithDelimiter applies.
+func NewSink(path string, opts ...Option) *Sink {
+	return &Sink{path: path, ds: datasetOf(path), cfg: newConfig(opts)}
+}
+
+// Dataset returns namespace "file" and the absolute path.
+func (s *Sink) Dataset() lineage.Dataset { return s.ds }
+
+// Create starts a write to a temporary file next to the sink's path and
+// writes the header. Columns of types CSV cannot hold are refused with an
+// error wrapping connectors.ErrUnsupported.
+func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (connectors.Writer, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if schema == nil {
+		return nil, fmt.Errorf("csvconnector: %s: nil schema: %w", s.path, connectors.ErrSchemaMismatch)
+	}
+	if s.cfg.delim == '"' || s.cfg.delim == '\r' || s.cfg.delim == '\n' || !utf8.ValidRune(s.cfg.delim) || s.cfg.delim == utf8.RuneError {
+		return nil, fmt.Errorf("csvconnector: %s: invalid delimiter %q", s.path, s.cfg.delim)
+	}
+	for _, f := range schema.Fields() {
+		if !supported(f.Type) {
+			return nil, fmt.Errorf("csvconnector: %s: column %q: type %s: %w", s.path, f.Name, f.Type, connectors.ErrUnsupported)
+		}
+	}
+	af, err := createAtomic(s.path)
+	if err != nil {
+		return nil, fmt.Errorf("csvconnector: %w", err)
+	}
+	w := &Writer{sink: s, af: af, bw: bufio.NewWriterSize(af, 256<<10), schema: schema}
+	w.delim = utf8.AppendRune(nil, s.cfg.delim)
+	for i, f := range schema.Fields() {
+		if i > 0 {
+			w.line = append(w.line, w.delim...)
+		}
+		w.line = w.appendField(w.line, []byte(f.Name))
+	}
+	w.line = append(w.line, '\n')
+	if _, err := w.bw.Write(w.line); err != nil {
+		af.abort()
+		return nil, fmt.Errorf("csvconnector: %s: %w", s.path, err)
+	}
+	return w, nil
+}
+
+type writerState int
+
+const (
+	stateOpen writerState = iota
+	stateFailed
+	stateClosed
+)
+
+// Writer writes one CSV file.
+type Writer struct {
+	sink   *Sink
+	af     *atomicFile
+	bw     *bufio.Writer
+	schema *arrow.Schema
+	delim  []byte
+	line   []byte // scratch
+	val    []byte // scratch
+	state  writerState
+}
+
+var _ connectors.Writer = (*Writer)(nil)
+
+func (w *Writer) closedErr() error {
+	return fmt.Errorf("csvconnector: %s: %w", w.sink.path, connectors.ErrClosed)
+}
+
+func (w *Writer) needsQuotes(v []byte) bool {
+	if len(v) == 0 {
+		return false
+	}
+	if v[0] == ' ' || v[0] == '\t' {
+		return true
+	}
+	return bytes.ContainsAny(v, "\"\r\n") || bytes.Contains(v, w.delim)
+}
+
+func (w *Writer) appendField(dst, v []byte) []byte {
+	if !w.needsQuotes(v) {
+		return append(dst, v...)
+	}
+	dst = append(dst, '"')
+	for _, c := range v {
+		if c == '"' {
+			dst = append(dst, '"')
+		}
+		dst = append(dst, c)
+	}
+	return append(dst, '"')
+}
+
+// Write appends the rows of batch, borrowed for the call.
+func (w *Writer) Write(batch arrow.RecordBatch) error {
+	if w.state != stateOpen {
+		return w.closedErr()
+	}
+	if !batch.Schema().Equal(w.schema) {
+		return fmt.Errorf("csvconnector: %s: batch schema %s, want %s: %w",
+			w.sink.path, batch.Schema(), w.schema, connectors.ErrSchemaMismatch)
+	}
+	cols := batch.Columns()
+	for r := range int(batch.NumRows()) {
+		w.line = w.line[:0]
+		for c, col := range cols {
+			if c > 0 {
+				w.line = append(w.line, w.delim...)
+			}
+			if col.IsNull(r) {
+				continue
+			}
+			w.val = appendValue(w.val[:0], col, r)
+			w.line = w.appendField(w.line, w.val)
+		}
+		if len(w.line) == 0 {
+			// A blank line would be skipped by readers: quote the lone
+			// null of a one-column row.
+			w.line = append(w.line, '"', '"')
+		}
+		w.line = append(w.line, '\n')
+		if _, err := w.bw.Write(w.line); err != nil {
+			return fmt.Errorf("csvconnector: %s: %w", w.sink.path, err)
+		}
+	}
+	return nil
+}
+
+// appendFloat formats v so that it reads back as the same float and is
+// not mistaken for an integer ("5.0", not "5").
+func appendFloat(dst []byte, v float64, bits int) []byte {
+	start := len(dst)
+	dst = strconv.AppendFloat(dst, v, 'g', -1, bits)
+	if bytes.IndexAny(dst[start:], ".eEnI") < 0 {
+		dst = append(dst, '.', '0')
+	}
+	return dst
+}
+
+func appendValue(dst []byte, col arrow.Array, i int) []byte {
+	switch a := col.(type) {
+	case *array.Boolean:
+		return strconv.AppendBool(dst, a.Value(i))
+	case *array.Int8:
+		return strconv.AppendInt(dst, int64(a.Value(i)), 10)
+	case *array.Int16:
+		return strconv.AppendInt(dst, int64(a.Value(i)), 10)
+	case *array.Int32:
+		return strconv.AppendInt(dst, int64(a.Value(i)), 10)
+	case *array.Int64:
+		return strconv.AppendInt(dst, a.Value(i), 10)
+	case *array.Uint8:
+		return strconv.AppendUint(dst, uint64(a.Value(i)), 10)
+	case *array.Uint16:
+		return strconv.AppendUint(dst, uint64(a.Value(i)), 10)
+	case *array.Uint32:
+		return strconv.AppendUint(dst, uint64(a.Value(i)), 10)
+	case *array.Uint64:
+		return strconv.AppendUint(dst, a.Value(i), 10)
+	case *array.Float32:
+		return appendFloat(dst, float64(a.Value(i)), 32)
+	case *array.Float64:
+		return appendFloat(dst, a.Value(i), 64)
+	case *array.String:
+		return append(dst, a.Value(i)...)
+	case *array.LargeString:
+		return append(dst, a.Value(i)...)
+	case *array.Date32:
+		return a.Value(i).ToTime().AppendFormat(dst, time.DateOnly)
+	case *array.Timestamp:
+		unit := a.DataType().(*arrow.TimestampType).Unit
+		return a.Value(i).ToTime(unit).UTC().AppendFormat(dst, time.RFC3339Nano)
+	}
+	return append(dst, col.ValueStr(i)...) // unreachable: Create checks types
+}
+
+// Commit flushes, syncs and renames the file into place.
+func (w *Writer) Commit(ctx context.Context) error {
+	if w.state != stateOpen {
+		return w.closedErr()
+	}
+	err := ctx.Err()
+	if err == nil {
+		err = w.bw.Flush()
+	}
+	if err == nil {
+		err = w.af.commit()
+		w.af = nil
+	}
+	if err != nil {
+		w.state = stateFailed
+		if w.af != nil {
+			err = errors.Join(err, w.af.abort())
+		}
+		return fmt.Errorf("csvconnector: %s: %w", w.sink.path, err)
+	}
+	w.state = stateClosed
+	return nil
+}
+
+// Abort removes the temporary file. It is safe after a failed Commit.
+func (w *Writer) Abort(context.Context) error {
+	switch w.state {
+	case stateFailed:
+		w.state = stateClosed
+		return nil
+	case stateClosed:
+		return w.closedErr()
+	}
+	w.state = stateClosed
+	if err := w.af.abort(); err != nil {
+		return fmt.Errorf("csvconnector: %s: %w", w.sink.path, err)
+	}
+	return nil
+}

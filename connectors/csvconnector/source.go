@@ -1,0 +1,330 @@
+package csvconnector
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/sluicedata/sluice/connectors"
+	"github.com/sluicedata/sluice/lineage"
+)
+
+func datasetOf(path string) lineage.Dataset {
+	d, err := lineage.FileDataset(path)
+	if err != nil {
+		return lineage.Dataset{Namespace: lineage.FileNamespace, Name: filepath.Clean(path)}
+	}
+	return d
+}
+
+// Source reads a CSV file with a header line.
+type Source struct {
+	path string
+	ds   lineage.Dataset
+	cfg  config
+}
+
+var _ connectors.Source = (*Source)(nil)
+
+// NewSource returns a Source reading the CSV file at path. Nothing is read
+// until Schema or Open.
+func NewSource(path string, opts ...Option) *Source {
+	return &Source{path: path, ds: datasetOf(path), cfg: newConfig(opts)}
+}
+
+// Dataset returns namespace "file" and the absolute path.
+func (s *Source) Dataset() lineage.Dataset { return s.ds }
+
+// Schema reads the header and infers the types of the columns the schema
+// hint does not give from the first rows (see WithInferRows).
+func (s *Source) Schema(ctx context.Context) (*arrow.Schema, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f, cr, header, err := s.openCSV()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	schema, _, err := s.infer(cr, header)
+	if err != nil {
+		return nil, err
+	}
+	return schema, nil
+}
+
+func (s *Source) inputError(line, col int, field string, err error) error {
+	return fmt.Errorf("csvconnector: %w", &connectors.InputError{Path: s.path, Line: line, Column: col, Field: field, Err: err})
+}
+
+// convertErr turns an encoding/csv error into an *InputError.
+func (s *Source) convertErr(err error, rec []string, want int) error {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("csvconnector: %s: %w", s.path, err)
+	}
+	e := pe.Err
+	if errors.Is(e, csv.ErrFieldCount) {
+		e = fmt.Errorf("%w: %d fields, the header has %d", csv.ErrFieldCount, len(rec), want)
+	} else {
+		e = fmt.Errorf("%w (byte %d of the line)", e, pe.Column)
+	}
+	return s.inputError(pe.Line, 0, "", e)
+}
+
+// openCSV opens the file and reads the header.
+func (s *Source) openCSV() (*os.File, *csv.Reader, []string, error) {
+	f, err := os.Open(s.path)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("csvconnector: %w", err)
+	}
+	cr := csv.NewReader(bufio.NewReaderSize(f, 256<<10))
+	cr.Comma = s.cfg.delim
+	cr.ReuseRecord = true
+	rec, err := cr.Read()
+	if err != nil {
+		f.Close()
+		if errors.Is(err, io.EOF) {
+			return nil, nil, nil, s.inputError(1, 0, "", errors.New("empty file: a header line is required"))
+		}
+		return nil, nil, nil, s.convertErr(err, rec, 0)
+	}
+	header := slices.Clone(rec)
+	header[0] = strings.TrimPrefix(header[0], "\ufeff")
+	for i, h := range header {
+		if !utf8.ValidString(h) {
+			f.Close()
+			return nil, nil, nil, s.inputError(1, i+1, "", fmt.Errorf("header: %w", errInvalidUTF8))
+		}
+	}
+	return f, cr, header, nil
+}
+
+func (s *Source) isNull(v string) bool {
+	if v == "" {
+		return true
+	}
+	for _, t := range s.cfg.nulls {
+		if v == t {
+			return true
+		}
+	}
+	return false
+}
+
+// infer returns the schema of the file whose header was just read from cr,
+// and which of its fields the hint declared.
+func (s *Source) infer(cr *csv.Reader, header []string) (*arrow.Schema, []bool, error) {
+	types := make([]arrow.DataType, len(header))
+	declared := make([]bool, len(header))
+	pending := 0
+	for i, h := range header {
+		if s.cfg.schema != nil {
+			if j := s.cfg.schema.FieldIndices(h); len(j) > 0 {
+				dt := s.cfg.schema.Field(j[0]).Type
+				if !supported(dt) {
+					return nil, nil, fmt.Errorf("csvconnector: %s: column %q: type %s: %w", s.path, h, dt, connectors.ErrUnsupported)
+				}
+				types[i], declared[i] = dt, true
+				continue
+			}
+		}
+		pending++
+	}
+	if pending > 0 {
+		st := make([]stats, len(header))
+		for range s.cfg.inferRows {
+			rec, err := cr.Read()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return nil, nil, s.convertErr(err, rec, len(header))
+			}
+			for i, v := range rec {
+				if !declared[i] && !s.isNull(v) {
+					st[i].observe(v)
+				}
+			}
+		}
+		for i := range types {
+			if !declared[i] {
+				types[i] = st[i].typ()
+			}
+		}
+	}
+	fields := make([]arrow.Field, len(header))
+	for i, h := range header {
+		fields[i] = arrow.Field{Name: h, Type: types[i], Nullable: true}
+	}
+	return arrow.NewSchema(fields, nil), declared, nil
+}
+
+// Open infers the schema, then streams the file from its first data row in
+// batches of opts.Rows() rows.
+func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.RecordReader, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f, cr, header, err := s.openCSV()
+	if err != nil {
+		return nil, err
+	}
+	schema, declared, err := s.infer(cr, header)
+	f.Close() // read only
+	if err != nil {
+		return nil, err
+	}
+	var idx []int
+	if opts.Columns == nil {
+		idx = make([]int, len(header))
+		for i := range idx {
+			idx[i] = i
+		}
+	} else {
+		idx = make([]int, len(opts.Columns))
+		for i, c := range opts.Columns {
+			j := schema.FieldIndices(c)
+			if len(j) == 0 {
+				return nil, fmt.Errorf("csvconnector: %s: column %q: %w", s.path, c, connectors.ErrNoColumn)
+			}
+			idx[i] = j[0]
+		}
+	}
+	fields := make([]arrow.Field, len(idx))
+	for i, j := range idx {
+		fields[i] = schema.Field(j)
+	}
+	out := arrow.NewSchema(fields, nil)
+
+	f, cr, _, err = s.openCSV()
+	if err != nil {
+		return nil, err
+	}
+	r := &reader{
+		ctx: ctx, src: s, f: f, cr: cr, schema: out, idx: idx, nfields: len(header),
+		size: opts.Rows(), b: array.NewRecordBuilder(opts.Alloc(), out),
+	}
+	r.refs.Store(1)
+	r.apps = make([]appender, len(idx))
+	for i, j := range idx {
+		r.apps[i] = newAppender(r.b.Field(i), fields[i].Type, declared[j])
+	}
+	return r, nil
+}
+
+// reader streams one CSV file.
+type reader struct {
+	refs    atomic.Int64
+	ctx     context.Context
+	src     *Source
+	f       *os.File
+	cr      *csv.Reader
+	schema  *arrow.Schema
+	idx     []int // source field of each output column
+	nfields int
+	size    int
+	b       *array.RecordBuilder
+	apps    []appender
+	cur     arrow.RecordBatch
+	err     error
+	done    bool
+}
+
+func (r *reader) Retain() { r.refs.Add(1) }
+
+func (r *reader) Release() {
+	if r.refs.Add(-1) == 0 {
+		r.close()
+		if r.cur != nil {
+			r.cur.Release()
+			r.cur = nil
+		}
+		if r.b != nil {
+			r.b.Release()
+			r.b = nil
+		}
+	}
+}
+
+func (r *reader) close() {
+	r.done = true
+	if r.f != nil {
+		r.f.Close() // read only
+		r.f = nil
+	}
+}
+
+func (r *reader) Schema() *arrow.Schema          { return r.schema }
+func (r *reader) RecordBatch() arrow.RecordBatch { return r.cur }
+
+// Record returns the current batch.
+//
+// Deprecated: use RecordBatch.
+func (r *reader) Record() arrow.RecordBatch { return r.cur }
+func (r *reader) Err() error                { return r.err }
+
+func (r *reader) fail(err error) bool {
+	r.err = err
+	r.close()
+	// Drop the partial batch; its columns may differ in length.
+	for _, fb := range r.b.Fields() {
+		fb.NewArray().Release()
+	}
+	return false
+}
+
+func (r *reader) Next() bool {
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur = nil
+	}
+	if r.done {
+		return false
+	}
+	if err := r.ctx.Err(); err != nil {
+		return r.fail(err)
+	}
+	r.b.Reserve(r.size)
+	rows := 0
+	for rows < r.size {
+		rec, err := r.cr.Read()
+		if errors.Is(err, io.EOF) {
+			r.close()
+			break
+		}
+		if err != nil {
+			return r.fail(r.src.convertErr(err, rec, r.nfields))
+		}
+		for i, j := range r.idx {
+			v := rec[j]
+			fb := r.b.Field(i)
+			if r.src.isNull(v) {
+				fb.AppendNull()
+				continue
+			}
+			if err := r.apps[i](v); err != nil {
+				line, _ := r.cr.FieldPos(j)
+				return r.fail(r.src.inputError(line, j+1, r.schema.Field(i).Name, err))
+			}
+		}
+		rows++
+	}
+	if rows == 0 {
+		return false
+	}
+	r.cur = r.b.NewRecordBatch()
+	return true
+}

@@ -1,0 +1,299 @@
+package csvconnector
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// TimestampType is the type inferred for timestamp columns: microseconds,
+// UTC.
+var TimestampType = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
+
+// timeLayouts are tried in order; values without a zone are UTC. Fractional
+// seconds are accepted after the seconds by time.Parse.
+var timeLayouts = []string{
+	time.RFC3339,
+	"2006-01-02T15:04:05",
+	"2006-01-02 15:04:05",
+	"2006-01-02 15:04:05Z07:00",
+}
+
+func parseTime(s string) (time.Time, bool) {
+	if len(s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') {
+		return time.Time{}, false
+	}
+	for _, l := range timeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func parseDate(s string) (arrow.Date32, bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return 0, false
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return 0, false
+	}
+	return arrow.Date32FromTime(t), true
+}
+
+func parseBool(s string) (v, ok bool) {
+	switch {
+	case strings.EqualFold(s, "true"):
+		return true, true
+	case strings.EqualFold(s, "false"):
+		return false, true
+	}
+	return false, false
+}
+
+func looksNumeric(s string) bool {
+	if s == "" {
+		return false
+	}
+	c := s[0]
+	return c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.'
+}
+
+// stats gathers what the values of one column could be.
+type stats struct {
+	seen                                      bool
+	notInt, notFloat, notBool, notDate, notTS bool
+}
+
+func (st *stats) observe(s string) {
+	st.seen = true
+	if !st.notInt {
+		if _, err := strconv.ParseInt(s, 10, 64); err != nil {
+			st.notInt = true
+		}
+	}
+	if !st.notFloat {
+		if _, err := strconv.ParseFloat(s, 64); err != nil || !looksNumeric(s) {
+			st.notFloat = true
+		}
+	}
+	if !st.notBool {
+		if _, ok := parseBool(s); !ok {
+			st.notBool = true
+		}
+	}
+	if !st.notDate {
+		if _, ok := parseDate(s); !ok {
+			st.notDate = true
+		}
+	}
+	if !st.notTS {
+		if _, ok := parseTime(s); !ok {
+			st.notTS = true
+		}
+	}
+}
+
+func (st *stats) typ() arrow.DataType {
+	switch {
+	case !st.seen:
+		return arrow.BinaryTypes.String
+	case !st.notInt:
+		return arrow.PrimitiveTypes.Int64
+	case !st.notFloat:
+		return arrow.PrimitiveTypes.Float64
+	case !st.notBool:
+		return arrow.FixedWidthTypes.Boolean
+	case !st.notDate:
+		return arrow.FixedWidthTypes.Date32
+	case !st.notTS:
+		return TimestampType
+	}
+	return arrow.BinaryTypes.String
+}
+
+// supported reports whether the connector reads and writes dt.
+func supported(dt arrow.DataType) bool {
+	switch dt.ID() {
+	case arrow.BOOL, arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64,
+		arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64,
+		arrow.FLOAT32, arrow.FLOAT64, arrow.STRING, arrow.LARGE_STRING,
+		arrow.DATE32, arrow.TIMESTAMP:
+		return true
+	}
+	return false
+}
+
+func truncate(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// appender parses one field into a builder; s is never a null token.
+type appender func(s string) error
+
+// typeName names dt as rule files do.
+func typeName(dt arrow.DataType) string {
+	switch dt.ID() {
+	case arrow.STRING, arrow.LARGE_STRING:
+		return "string"
+	case arrow.FLOAT32:
+		return "float"
+	case arrow.FLOAT64:
+		return "double"
+	case arrow.DATE32:
+		return "date"
+	case arrow.TIMESTAMP:
+		return "timestamp"
+	}
+	return dt.Name()
+}
+
+func badValue(s string, dt arrow.DataType, declared bool) error {
+	hint := "inferred from the first rows; declare the column's type in the rule file"
+	if declared {
+		hint = "the column is declared " + typeName(dt)
+	}
+	return fmt.Errorf("value %q is not a valid %s (%s)", truncate(s), typeName(dt), hint)
+}
+
+var errInvalidUTF8 = fmt.Errorf("invalid UTF-8")
+
+func newAppender(b array.Builder, dt arrow.DataType, declared bool) appender {
+	bad := func(s string) error { return badValue(s, dt, declared) }
+	switch b := b.(type) {
+	case *array.BooleanBuilder:
+		return func(s string) error {
+			v, ok := parseBool(s)
+			if !ok {
+				return bad(s)
+			}
+			b.Append(v)
+			return nil
+		}
+	case *array.Int8Builder:
+		return intAppender(8, bad, func(v int64) { b.Append(int8(v)) })
+	case *array.Int16Builder:
+		return intAppender(16, bad, func(v int64) { b.Append(int16(v)) })
+	case *array.Int32Builder:
+		return intAppender(32, bad, func(v int64) { b.Append(int32(v)) })
+	case *array.Int64Builder:
+		return func(s string) error {
+			v, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				return bad(s)
+			}
+			b.Append(v)
+			return nil
+		}
+	case *array.Uint8Builder:
+		return uintAppender(8, bad, func(v uint64) { b.Append(uint8(v)) })
+	case *array.Uint16Builder:
+		return uintAppender(16, bad, func(v uint64) { b.Append(uint16(v)) })
+	case *array.Uint32Builder:
+		return uintAppender(32, bad, func(v uint64) { b.Append(uint32(v)) })
+	case *array.Uint64Builder:
+		return uintAppender(64, bad, b.Append)
+	case *array.Float32Builder:
+		return func(s string) error {
+			v, err := strconv.ParseFloat(s, 32)
+			if err != nil && !isRange(err) {
+				return bad(s)
+			}
+			b.Append(float32(v))
+			return nil
+		}
+	case *array.Float64Builder:
+		return func(s string) error {
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil && !isRange(err) {
+				return bad(s)
+			}
+			b.Append(v)
+			return nil
+		}
+	case *array.StringBuilder:
+		return func(s string) error {
+			if !utf8.ValidString(s) {
+				return errInvalidUTF8
+			}
+			b.Append(s)
+			return nil
+		}
+	case *array.LargeStringBuilder:
+		return func(s string) error {
+			if !utf8.ValidString(s) {
+				return errInvalidUTF8
+			}
+			b.Append(s)
+			return nil
+		}
+	case *array.Date32Builder:
+		return func(s string) error {
+			v, ok := parseDate(s)
+			if !ok {
+				return bad(s)
+			}
+			b.Append(v)
+			return nil
+		}
+	case *array.TimestampBuilder:
+		unit := dt.(*arrow.TimestampType).Unit
+		return func(s string) error {
+			t, ok := parseTime(s)
+			if !ok {
+				return bad(s)
+			}
+			v, err := arrow.TimestampFromTime(t, unit)
+			if err != nil {
+				return bad(s)
+			}
+			b.Append(v)
+			return nil
+		}
+	}
+	return nil
+}
+
+// isRange reports a float out of range: ParseFloat then returns ±Inf,
+// which is what such a value means.
+func isRange(err error) bool {
+	ne, ok := err.(*strconv.NumError)
+	return ok && ne.Err == strconv.ErrRange
+}
+
+func intAppender(bits int, bad func(string) error, app func(int64)) appender {
+	return func(s string) error {
+		v, err := strconv.ParseInt(s, 10, bits)
+		if err != nil {
+			return bad(s)
+		}
+		app(v)
+		return nil
+	}
+}
+
+func uintAppender(bits int, bad func(string) error, app func(uint64)) appender {
+	return func(s string) error {
+		v, err := strconv.ParseUint(s, 10, bits)
+		if err != nil {
+			return bad(s)
+		}
+		app(v)
+		return nil
+	}
+}
+
