@@ -296,4 +296,3 @@ func uintAppender(bits int, bad func(string) error, app func(uint64)) appender {
 		return nil
 	}
 }
-
