@@ -161,31 +161,38 @@ var undeclaredRE = regexp.MustCompile(`undeclared reference to '([^']+)'`)
 // issues reports CEL issues of rule i.
 func (c *compiler) issues(i int, src string, iss *cel.Issues, metricsAllowed bool) {
 	for _, e := range iss.Errors() {
-		msg := c.explain(src, e, metricsAllowed)
-		c.atLoc(i, src, e.Location.Line(), e.Location.Column(), msg)
+		msg, col := c.explain(src, e, metricsAllowed)
+		c.atLoc(i, src, e.Location.Line(), col, msg)
 	}
 }
 
-func (c *compiler) explain(src string, e *common.Error, metricsAllowed bool) string {
+// explain rewrites CEL's message for unknown names, and returns the column
+// (0-based, runes) to point at.
+func (c *compiler) explain(src string, e *common.Error, metricsAllowed bool) (string, int) {
+	col := e.Location.Column()
 	m := undeclaredRE.FindStringSubmatch(e.Message)
 	if m == nil {
-		return e.Message
+		return e.Message, col
 	}
 	name := m[1]
-	// A call: the next non-space rune after the name is '('.
-	rs := []rune(strings.Split(src, "\n")[max(e.Location.Line()-1, 0)])
-	k := e.Location.Column() + len([]rune(name))
-	k = skipSpace(rs, min(k, len(rs)))
-	if k < len(rs) && rs[k] == '(' {
-		if !metricsAllowed && isMetricFunc(name) {
-			return fmt.Sprintf("%s() is a metric function: use it in a dataset check (check:), not in a row rule (expr:)", name)
+	// CEL places an unknown call at its '(': point at the name instead.
+	lines := strings.Split(src, "\n")
+	rs := []rune(lines[min(max(e.Location.Line()-1, 0), len(lines)-1)])
+	if col >= 0 && col < len(rs) && rs[col] == '(' {
+		start := col
+		for start > 0 && (rs[start-1] == ' ' || rs[start-1] == '\t') {
+			start--
 		}
-		return fmt.Sprintf("unknown function %s()", name)
+		col = max(start-len([]rune(name)), 0)
+		if !metricsAllowed && isMetricFunc(name) {
+			return fmt.Sprintf("%s() is a metric function: use it in a dataset check (check:), not in a row rule (expr:)", name), col
+		}
+		return fmt.Sprintf("unknown function %s()", name), col
 	}
 	if dt, ok := c.ce.unsupported[name]; ok {
-		return fmt.Sprintf("column %q has type %s, which rules cannot read", name, dt)
+		return fmt.Sprintf("column %q has type %s, which rules cannot read", name, dt), col
 	}
-	return fmt.Sprintf("unknown column %q%s", name, c.ce.suggestColumn(name))
+	return fmt.Sprintf("unknown column %q%s", name, c.ce.suggestColumn(name)), col
 }
 
 // names returns the sorted physical names of slots.

@@ -70,8 +70,9 @@ func Parse(filename string, data []byte) (rs *RuleSet, err error) {
 }
 
 type loader struct {
-	file string
-	errs Errors
+	lines []string
+	file  string
+	errs  Errors
 }
 
 func (l *loader) add(n ast.Node, rule, format string, args ...any) {
@@ -155,7 +156,10 @@ func (l *loader) fields(n ast.Node, what, rule string, allowed []string) ([]fiel
 		}
 		seen[k] = true
 		if allowed != nil && !slices.Contains(allowed, k) {
-			msg := fmt.Sprintf("%s: unknown key %q", what, k)
+			msg := fmt.Sprintf("unknown key %q", k)
+			if what != "" {
+				msg = what + ": " + msg
+			}
 			if s := suggest(k, allowed); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			} else {
@@ -306,16 +310,21 @@ func posOf(n ast.Node) (int, int) {
 }
 
 // exprPosition returns where the text of a string node starts.
-func exprPosition(n ast.Node) exprPos {
+func exprPosition(n ast.Node, lines []string) exprPos {
 	switch v := unwrap(n).(type) {
 	case *ast.LiteralNode:
+		// The text starts on the first non-blank line after the | or >
+		// header, at that line's indentation.
 		line, _ := posOf(v)
 		col := 1
-		if v.Value != nil && v.Value.Token != nil && v.Value.Token.Position != nil {
-			col = v.Value.Token.Position.Column
-			line = v.Value.Token.Position.Line
-		} else {
-			line++
+		for k := line; k < len(lines); k++ { // lines[k] is file line k+1
+			text := lines[k]
+			if strings.TrimSpace(text) == "" {
+				continue
+			}
+			line = k + 1
+			col = len(text) - len(strings.TrimLeft(text, " ")) + 1
+			break
 		}
 		return exprPos{Line: line, Column: col, Block: true}
 	case *ast.StringNode:
@@ -338,6 +347,7 @@ var privacyKeys = []string{"detect", "untagged_pii"}
 
 func (l *loader) load(data []byte) *RuleSet {
 	rs := &RuleSet{}
+	l.lines = strings.Split(string(data), "\n")
 	f, err := parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
 	if err != nil {
 		l.errs = append(l.errs, yamlProblem(l.file, err))
@@ -487,7 +497,7 @@ func (l *loader) columns(rs *RuleSet, fl field) {
 		props, _ := l.fields(cf.value, what, "", columnKeys)
 		var gen []genRule
 		for _, f := range props {
-			vpos := exprPosition(orKey(f))
+			vpos := exprPosition(orKey(f), l.lines)
 			switch f.key {
 			case "name":
 				if s, ok := l.str(f, ""); ok {
@@ -617,6 +627,19 @@ func (l *loader) columns(rs *RuleSet, fl field) {
 	}
 }
 
+func hasUnknownKey(n ast.Node, allowed []string) bool {
+	m, ok := unwrap(n).(*ast.MappingNode)
+	if !ok {
+		return false
+	}
+	for _, mv := range m.Values {
+		if k, ok := scalarString(mv.Key); ok && !slices.Contains(allowed, k) {
+			return true
+		}
+	}
+	return false
+}
+
 type genRule struct {
 	what string
 	pos  exprPos
@@ -649,10 +672,11 @@ func (l *loader) rules(rs *RuleSet, fl field) {
 			}
 		}
 		rule := r.Name
+		prefix := ""
 		if rule == "" {
-			rule = what
+			rule, prefix = what, what
 		}
-		fields, ok := l.fields(item, what, rule, ruleKeys)
+		fields, ok := l.fields(item, prefix, rule, ruleKeys)
 		if !ok {
 			continue
 		}
@@ -682,7 +706,7 @@ func (l *loader) rules(rs *RuleSet, fl field) {
 				} else {
 					r.Check = s
 				}
-				pos = exprPosition(f.value)
+				pos = exprPosition(f.value, l.lines)
 			case "severity":
 				if s, ok := l.str(f, rule); ok {
 					switch Severity(s) {
@@ -719,7 +743,8 @@ func (l *loader) rules(rs *RuleSet, fl field) {
 		switch {
 		case e && c:
 			l.add(has["check"].keyN, rule, "a rule has either expr (row rule) or check (dataset check), not both")
-		case !e && !c:
+		case !e && !c && !hasUnknownKey(item, ruleKeys):
+			// With a misspelt key the unknown key is the problem to show.
 			l.add(item, rule, "missing expr (row rule) or check (dataset check)")
 		}
 		if c {
