@@ -1,0 +1,59 @@
+package jsonconnector
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// atomicFile is a temporary file next to its destination, renamed into
+// place on commit and removed on abort.
+type atomicFile struct {
+	*os.File
+	path string
+}
+
+func createAtomic(path string) (*atomicFile, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	return &atomicFile{File: f, path: path}, nil
+}
+
+// commit syncs, closes and renames the file into place; on failure the
+// temporary file is removed.
+func (a *atomicFile) commit() error {
+	err := a.Sync()
+	if cerr := a.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(a.Name(), a.path)
+	}
+	if err != nil {
+		if rerr := os.Remove(a.Name()); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+			err = errors.Join(err, fmt.Errorf("removing temporary file: %w", rerr))
+		}
+	}
+	return err
+}
+
+// abort closes and removes the file.
+func (a *atomicFile) abort() error {
+	a.Close() // the file is removed anyway; a close error changes nothing
+	if err := os.Remove(a.Name()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,58 @@
+// Package jsonconnector reads JSON records, as NDJSON (one object per line,
+// or any whitespace-separated objects) or as one top-level array of
+// objects, and writes NDJSON.
+//
+// # Reading
+//
+// NewSource(path, opts...) detects the layout from the first non-space
+// byte: '[' is an array of objects, '{' a sequence of objects; an empty file
+// has no rows and no columns (only the hinted ones). Records are streamed
+// with encoding/json's Decoder, one at a time, so memory is bounded by one
+// batch of ReadOptions.Rows() rows. Options:
+//
+//   - WithSchema(schema): a type hint; its fields are columns with their
+//     types whether or not a record has the key. Any Arrow type may be
+//     declared; types other than those below are decoded by arrow-go's
+//     JSON decoding of one value (lists, structs, decimals…).
+//   - WithInferRows(n): records read for type inference, default 1000.
+//
+// Columns are the keys of the first n records, in order of first
+// appearance, then hinted keys never seen. Types of keys not hinted:
+//
+//	int64    numbers written without '.', 'e' or 'E'
+//	double   numbers, when any has a fraction or exponent
+//	bool     true / false
+//	string   strings, RFC 3339 ones included (declare a timestamp to parse
+//	         them), and keys that are null in every record read
+//
+// Objects or arrays in a key not hinted fail with an error wrapping
+// connectors.ErrUnsupported; values of different kinds in one key (a number
+// and a string) fail with an *InputError. Hinted columns parse: integers
+// of every width (an integral "2.0" fits an integer column), floats,
+// strings, date32 from "2006-01-02", timestamps of any unit and zone from
+// the layouts csvconnector accepts (zone-less values are UTC).
+//
+// While reading, a missing key is null, a key that is not a column (or not
+// projected) is skipped, JSON null is null. Problems are
+// *connectors.InputError values with Path, Line, Column (1-based byte in
+// the line, at the start of the value) and Field: a value that does not fit
+// its column's type (the message quotes it, truncated, and says to declare
+// the type in the rule file when it was inferred), malformed JSON, a record
+// that is not an object, a duplicate key, invalid UTF-8 in a string, data
+// after a top-level array. Schema and Open read the first records for
+// inference; Open then reads the file again from the top.
+//
+// # Writing
+//
+// NewSink(path) writes one object per row with every column as a key, in
+// schema order, null as null: integers and floats as numbers (floats keep a
+// ".0" so they read back as floats; NaN and infinities fail with
+// connectors.ErrUnsupported), date32 as "2006-01-02", timestamps as RFC 3339
+// strings in UTC, strings escaped (invalid UTF-8 becomes U+FFFD), other
+// types as arrow-go marshals them. The file is written to a temporary file
+// in the same directory and renamed over path by Commit; Abort removes it.
+//
+// Datasets are identified by lineage.FileDataset: namespace "file" and the
+// absolute path. Sources and sinks are safe for concurrent use; a Writer is
+// not.
+package jsonconnector

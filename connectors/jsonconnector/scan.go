@@ -1,0 +1,151 @@
+package jsonconnector
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/sluicedata/sluice/connectors"
+)
+
+// scanner walks the records of an NDJSON file or a JSON array of objects,
+// one key at a time, with positions.
+type scanner struct {
+	path  string
+	f     *os.File
+	lt    *lineTracker
+	dec   *json.Decoder
+	array bool
+	open  bool // the first record's '{' was consumed by format detection
+	done  bool
+}
+
+func openScanner(path string) (*scanner, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("jsonconnector: %w", err)
+	}
+	lt := newLineTracker(bufio.NewReaderSize(f, 256<<10))
+	dec := json.NewDecoder(lt)
+	dec.UseNumber()
+	sc := &scanner{path: path, f: f, lt: lt, dec: dec}
+	tok, err := dec.Token()
+	switch {
+	case errors.Is(err, io.EOF):
+		sc.done = true
+	case err != nil:
+		f.Close()
+		return nil, sc.syntaxErr(err)
+	case tok == json.Delim('['):
+		sc.array = true
+	case tok == json.Delim('{'):
+		sc.open = true
+	default:
+		f.Close()
+		return nil, sc.errorAt(dec.InputOffset(), "", errors.New("expected a JSON object or an array of objects"))
+	}
+	return sc, nil
+}
+
+func (sc *scanner) close() {
+	if sc.f != nil {
+		sc.f.Close() // read only
+		sc.f = nil
+	}
+}
+
+// errorAt returns an *InputError at byte offset off.
+func (sc *scanner) errorAt(off int64, field string, err error) error {
+	line, col := sc.lt.position(off)
+	return fmt.Errorf("jsonconnector: %w", &connectors.InputError{Path: sc.path, Line: line, Column: col, Field: field, Err: err})
+}
+
+// syntaxErr locates an error of the decoder.
+func (sc *scanner) syntaxErr(err error) error {
+	off := sc.dec.InputOffset()
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		off = se.Offset
+	}
+	if errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return sc.errorAt(off, "", fmt.Errorf("malformed JSON: %w", err))
+}
+
+// valueStart returns the offset of the next non-space byte, as far as the
+// decoder's buffer tells.
+func (sc *scanner) valueStart() int64 {
+	off := sc.dec.InputOffset()
+	buf := sc.dec.Buffered()
+	var b [1]byte
+	for {
+		if n, _ := buf.Read(b[:]); n == 0 {
+			return off
+		}
+		switch b[0] {
+		case ' ', '\t', '\r', '\n', ',':
+			off++
+		default:
+			return off
+		}
+	}
+}
+
+// next reads the next record, calling fn for each key with the raw value
+// and its start offset. It returns false at the end of the input.
+func (sc *scanner) next(fn func(key string, raw json.RawMessage, off int64) error) (bool, error) {
+	if sc.done {
+		return false, nil
+	}
+	if !sc.open {
+		if sc.array && !sc.dec.More() {
+			if _, err := sc.dec.Token(); err != nil { // ']'
+				return false, sc.syntaxErr(err)
+			}
+			if _, err := sc.dec.Token(); !errors.Is(err, io.EOF) {
+				return false, sc.errorAt(sc.dec.InputOffset(), "", errors.New("data after the top-level array"))
+			}
+			sc.done = true
+			return false, nil
+		}
+		start := sc.valueStart()
+		tok, err := sc.dec.Token()
+		if !sc.array && errors.Is(err, io.EOF) {
+			sc.done = true
+			return false, nil
+		}
+		if err != nil {
+			return false, sc.syntaxErr(err)
+		}
+		if tok != json.Delim('{') {
+			return false, sc.errorAt(start, "", fmt.Errorf("expected an object, found %v", tok))
+		}
+	}
+	sc.open = false
+	for sc.dec.More() {
+		tok, err := sc.dec.Token()
+		if err != nil {
+			return false, sc.syntaxErr(err)
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return false, sc.errorAt(sc.dec.InputOffset(), "", errors.New("expected an object key"))
+		}
+		var raw json.RawMessage
+		if err := sc.dec.Decode(&raw); err != nil {
+			return false, sc.syntaxErr(err)
+		}
+		if err := fn(key, raw, sc.dec.InputOffset()-int64(len(raw))); err != nil {
+			return false, err
+		}
+	}
+	if _, err := sc.dec.Token(); err != nil { // '}'
+		return false, sc.syntaxErr(err)
+	}
+	sc.lt.prune(sc.dec.InputOffset())
+	return true, nil
+}

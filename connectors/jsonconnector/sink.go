@@ -1,0 +1,259 @@
+package jsonconnector
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/sluicedata/sluice/connectors"
+	"github.com/sluicedata/sluice/lineage"
+)
+
+// Sink writes NDJSON: one object per row, one line per object.
+type Sink struct {
+	path string
+	ds   lineage.Dataset
+}
+
+var _ connectors.Sink = (*Sink)(nil)
+
+// NewSink returns a Sink writing NDJSON to path. No option applies to a
+// Sink today.
+func NewSink(path string, _ ...Option) *Sink {
+	return &Sink{path: path, ds: datasetOf(path)}
+}
+
+// Dataset returns namespace "file" and the absolute path.
+func (s *Sink) Dataset() lineage.Dataset { return s.ds }
+
+// Create starts a write to a temporary file next to the sink's path.
+func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (connectors.Writer, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if schema == nil {
+		return nil, fmt.Errorf("jsonconnector: %s: nil schema: %w", s.path, connectors.ErrSchemaMismatch)
+	}
+	af, err := createAtomic(s.path)
+	if err != nil {
+		return nil, fmt.Errorf("jsonconnector: %w", err)
+	}
+	w := &Writer{sink: s, af: af, bw: bufio.NewWriterSize(af, 256<<10), schema: schema}
+	for i, f := range schema.Fields() {
+		var k []byte
+		if i > 0 {
+			k = append(k, ',')
+		}
+		k = appendString(k, f.Name)
+		w.keys = append(w.keys, append(k, ':'))
+	}
+	return w, nil
+}
+
+type writerState int
+
+const (
+	stateOpen writerState = iota
+	stateFailed
+	stateClosed
+)
+
+// Writer writes one NDJSON file.
+type Writer struct {
+	sink   *Sink
+	af     *atomicFile
+	bw     *bufio.Writer
+	schema *arrow.Schema
+	keys   [][]byte // `"name":` with a leading comma after the first
+	line   []byte
+	state  writerState
+}
+
+var _ connectors.Writer = (*Writer)(nil)
+
+func (w *Writer) closedErr() error {
+	return fmt.Errorf("jsonconnector: %s: %w", w.sink.path, connectors.ErrClosed)
+}
+
+// Write appends the rows of batch, borrowed for the call. NaN and
+// infinities, which JSON cannot hold, fail with an error wrapping
+// connectors.ErrUnsupported.
+func (w *Writer) Write(batch arrow.RecordBatch) error {
+	if w.state != stateOpen {
+		return w.closedErr()
+	}
+	if !batch.Schema().Equal(w.schema) {
+		return fmt.Errorf("jsonconnector: %s: batch schema %s, want %s: %w",
+			w.sink.path, batch.Schema(), w.schema, connectors.ErrSchemaMismatch)
+	}
+	cols := batch.Columns()
+	for r := range int(batch.NumRows()) {
+		w.line = append(w.line[:0], '{')
+		for c, col := range cols {
+			w.line = append(w.line, w.keys[c]...)
+			var err error
+			if w.line, err = appendValue(w.line, col, r); err != nil {
+				return fmt.Errorf("jsonconnector: %s: column %q row %d: %w", w.sink.path, batch.ColumnName(c), r, err)
+			}
+		}
+		w.line = append(w.line, '}', '\n')
+		if _, err := w.bw.Write(w.line); err != nil {
+			return fmt.Errorf("jsonconnector: %s: %w", w.sink.path, err)
+		}
+	}
+	return nil
+}
+
+func appendFloat(dst []byte, v float64, bits int) ([]byte, error) {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return dst, fmt.Errorf("%v cannot be written as JSON: %w", v, connectors.ErrUnsupported)
+	}
+	start := len(dst)
+	dst = strconv.AppendFloat(dst, v, 'g', -1, bits)
+	if bytes.IndexAny(dst[start:], ".e") < 0 {
+		dst = append(dst, '.', '0')
+	}
+	return dst, nil
+}
+
+func appendValue(dst []byte, col arrow.Array, i int) ([]byte, error) {
+	if col.IsNull(i) {
+		return append(dst, "null"...), nil
+	}
+	switch a := col.(type) {
+	case *array.Boolean:
+		return strconv.AppendBool(dst, a.Value(i)), nil
+	case *array.Int8:
+		return strconv.AppendInt(dst, int64(a.Value(i)), 10), nil
+	case *array.Int16:
+		return strconv.AppendInt(dst, int64(a.Value(i)), 10), nil
+	case *array.Int32:
+		return strconv.AppendInt(dst, int64(a.Value(i)), 10), nil
+	case *array.Int64:
+		return strconv.AppendInt(dst, a.Value(i), 10), nil
+	case *array.Uint8:
+		return strconv.AppendUint(dst, uint64(a.Value(i)), 10), nil
+	case *array.Uint16:
+		return strconv.AppendUint(dst, uint64(a.Value(i)), 10), nil
+	case *array.Uint32:
+		return strconv.AppendUint(dst, uint64(a.Value(i)), 10), nil
+	case *array.Uint64:
+		return strconv.AppendUint(dst, a.Value(i), 10), nil
+	case *array.Float32:
+		return appendFloat(dst, float64(a.Value(i)), 32)
+	case *array.Float64:
+		return appendFloat(dst, a.Value(i), 64)
+	case *array.String:
+		return appendString(dst, a.Value(i)), nil
+	case *array.LargeString:
+		return appendString(dst, a.Value(i)), nil
+	case *array.Date32:
+		dst = append(dst, '"')
+		dst = a.Value(i).ToTime().AppendFormat(dst, time.DateOnly)
+		return append(dst, '"'), nil
+	case *array.Timestamp:
+		unit := a.DataType().(*arrow.TimestampType).Unit
+		dst = append(dst, '"')
+		dst = a.Value(i).ToTime(unit).UTC().AppendFormat(dst, time.RFC3339Nano)
+		return append(dst, '"'), nil
+	}
+	v, err := json.Marshal(col.GetOneForMarshal(i))
+	if err != nil {
+		return dst, fmt.Errorf("%w: %w", connectors.ErrUnsupported, err)
+	}
+	return append(dst, v...), nil
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// Commit flushes, syncs and renames the file into place.
+func (w *Writer) Commit(ctx context.Context) error {
+	if w.state != stateOpen {
+		return w.closedErr()
+	}
+	err := ctx.Err()
+	if err == nil {
+		err = w.bw.Flush()
+	}
+	if err == nil {
+		err = w.af.commit()
+		w.af = nil
+	}
+	if err != nil {
+		w.state = stateFailed
+		if w.af != nil {
+			err = errors.Join(err, w.af.abort())
+		}
+		return fmt.Errorf("jsonconnector: %s: %w", w.sink.path, err)
+	}
+	w.state = stateClosed
+	return nil
+}
+
+// Abort removes the temporary file. It is safe after a failed Commit.
+func (w *Writer) Abort(context.Context) error {
+	switch w.state {
+	case stateFailed:
+		w.state = stateClosed
+		return nil
+	case stateClosed:
+		return w.closedErr()
+	}
+	w.state = stateClosed
+	if err := w.af.abort(); err != nil {
+		return fmt.Errorf("jsonconnector: %s: %w", w.sink.path, err)
+	}
+	return nil
+}

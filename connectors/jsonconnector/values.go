@@ -1,0 +1,264 @@
+package jsonconnector
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// TimestampType is the type of hinted timestamp columns in examples:
+// microseconds, UTC. Any timestamp unit and zone may be declared.
+var TimestampType = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
+
+var timeLayouts = []string{
+	time.RFC3339,
+	"2006-01-02T15:04:05",
+	"2006-01-02 15:04:05",
+	"2006-01-02 15:04:05Z07:00",
+}
+
+func parseTime(s string) (time.Time, bool) {
+	if len(s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') {
+		return time.Time{}, false
+	}
+	for _, l := range timeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// typeName names dt as rule files do.
+func typeName(dt arrow.DataType) string {
+	switch dt.ID() {
+	case arrow.STRING, arrow.LARGE_STRING:
+		return "string"
+	case arrow.FLOAT32:
+		return "float"
+	case arrow.FLOAT64:
+		return "double"
+	case arrow.DATE32:
+		return "date"
+	case arrow.TIMESTAMP:
+		return "timestamp"
+	}
+	return dt.Name()
+}
+
+func truncate(raw []byte) string {
+	const max = 40
+	if len(raw) <= max {
+		return string(raw)
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(raw[cut]) {
+		cut--
+	}
+	return string(raw[:cut]) + "…"
+}
+
+var errInvalidUTF8 = errors.New("invalid UTF-8 in a string")
+
+// decodeString returns the string a JSON string literal holds.
+func decodeString(raw []byte) (string, error) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", errNotString
+	}
+	body := raw[1 : len(raw)-1]
+	if bytes.IndexByte(body, '\\') < 0 {
+		if !utf8.Valid(body) {
+			return "", errInvalidUTF8
+		}
+		return string(body), nil
+	}
+	if !utf8.Valid(body) {
+		return "", errInvalidUTF8
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", err
+	}
+	return s, nil
+}
+
+var errNotString = errors.New("not a string")
+
+// appender appends one non-null raw JSON value to a builder; it returns an
+// error when the value does not fit.
+type appender func(raw []byte) error
+
+func newAppender(b array.Builder, dt arrow.DataType, declared bool) appender {
+	hint := "inferred from the first records; declare the column's type in the rule file"
+	if declared {
+		hint = "the column is declared " + typeName(dt)
+	}
+	bad := func(raw []byte) error {
+		return fmt.Errorf("value %s is not a valid %s (%s)", truncate(raw), typeName(dt), hint)
+	}
+	str := func(raw []byte) (string, error) {
+		s, err := decodeString(raw)
+		if errors.Is(err, errInvalidUTF8) {
+			return "", err
+		}
+		if err != nil {
+			return "", bad(raw)
+		}
+		return s, nil
+	}
+	switch b := b.(type) {
+	case *array.BooleanBuilder:
+		return func(raw []byte) error {
+			switch string(raw) {
+			case "true":
+				b.Append(true)
+			case "false":
+				b.Append(false)
+			default:
+				return bad(raw)
+			}
+			return nil
+		}
+	case *array.Int8Builder:
+		return intAppender(8, bad, func(v int64) { b.Append(int8(v)) })
+	case *array.Int16Builder:
+		return intAppender(16, bad, func(v int64) { b.Append(int16(v)) })
+	case *array.Int32Builder:
+		return intAppender(32, bad, func(v int64) { b.Append(int32(v)) })
+	case *array.Int64Builder:
+		return intAppender(64, bad, b.Append)
+	case *array.Uint8Builder:
+		return uintAppender(8, bad, func(v uint64) { b.Append(uint8(v)) })
+	case *array.Uint16Builder:
+		return uintAppender(16, bad, func(v uint64) { b.Append(uint16(v)) })
+	case *array.Uint32Builder:
+		return uintAppender(32, bad, func(v uint64) { b.Append(uint32(v)) })
+	case *array.Uint64Builder:
+		return uintAppender(64, bad, b.Append)
+	case *array.Float32Builder:
+		return floatAppender(32, bad, func(v float64) { b.Append(float32(v)) })
+	case *array.Float64Builder:
+		return floatAppender(64, bad, b.Append)
+	case *array.StringBuilder:
+		return func(raw []byte) error {
+			s, err := str(raw)
+			if err != nil {
+				return err
+			}
+			b.Append(s)
+			return nil
+		}
+	case *array.LargeStringBuilder:
+		return func(raw []byte) error {
+			s, err := str(raw)
+			if err != nil {
+				return err
+			}
+			b.Append(s)
+			return nil
+		}
+	case *array.Date32Builder:
+		return func(raw []byte) error {
+			s, err := str(raw)
+			if err != nil {
+				return err
+			}
+			t, perr := time.Parse(time.DateOnly, s)
+			if perr != nil {
+				return bad(raw)
+			}
+			b.Append(arrow.Date32FromTime(t))
+			return nil
+		}
+	case *array.TimestampBuilder:
+		unit := dt.(*arrow.TimestampType).Unit
+		return func(raw []byte) error {
+			s, err := str(raw)
+			if err != nil {
+				return err
+			}
+			t, ok := parseTime(s)
+			if !ok {
+				return bad(raw)
+			}
+			v, terr := arrow.TimestampFromTime(t, unit)
+			if terr != nil {
+				return bad(raw)
+			}
+			b.Append(v)
+			return nil
+		}
+	}
+	// Any other declared type (lists, structs, decimals…): arrow-go's own
+	// JSON decoding of one value.
+	return func(raw []byte) error {
+		buf := make([]byte, 0, len(raw)+2)
+		buf = append(append(append(buf, '['), raw...), ']')
+		n := b.Len()
+		if err := b.UnmarshalJSON(buf); err != nil || b.Len() != n+1 {
+			return fmt.Errorf("%w: %v", bad(raw), err)
+		}
+		return nil
+	}
+}
+
+func isNumber(raw []byte) bool {
+	return len(raw) > 0 && (raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9')
+}
+
+func intAppender(bits int, bad func([]byte) error, app func(int64)) appender {
+	return func(raw []byte) error {
+		if !isNumber(raw) {
+			return bad(raw)
+		}
+		v, err := strconv.ParseInt(string(raw), 10, bits)
+		if err != nil {
+			// An integral number written with a fraction or exponent.
+			f, ferr := strconv.ParseFloat(string(raw), 64)
+			if ferr != nil || f != float64(int64(f)) || !strings.ContainsAny(string(raw), ".eE") {
+				return bad(raw)
+			}
+			if v, err = strconv.ParseInt(strconv.FormatInt(int64(f), 10), 10, bits); err != nil {
+				return bad(raw)
+			}
+		}
+		app(v)
+		return nil
+	}
+}
+
+func uintAppender(bits int, bad func([]byte) error, app func(uint64)) appender {
+	return func(raw []byte) error {
+		if !isNumber(raw) {
+			return bad(raw)
+		}
+		v, err := strconv.ParseUint(string(raw), 10, bits)
+		if err != nil {
+			return bad(raw)
+		}
+		app(v)
+		return nil
+	}
+}
+
+func floatAppender(bits int, bad func([]byte) error, app func(float64)) appender {
+	return func(raw []byte) error {
+		if !isNumber(raw) {
+			return bad(raw)
+		}
+		v, err := strconv.ParseFloat(string(raw), bits)
+		if err != nil {
+			return bad(raw)
+		}
+		app(v)
+		return nil
+	}
+}
