@@ -213,7 +213,7 @@ func TestBadInput(t *testing.T) {
 		{"over the cost limit", []string{"check", "--cost-limit", "2", "--rules", write("cost.yaml", strings.Replace(good, "a > 0", "b.size() + b.size() + b.size() > 3", 1)), csvOK}, exitUsage, "cost"},
 		{"type contradicts the rule file", []string{"check", "--rules", write("typed.yaml", good+"columns:\n  b: {type: int64}\n"), csvOK}, exitRuntime, "b"},
 		{"ragged csv", []string{"check", "--rules", goodRules, write("ragged.csv", "a,b\n1,x\n2\n")}, exitRuntime, "ragged.csv:3"},
-		{"invalid utf-8", []string{"check", "--rules", goodRules, write("utf8.csv", "a,b\n1,\xff\xfe\n")}, exitRuntime, "utf8.csv:2"},
+		{"invalid utf-8", []string{"check", "--rules", write("size.yaml", strings.Replace(good, "a > 0", "b.size() > 0", 1)), write("utf8.csv", "a,b\n1,\xff\xfe\n")}, exitRuntime, "utf8.csv:2"},
 		{"truncated parquet", []string{"check", "--rules", goodRules, truncated}, exitRuntime, "truncated.parquet"},
 		{"garbage parquet", []string{"check", "--rules", goodRules, garbage}, exitRuntime, "garbage.parquet"},
 		{"missing input", []string{"check", "--rules", goodRules, filepath.Join(dir, "absent.csv")}, exitRuntime, "absent.csv"},

@@ -68,14 +68,14 @@ var Formats = []Format{
 			if strings.EqualFold(filepath.Ext(path), ".tsv") {
 				co = append(co, csvconnector.WithDelimiter('\t'))
 			}
-			return csvconnector.NewSource(path, co...)
+			return csvconnector.NewSource(path, co...), nil
 		},
 		Sink: func(path string, _ Options) (connectors.Sink, error) {
 			var co []csvconnector.Option
 			if strings.EqualFold(filepath.Ext(path), ".tsv") {
 				co = append(co, csvconnector.WithDelimiter('\t'))
 			}
-			return csvconnector.NewSink(path, co...)
+			return csvconnector.NewSink(path, co...), nil
 		},
 	},
 	{
@@ -86,23 +86,23 @@ var Formats = []Format{
 			if opts.SchemaHint != nil {
 				jo = append(jo, jsonconnector.WithSchema(opts.SchemaHint))
 			}
-			return jsonconnector.NewSource(path, jo...)
+			return jsonconnector.NewSource(path, jo...), nil
 		},
 		Sink: func(path string, _ Options) (connectors.Sink, error) {
-			return jsonconnector.NewSink(path)
+			return jsonconnector.NewSink(path), nil
 		},
 	},
 	{
 		Name:       "arrow",
 		Extensions: []string{".arrow", ".arrows", ".ipc", ".feather"},
 		Source: func(path string, _ Options) (connectors.Source, error) {
-			return arrowconnector.NewSource(path)
+			return arrowconnector.NewSource(path), nil
 		},
 		Sink: func(path string, _ Options) (connectors.Sink, error) {
 			if strings.EqualFold(filepath.Ext(path), ".arrows") {
-				return arrowconnector.NewSink(path, arrowconnector.WithStreamFormat())
+				return arrowconnector.NewSink(path, arrowconnector.WithStreamFormat()), nil
 			}
-			return arrowconnector.NewSink(path)
+			return arrowconnector.NewSink(path), nil
 		},
 	},
 }
