@@ -41,6 +41,7 @@ type kll struct {
 	exact  []float64   // every value while levels is nil
 	levels [][]float64 // the sketch once more than kllExact values were seen
 	size   int         // items in levels
+	caps   []int       // capacity of each level
 	limit  int         // total capacity of levels
 	rng    uint64      // splitmix64 state
 }
@@ -89,10 +90,14 @@ func levelCap(h, levels int) int {
 	return max(kllM, int(c))
 }
 
+// capacity sets the capacities of the levels and returns their total.
 func (s *kll) capacity() int {
+	s.caps = s.caps[:0]
 	total := 0
 	for h := range s.levels {
-		total += levelCap(h, len(s.levels))
+		c := levelCap(h, len(s.levels))
+		s.caps = append(s.caps, c)
+		total += c
 	}
 	return total
 }
@@ -109,7 +114,7 @@ func (s *kll) coin() int {
 func (s *kll) compress() {
 	for s.size >= s.limit {
 		h := 0
-		for h < len(s.levels)-1 && len(s.levels[h]) < levelCap(h, len(s.levels)) {
+		for h < len(s.levels)-1 && len(s.levels[h]) < s.caps[h] {
 			h++
 		}
 		if h == len(s.levels)-1 {

@@ -23,12 +23,16 @@ type State interface {
 	// Update folds in one batch: cols holds the metric's columns, in Spec
 	// order, all of the same length. The arrays are borrowed for the call.
 	// Dictionary-encoded arrays are accepted wherever their value type is.
+	// A metric without columns (row_count) is given one column of the
+	// batch, any one, for its length (or see RowCounter).
 	Update(cols []arrow.Array) error
 	// Merge folds in another state of the same Spec (ErrMismatch otherwise).
 	Merge(other State) error
 	// Result returns the metric's value: int64, float64, string, bool,
-	// time.Time or time.Duration, or nil when the metric is undefined on the
-	// data seen (the mean of no values, the min of an all-null column).
+	// time.Time or time.Duration (and uint64 or []byte for min, max and
+	// most_common of unsigned and binary columns), or nil when the metric
+	// is undefined on the data seen (the mean of no values, the min of an
+	// all-null column).
 	Result() (any, error)
 }
 
@@ -38,7 +42,7 @@ type ResultType int
 const (
 	ResultInt          ResultType = iota // int64
 	ResultDouble                         // float64
-	ResultSameAsColumn                   // the column's own type (min, max, most_common, median, quantile)
+	ResultSameAsColumn                   // the column's own type (min, max, most_common)
 )
 
 // Func describes one metric function for the rule compiler.
