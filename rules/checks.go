@@ -216,7 +216,7 @@ func (c *compiler) compileCheck(i int, cr *CompiledRule) (*checkProgram, []strin
 	}
 	env, err := c.checkEnv.Extend(decls...)
 	if err == nil {
-		var est checkerEstimate
+		var est uint64
 		est, err = estimate(env, optAst)
 		if err == nil && est > c.cfg.costLimit {
 			err = fmt.Errorf("estimated cost %s exceeds the limit %d", costString(est), c.cfg.costLimit)
@@ -232,8 +232,6 @@ func (c *compiler) compileCheck(i int, cr *CompiledRule) (*checkProgram, []strin
 	}
 	return &checkProgram{prg: prg, uses: rep.uses}, names
 }
-
-type checkerEstimate = uint64
 
 func estimate(env *cel.Env, a *cel.Ast) (uint64, error) {
 	est, err := env.EstimateCost(a, sizeEstimator{})

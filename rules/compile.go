@@ -31,9 +31,11 @@ func (rs *RuleSet) Compile(schema *arrow.Schema, opts ...CompileOption) (*Progra
 	c.p = p
 
 	// The declared schema contract.
+	absent := map[string]bool{}
 	for _, col := range rs.Columns {
 		idx := schema.FieldIndices(col.Name)
 		if len(idx) == 0 {
+			absent[col.Key] = true
 			c.problem(col.Line, 0, "", fmt.Sprintf("column %q is declared in columns: but is not in the data%s", col.Name, c.ce.suggestColumn(col.Name)))
 			continue
 		}
@@ -66,6 +68,10 @@ func (rs *RuleSet) Compile(schema *arrow.Schema, opts ...CompileOption) (*Progra
 			cr.Nulls = NullsSkip
 		}
 		p.rules = append(p.rules, cr)
+		if r.Generated && generatedFor(r.Name, absent) {
+			// Reported once, as the missing column.
+			continue
+		}
 		if r.Kind() == KindRow {
 			rp, slots := c.compileRow(i, cr)
 			cr.Columns = c.names(slots)
@@ -314,4 +320,14 @@ func (sizeEstimator) EstimateSize(n checker.AstNode) *checker.SizeEstimate {
 
 func (sizeEstimator) EstimateCallCost(function, overloadID string, target *checker.AstNode, args []checker.AstNode) *checker.CallEstimate {
 	return nil
+}
+
+// generatedFor reports whether a generated rule name belongs to one of keys.
+func generatedFor(name string, keys map[string]bool) bool {
+	for k := range keys {
+		if strings.HasPrefix(name, k+".") {
+			return true
+		}
+	}
+	return false
 }

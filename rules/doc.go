@@ -5,4 +5,28 @@
 // immutable and safe for concurrent use. Per-run state — row outcomes and the
 // mergeable metric states of dataset checks — lives in a Run, which is not;
 // give each goroutine its own Run and Merge them.
+//
+// # Semantics kept here
+//
+// Columns are CEL variables typed from Arrow (ints → int, uints → uint,
+// floats and decimals → double, string, bytes, bool, timestamps and dates →
+// timestamp in UTC, durations, lists; dictionary columns take their value
+// type). Nullable columns compare with null. Columns whose names are not CEL
+// identifiers are read as row['Cost Total $'] or row.`Cost Total $`; keys of
+// columns: entries with name: are aliases. The strings extension and
+// matches() are available; constant regexes are checked at compile time.
+//
+// A row rule that reads a null input, and does not test for null itself (a
+// null literal or has()), is not evaluated on that row: the row counts per
+// the rule's nulls policy (skip, fail, pass). A rule that evaluates to null
+// or a non-boolean counts per its nulls policy too. Evaluation errors are
+// Errored outcomes counted by message, never an aborted run.
+//
+// Dataset checks are CEL over metric functions whose arguments are columns
+// and constants. count_if(e) counts rows where e is true (rows with a null
+// input of e are not counted); fraction_if(e) divides that by the number of
+// rows (undefined on no rows). A check reading an undefined metric is Skip.
+//
+// Every expression is capped at DefaultCostLimit (WithCostLimit) both by the
+// static estimate and at run time.
 package rules
