@@ -650,3 +650,73 @@ func TestDeterministic(t *testing.T) {
 		assert.Equal(t, results[0], results[1], sp.Func)
 	}
 }
+
+// TestDuplicateCountColumnsMerge checks duplicate_count over two columns:
+// whole, and merged from random parts, against an exact count.
+func TestDuplicateCountColumnsMerge(t *testing.T) {
+	for seed := range uint64(4) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			mem := arrowtest.Allocator(t)
+			rng := rand.New(rand.NewPCG(seed, 7))
+			n := 1 + rng.IntN(5000)
+			ib := array.NewInt64Builder(mem)
+			sb := array.NewStringBuilder(mem)
+			keys := map[string]int64{}
+			for range n {
+				a, b := rng.Int64N(30), pool[rng.IntN(len(pool))]
+				nullA, nullB := rng.IntN(15) == 0, rng.IntN(15) == 0
+				if nullA {
+					ib.AppendNull()
+				} else {
+					ib.Append(a)
+				}
+				if nullB {
+					sb.AppendNull()
+				} else {
+					sb.Append(b)
+				}
+				if !nullA && !nullB {
+					keys[fmt.Sprintf("%d|%s", a, b)]++
+				}
+			}
+			ints, strs := ib.NewArray(), sb.NewArray()
+			ib.Release()
+			sb.Release()
+			defer ints.Release()
+			defer strs.Release()
+			var want int64
+			for _, c := range keys {
+				if c > 1 {
+					want += c
+				}
+			}
+			sp := metrics.Spec{Func: "duplicate_count", Columns: []string{"a", "b"}}
+			types := []arrow.DataType{ints.DataType(), strs.DataType()}
+			update := func(s metrics.State, lo, hi int64) {
+				a, b := array.NewSlice(ints, lo, hi), array.NewSlice(strs, lo, hi)
+				defer a.Release()
+				defer b.Release()
+				require.NoError(t, s.Update([]arrow.Array{a, b}))
+			}
+			whole, err := metrics.New(sp, types)
+			require.NoError(t, err)
+			update(whole, 0, int64(n))
+			merged, err := metrics.New(sp, types)
+			require.NoError(t, err)
+			for lo := int64(0); lo < int64(n); {
+				hi := min(int64(n), lo+1+rng.Int64N(int64(n)/2+1))
+				part, err := metrics.New(sp, types)
+				require.NoError(t, err)
+				update(part, lo, hi)
+				require.NoError(t, part.Merge(merged)) // merge in either direction
+				merged = part
+				lo = hi
+			}
+			for _, s := range []metrics.State{whole, merged} {
+				got, err := s.Result()
+				require.NoError(t, err)
+				assert.Equal(t, want, got)
+			}
+		})
+	}
+}
