@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -178,8 +179,16 @@ func sampleText(s Sample) string {
 }
 
 func valueText(v any) string {
-	if s, ok := v.(string); ok && s == Redacted {
-		return s
+	switch x := v.(type) {
+	case string:
+		if x == Redacted {
+			return x
+		}
+	case float64:
+		// Short and readable; exact values are in the JSON report.
+		if x != math.Trunc(x) && math.Abs(x) < 1e6 {
+			return strconv.FormatFloat(x, 'g', 6, 64)
+		}
 	}
 	data, err := json.Marshal(v)
 	if err != nil {
