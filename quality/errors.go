@@ -26,7 +26,9 @@ var (
 // connectors.ErrCorrupt, *connectors.InputError, …), a rule could not be
 // evaluated on a batch, a sink could not be created, written or committed,
 // or the context was cancelled. When it is returned every sink of the call
-// has been aborted. The CLI maps it to exit code 3.
+// that was not yet committed has been aborted: the quarantine commits before
+// the clean sink, so only a failure of the clean sink's own commit leaves a
+// committed quarantine behind. The CLI maps it to exit code 3.
 type RunError struct {
 	// Stage is where the run stopped: "open", "read", "evaluate",
 	// "filter", "create", "write", "finish" or "commit".

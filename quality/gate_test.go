@@ -537,3 +537,16 @@ func TestQuarantineSchemaReservedColumn(t *testing.T) {
 	_, err = quarantineSchema(qsch)
 	require.ErrorIs(t, err, ErrReservedColumn, "an input that already has the column")
 }
+
+func TestCheckWithDataset(t *testing.T) {
+	mem := arrowtest.Allocator(t)
+	prog := compile(t, ordersRules, ordersSchema)
+	ds := lineage.Dataset{Namespace: "file", Name: "/data/orders.parquet"}
+	gate, err := NewGate(prog, WithDataset(ds), WithMode(ModeCheck))
+	require.NoError(t, err)
+	rep, err := gate.Check(context.Background(), readerOf(t, mem, sixOrders, 6))
+	require.NoError(t, err)
+	assert.Equal(t, &ds, rep.DatasetID)
+	assert.Equal(t, "check", rep.Mode)
+	assert.Equal(t, "orders.yaml", rep.RuleFile)
+}
