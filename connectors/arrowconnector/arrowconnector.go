@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sluicedata/sluice/internal/atomicfile"
 	"io"
 	"os"
 	"path/filepath"
@@ -317,7 +318,7 @@ func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (connectors.Wri
 	if schema == nil {
 		return nil, fmt.Errorf("arrowconnector: %s: nil schema: %w", s.path, connectors.ErrSchemaMismatch)
 	}
-	af, err := createAtomic(s.path)
+	af, err := atomicfile.Create(s.path)
 	if err != nil {
 		return nil, fmt.Errorf("arrowconnector: %w", err)
 	}
@@ -342,7 +343,7 @@ type ipcWriter interface {
 // connectors.MetadataWriter.
 type Writer struct {
 	sink     *Sink
-	af       *atomicFile
+	af       *atomicfile.File
 	schema   *arrow.Schema
 	meta     map[string]string
 	lateMeta []string
@@ -434,13 +435,13 @@ func (w *Writer) Commit(ctx context.Context) error {
 		err = w.w.Close()
 	}
 	if err == nil {
-		err = w.af.commit()
+		err = w.af.Commit()
 		w.af = nil
 	}
 	if err != nil {
 		w.state = stateFailed
 		if w.af != nil {
-			err = errors.Join(err, w.af.abort())
+			err = errors.Join(err, w.af.Abort())
 		}
 		return fmt.Errorf("arrowconnector: %s: %w", w.sink.path, err)
 	}
@@ -461,7 +462,7 @@ func (w *Writer) Abort(context.Context) error {
 	if w.w != nil {
 		w.w.Close() // output is discarded: its errors do not matter
 	}
-	if err := w.af.abort(); err != nil {
+	if err := w.af.Abort(); err != nil {
 		return fmt.Errorf("arrowconnector: %s: %w", w.sink.path, err)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sluicedata/sluice/internal/atomicfile"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -53,7 +54,7 @@ func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (connectors.Wri
 			return nil, fmt.Errorf("csvconnector: %s: column %q: type %s: %w", s.path, f.Name, f.Type, connectors.ErrUnsupported)
 		}
 	}
-	af, err := createAtomic(s.path)
+	af, err := atomicfile.Create(s.path)
 	if err != nil {
 		return nil, fmt.Errorf("csvconnector: %w", err)
 	}
@@ -67,7 +68,7 @@ func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (connectors.Wri
 	}
 	w.line = append(w.line, '\n')
 	if _, err := w.bw.Write(w.line); err != nil {
-		af.abort()
+		af.Abort()
 		return nil, fmt.Errorf("csvconnector: %s: %w", s.path, err)
 	}
 	return w, nil
@@ -84,7 +85,7 @@ const (
 // Writer writes one CSV file.
 type Writer struct {
 	sink   *Sink
-	af     *atomicFile
+	af     *atomicfile.File
 	bw     *bufio.Writer
 	schema *arrow.Schema
 	delim  []byte
@@ -216,13 +217,13 @@ func (w *Writer) Commit(ctx context.Context) error {
 		err = w.bw.Flush()
 	}
 	if err == nil {
-		err = w.af.commit()
+		err = w.af.Commit()
 		w.af = nil
 	}
 	if err != nil {
 		w.state = stateFailed
 		if w.af != nil {
-			err = errors.Join(err, w.af.abort())
+			err = errors.Join(err, w.af.Abort())
 		}
 		return fmt.Errorf("csvconnector: %s: %w", w.sink.path, err)
 	}
@@ -240,7 +241,7 @@ func (w *Writer) Abort(context.Context) error {
 		return w.closedErr()
 	}
 	w.state = stateClosed
-	if err := w.af.abort(); err != nil {
+	if err := w.af.Abort(); err != nil {
 		return fmt.Errorf("csvconnector: %s: %w", w.sink.path, err)
 	}
 	return nil

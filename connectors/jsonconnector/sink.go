@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sluicedata/sluice/internal/atomicfile"
 	"math"
 	"strconv"
 	"time"
@@ -44,7 +45,7 @@ func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (connectors.Wri
 	if schema == nil {
 		return nil, fmt.Errorf("jsonconnector: %s: nil schema: %w", s.path, connectors.ErrSchemaMismatch)
 	}
-	af, err := createAtomic(s.path)
+	af, err := atomicfile.Create(s.path)
 	if err != nil {
 		return nil, fmt.Errorf("jsonconnector: %w", err)
 	}
@@ -71,7 +72,7 @@ const (
 // Writer writes one NDJSON file.
 type Writer struct {
 	sink   *Sink
-	af     *atomicFile
+	af     *atomicfile.File
 	bw     *bufio.Writer
 	schema *arrow.Schema
 	keys   [][]byte // `"name":` with a leading comma after the first
@@ -228,13 +229,13 @@ func (w *Writer) Commit(ctx context.Context) error {
 		err = w.bw.Flush()
 	}
 	if err == nil {
-		err = w.af.commit()
+		err = w.af.Commit()
 		w.af = nil
 	}
 	if err != nil {
 		w.state = stateFailed
 		if w.af != nil {
-			err = errors.Join(err, w.af.abort())
+			err = errors.Join(err, w.af.Abort())
 		}
 		return fmt.Errorf("jsonconnector: %s: %w", w.sink.path, err)
 	}
@@ -252,7 +253,7 @@ func (w *Writer) Abort(context.Context) error {
 		return w.closedErr()
 	}
 	w.state = stateClosed
-	if err := w.af.abort(); err != nil {
+	if err := w.af.Abort(); err != nil {
 		return fmt.Errorf("jsonconnector: %s: %w", w.sink.path, err)
 	}
 	return nil

@@ -1,4 +1,7 @@
-package arrowconnector
+// Package atomicfile writes files that appear whole or not at all: a
+// temporary file next to the destination, renamed into place on Commit and
+// removed on Abort.
+package atomicfile
 
 import (
 	"errors"
@@ -7,14 +10,15 @@ import (
 	"path/filepath"
 )
 
-// atomicFile is a temporary file next to its destination, renamed into
+// File is a temporary file next to its destination, renamed into
 // place on commit and removed on abort.
-type atomicFile struct {
+type File struct {
 	*os.File
 	path string
 }
 
-func createAtomic(path string) (*atomicFile, error) {
+// Create starts a file that will become path on Commit. Its mode is 0644.
+func Create(path string) (*File, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -28,12 +32,12 @@ func createAtomic(path string) (*atomicFile, error) {
 		os.Remove(f.Name())
 		return nil, err
 	}
-	return &atomicFile{File: f, path: path}, nil
+	return &File{File: f, path: path}, nil
 }
 
-// commit syncs, closes and renames the file into place; on failure the
+// Commit syncs, closes and renames the file into place; on failure the
 // temporary file is removed.
-func (a *atomicFile) commit() error {
+func (a *File) Commit() error {
 	err := a.Sync()
 	if cerr := a.Close(); err == nil {
 		err = cerr
@@ -49,8 +53,8 @@ func (a *atomicFile) commit() error {
 	return err
 }
 
-// abort closes and removes the file.
-func (a *atomicFile) abort() error {
+// Abort closes and removes the file.
+func (a *File) Abort() error {
 	a.Close() // the file is removed anyway; a close error changes nothing
 	if err := os.Remove(a.Name()); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
