@@ -18,9 +18,9 @@ import (
 type Status string
 
 const (
-	StatusPass         Status = "pass"
-	StatusFail         Status = "fail"
-	StatusWarn         Status = "warn"
+	StatusPass         Status = "pass"          // passed/evaluated >= mostly; the gate: nothing blocks
+	StatusFail         Status = "fail"          // an error (or info) rule below mostly; the gate: blocked
+	StatusWarn         Status = "warn"          // a warn rule below mostly; the gate: only warnings
 	StatusError        Status = "error"         // a dataset check could not be computed
 	StatusNotEvaluated Status = "not_evaluated" // nothing was evaluated: never a silent pass
 )
