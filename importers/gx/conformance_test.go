@@ -1,0 +1,248 @@
+package gx_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sluicedata/sluice/importers"
+	"github.com/sluicedata/sluice/importers/gx"
+	"github.com/sluicedata/sluice/internal/arrowtest"
+	"github.com/sluicedata/sluice/quality"
+	"github.com/sluicedata/sluice/rules"
+)
+
+// recordedPassRate is the share of the conformance tests of supported
+// expectation types that pass, as recorded in CONFORMANCE.md. The test fails
+// when the rate drops below it.
+const recordedPassRate = 0.95
+
+// conformanceDir locates ../shared/conformance/gx from the repository root.
+func conformanceDir(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "..", "shared", "conformance", "gx")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("GX conformance vectors not found at %s (they live in ../shared next to the repository): %v", dir, err)
+	}
+	return dir
+}
+
+type gxFile struct {
+	ExpectationType string `json:"expectation_type"`
+	Datasets        []struct {
+		Data    map[string][]any             `json:"data"`
+		Schemas map[string]map[string]string `json:"schemas"`
+		Tests   []gxTest                     `json:"tests"`
+	} `json:"datasets"`
+}
+
+type gxTest struct {
+	Title           string         `json:"title"`
+	In              json.RawMessage `json:"in"`
+	Out             map[string]any `json:"out"`
+	OnlyFor         []string       `json:"only_for"`
+	Error           map[string]any `json:"error"`
+	SuppressTestFor []string       `json:"suppress_test_for"`
+}
+
+// appliesToPandas follows GX's own selection: a test runs on pandas unless
+// only_for leaves pandas out or suppress_test_for names it.
+func (t gxTest) appliesToPandas() bool {
+	for _, s := range t.SuppressTestFor {
+		if s == "pandas" {
+			return false
+		}
+	}
+	if t.OnlyFor == nil {
+		return true
+	}
+	for _, s := range t.OnlyFor {
+		if s == "pandas" || strings.HasPrefix(s, "pandas>=") {
+			return true
+		}
+	}
+	return false
+}
+
+type typeStats struct {
+	tests, passed, untranslated int
+	failures                    []string
+}
+
+func TestConformance(t *testing.T) {
+	dir := conformanceDir(t)
+	files, err := filepath.Glob(filepath.Join(dir, "*", "*.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+
+	stats := map[string]*typeStats{}
+	for _, path := range files {
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		var f gxFile
+		require.NoError(t, dec.Decode(&f), path)
+		st := &typeStats{}
+		stats[f.ExpectationType] = st
+		for di, ds := range f.Datasets {
+			mem := arrowtest.Allocator(t)
+			rec, err := buildRecord(mem, ds.Data, ds.Schemas["pandas"])
+			require.NoError(t, err, "%s dataset %d", path, di)
+			for _, tc := range ds.Tests {
+				if !tc.appliesToPandas() {
+					continue
+				}
+				st.tests++
+				ok, translated, why := runOne(t, mem, rec, f.ExpectationType, tc)
+				if !translated {
+					st.untranslated++
+				}
+				if ok {
+					st.passed++
+				} else {
+					st.failures = append(st.failures, fmt.Sprintf("%s/%s: %s", f.ExpectationType, tc.Title, why))
+				}
+			}
+			rec.Release()
+		}
+	}
+
+	supported := map[string]bool{}
+	for _, s := range gx.Supported() {
+		supported[s] = true
+	}
+	var total, passed int
+	var lines, failures []string
+	for _, typ := range importers.SortedKeys(stats) {
+		st := stats[typ]
+		lines = append(lines, fmt.Sprintf("| %s | %d | %d | %v |", typ, st.tests, st.passed, supported[typ]))
+		if supported[typ] {
+			total += st.tests
+			passed += st.passed
+			failures = append(failures, st.failures...)
+		}
+	}
+	rate := float64(passed) / float64(total)
+	t.Logf("conformance per type:\n| type | tests | passed | supported |\n|---|---|---|---|\n%s", strings.Join(lines, "\n"))
+	t.Logf("supported types: %d of %d tests pass (%.1f%%)", passed, total, 100*rate)
+	sort.Strings(failures)
+	for _, f := range failures {
+		t.Logf("divergence: %s", f)
+	}
+	assert.GreaterOrEqual(t, rate, recordedPassRate, "pass rate of supported expectation types fell below the recorded rate; failures:\n%s", strings.Join(failures, "\n"))
+}
+
+// runOne translates one test's expectation, gates the dataset with it and
+// compares the outcome with GX's. It returns whether the outcome matches,
+// whether the expectation was translated, and why not when it does not.
+func runOne(t *testing.T, mem memory.Allocator, rec arrow.RecordBatch, typ string, tc gxTest) (ok, translated bool, why string) {
+	t.Helper()
+	_, wantErr := tc.Out["traceback_substring"]
+	wantErr = wantErr || tc.Error != nil
+	wantSuccess, hasSuccess := tc.Out["success"].(bool)
+	if !hasSuccess && !wantErr {
+		return false, true, "test gives neither success nor an error"
+	}
+	dec := json.NewDecoder(bytes.NewReader(tc.In))
+	dec.UseNumber()
+	var in map[string]any
+	if err := dec.Decode(&in); err != nil {
+		return false, false, "in is not an object of kwargs: " + string(tc.In)
+	}
+	f := &importers.File{Dataset: "conformance", Owner: "conformance@example.com"}
+	err := gx.TranslateOne(f, gx.Expectation{Type: typ, Kwargs: in}, gx.Options{Schema: rec.Schema()})
+	switch {
+	case errors.Is(err, gx.ErrUnsupported):
+		return false, false, "not translated: " + err.Error()
+	case err != nil:
+		if wantErr {
+			return true, true, ""
+		}
+		return false, true, "translation failed: " + err.Error()
+	}
+	text := f.YAML()
+	rs, err := rules.Parse("conformance.yaml", text)
+	require.NoError(t, err, "the importer's output must load:\n%s", text)
+	prog, err := rs.Compile(rec.Schema())
+	if err != nil {
+		if wantErr {
+			return true, true, ""
+		}
+		// A declared column or type that does not match is how Sluice
+		// says no to schema expectations (of_type, column_to_exist).
+		schemaLevel := typ == "expect_column_values_to_be_of_type" || typ == "expect_column_to_exist"
+		if schemaLevel && !wantSuccess {
+			return true, true, ""
+		}
+		return false, true, "compile: " + firstLine(err.Error())
+	}
+	gate, err := quality.NewGate(prog, quality.WithAllocator(mem), quality.WithClock(func() time.Time { return time.Unix(0, 0) }))
+	require.NoError(t, err)
+	reader, err := array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
+	require.NoError(t, err)
+	defer reader.Release()
+	rep, err := gate.Check(context.Background(), reader)
+	if err != nil {
+		if wantErr {
+			return true, true, ""
+		}
+		return false, true, "gate: " + err.Error()
+	}
+	errored := false
+	for _, r := range rep.Rules {
+		if r.Status == quality.StatusError {
+			errored = true
+		}
+	}
+	if wantErr {
+		if errored || rep.Failed() {
+			return true, true, ""
+		}
+		return false, true, "GX raises an error, Sluice passes"
+	}
+	got := !rep.Failed()
+	if got != wantSuccess {
+		return false, true, fmt.Sprintf("success: GX %v, Sluice %v (%s)", wantSuccess, got, ruleSummary(rep))
+	}
+	// Unexpected counts of row rules, where GX lists them in full.
+	if ul, ok := tc.Out["unexpected_list"].([]any); ok && len(ul) < 20 && len(rep.Rules) == 1 && rep.Rules[0].Kind == rules.KindRow {
+		if n := rep.Rules[0].Failed; n != int64(len(ul)) {
+			return false, true, fmt.Sprintf("unexpected count: GX %d, Sluice %d (%s)", len(ul), n, ruleSummary(rep))
+		}
+	}
+	return true, true, ""
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func ruleSummary(rep *quality.Report) string {
+	var parts []string
+	for _, r := range rep.Rules {
+		s := fmt.Sprintf("%s %s: %s passed=%d failed=%d skipped=%d", r.Name, r.Expr, r.Status, r.Passed, r.Failed, r.Skipped)
+		if len(r.Metrics) > 0 {
+			s += fmt.Sprintf(" metrics=%v", r.Metrics)
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "; ")
+}

@@ -1,0 +1,22 @@
+// Package gx translates Great Expectations expectation suites into Sluice
+// rule files.
+//
+// Both suite forms are read: GX Core 1.x ({"name", "expectations": [{"type",
+// "kwargs", "meta"}]}) and the older one ({"expectation_suite_name",
+// "expectations": [{"expectation_type", "kwargs"}]}). Column map
+// expectations become row rules (expr) with mostly; aggregate and table
+// expectations become dataset checks over metric functions. A row_condition
+// in the pandas or great_expectations__experimental__ syntax becomes part of
+// the row rule: rows outside the condition evaluate to null and are not
+// counted (nulls: skip), as GX filters them out.
+//
+// Literals are typed from Options.Schema when it is given (a value set of
+// integers against a double column is written as doubles, date strings
+// against a timestamp column as timestamp(...)); without it they are
+// written as the suite spells them.
+//
+// What cannot be expressed is reported as a Note, and written as a comment
+// in the rule file: expectations over row order (increasing, decreasing),
+// parsers (JSON, dateutil, strftime) and table layout (column count and
+// order), among others — see Supported.
+package gx
