@@ -126,10 +126,7 @@ func (g *Gate) Run(ctx context.Context, src connectors.Source) (rep *Report, err
 	label := datasetLabel(rep)
 	var cols []string
 	if g.cfg.sink == nil && g.cfg.quarantine == nil {
-		cols = g.prog.Columns()
-		if len(cols) == 0 {
-			cols = nil // no column needed (row_count only): read all rather than none
-		}
+		cols = g.projection()
 	}
 	reader, err := src.Open(ctx, connectors.ReadOptions{Columns: cols, BatchSize: g.cfg.batchSize, Allocator: g.cfg.mem})
 	if err != nil {
@@ -308,3 +305,26 @@ func quarantineSchema(schema *arrow.Schema) (*arrow.Schema, error) {
 // errAbandoned is the cause given to a quarantine aborted because a
 // filtered reader was released before its end.
 var errAbandoned = errors.New("filtered reader released before its end")
+
+// projection returns the columns a measuring run reads: those the rules read
+// and those the rule file declares, so a declared type is checked against
+// the data even when no rule reads the column. Nil means every column.
+func (g *Gate) projection() []string {
+	cols := g.prog.Columns()
+	seen := make(map[string]bool, len(cols))
+	for _, c := range cols {
+		seen[c] = true
+	}
+	if rs := g.prog.RuleSet(); rs != nil {
+		for _, c := range rs.Columns {
+			if !seen[c.Name] {
+				seen[c.Name] = true
+				cols = append(cols, c.Name)
+			}
+		}
+	}
+	if len(cols) == 0 {
+		return nil // no column needed (row_count only): read all rather than none
+	}
+	return cols
+}

@@ -86,6 +86,7 @@ func (rs *RuleSet) Compile(schema *arrow.Schema, opts ...CompileOption) (*Progra
 		cols = append(cols, cr.Columns...)
 	}
 	p.columns = sortedUnique(cols)
+	p.env, p.limit = c.rowEnv, c.cfg.costLimit
 	if len(c.errs) > 0 {
 		c.errs.sort()
 		return nil, c.errs
@@ -250,9 +251,15 @@ func (c *compiler) rowProgram(a *cel.Ast, nulls NullPolicy) (*rowProgram, error)
 	if err != nil {
 		return nil, fmt.Errorf("cannot plan the expression: %w", err)
 	}
+	fast, err := c.rowEnv.Program(a, cel.EvalOptions(cel.OptOptimize))
+	if err != nil {
+		return nil, fmt.Errorf("cannot plan the expression: %w", err)
+	}
 	native := a.NativeRep()
 	return &rowProgram{
 		prg:       prg,
+		fast:      fast,
+		ast:       a,
 		slots:     c.referencedSlots(native),
 		testsNull: testsNull(native.Expr()),
 		nulls:     nulls,

@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/checker"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/interpreter"
 
@@ -219,6 +222,7 @@ func (r *Run) Eval(ctx context.Context, batch arrow.RecordBatch) (*BatchResult, 
 func (r *Run) evalRows(rp *rowProgram, cols []*colReader, out []Outcome) map[string]int64 {
 	var kinds map[string]int64
 	act := &r.act
+	prg := r.program(rp, cols)
 	for row := range out {
 		if !rp.testsNull {
 			null := false
@@ -234,7 +238,7 @@ func (r *Run) evalRows(rp *rowProgram, cols []*colReader, out []Outcome) map[str
 			}
 		}
 		act.row = row
-		v, _, err := rp.prg.Eval(act)
+		v, _, err := prg.Eval(act)
 		if err != nil || types.IsError(v) {
 			out[row] = Errored
 			if kinds == nil {
@@ -434,4 +438,76 @@ func (r *Run) missing(ctx context.Context, d *metricDef, seen map[any]int64) (an
 		}
 	}
 	return n, nil
+}
+
+// program picks the program that runs rp on the bound batch: the unmetered
+// one when the cost estimate with the batch's actual value sizes is within
+// the limit (then no row can exceed it), the metered one otherwise.
+func (r *Run) program(rp *rowProgram, cols []*colReader) cel.Program {
+	sizes := batchSizes{byIdent: make(map[string]uint64, len(rp.slots))}
+	for _, k := range rp.slots {
+		n, ok := maxValueSize(cols[k].arr)
+		if !ok {
+			return rp.prg
+		}
+		sizes.byIdent[r.p.ce.slots[k].ident] = n
+	}
+	est, err := r.p.env.EstimateCost(rp.ast, sizes)
+	if err != nil || est.Max > r.p.limit {
+		return rp.prg
+	}
+	return rp.fast
+}
+
+// batchSizes is a size estimator that knows the largest value of each
+// column in the current batch.
+type batchSizes struct{ byIdent map[string]uint64 }
+
+func (b batchSizes) EstimateSize(n checker.AstNode) *checker.SizeEstimate {
+	path := n.Path()
+	if len(path) != 1 {
+		return nil
+	}
+	if max, ok := b.byIdent[path[0]]; ok {
+		return &checker.SizeEstimate{Min: 0, Max: max}
+	}
+	return nil
+}
+
+func (batchSizes) EstimateCallCost(string, string, *checker.AstNode, []checker.AstNode) *checker.CallEstimate {
+	return nil
+}
+
+// maxValueSize returns the size of the largest value of arr as CEL counts
+// it (bytes of strings and binaries, elements of lists; 1 for scalars), and
+// false when it cannot be bounded cheaply.
+func maxValueSize(arr arrow.Array) (uint64, bool) {
+	switch a := arr.(type) {
+	case *array.Dictionary:
+		return maxValueSize(a.Dictionary())
+	case *array.String:
+		return maxSpan(a.ValueOffsets()), true
+	case *array.LargeString:
+		return maxSpan(a.ValueOffsets()), true
+	case *array.Binary:
+		return maxSpan(a.ValueOffsets()), true
+	case *array.LargeBinary:
+		return maxSpan(a.ValueOffsets()), true
+	case *array.List:
+		return 0, false // element sizes would need a recursive bound
+	}
+	if arrow.IsNested(arr.DataType().ID()) {
+		return 0, false
+	}
+	return 1, true
+}
+
+func maxSpan[T int32 | int64](offsets []T) uint64 {
+	var m T
+	for i := 1; i < len(offsets); i++ {
+		if d := offsets[i] - offsets[i-1]; d > m {
+			m = d
+		}
+	}
+	return uint64(m)
 }

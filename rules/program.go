@@ -42,6 +42,8 @@ type Program struct {
 	refs     []Reference
 
 	ce      *columnEnv
+	env     *cel.Env        // the row environment, for per-batch cost bounds
+	limit   uint64          // the cost limit
 	rowProg []*rowProgram   // parallel to rowRules
 	chkProg []*checkProgram // parallel to checks
 	metrics []*metricDef    // distinct metrics of all checks
@@ -51,7 +53,11 @@ type Program struct {
 
 // rowProgram is one row expression ready to run.
 type rowProgram struct {
-	prg cel.Program
+	// prg meters the cost of every evaluation against the limit; fast does
+	// not. fast runs a batch when the cost estimate with the batch's actual
+	// value sizes is within the limit, so metering cannot fail there.
+	prg, fast cel.Program
+	ast       *cel.Ast
 	// slots are the columns the expression reads (indexes into ce.slots).
 	slots []int
 	// testsNull is true when the expression itself tests for null (a null

@@ -1,0 +1,87 @@
+// Command rulebench runs Sluice's throughput cases and prints one JSON line
+// per measurement:
+//
+//	{"case":"parquet-flights","engine":"sluice","rows":3000000,"seconds":0.41,"rows_per_s":7.3e6,"ratio":1.2}
+//
+// ratio, when present, is this engine's throughput divided by the named
+// baseline's, measured in the same run on the same data.
+//
+// Usage: go run ./cmd/rulebench -case NAME [-rows N] [-reps R]
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+)
+
+// config holds the flags shared by every case.
+type config struct {
+	Rows int // rows to generate, for generated cases
+	Reps int // repetitions; the best is reported
+}
+
+// cases maps a case name to its function, one per file of this command.
+var cases = map[string]func(cfg config) error{
+	"parquet-flights": parquetFlights,
+	"parquet-gen":     parquetGen,
+	"interp":          interp,
+}
+
+// Measurement is one printed line.
+type Measurement struct {
+	Case     string  `json:"case"`
+	Engine   string  `json:"engine"`
+	Rows     int64   `json:"rows"`
+	Seconds  float64 `json:"seconds"`
+	RowsPerS float64 `json:"rows_per_s"`
+	Ratio    float64 `json:"ratio,omitempty"`
+	Baseline string  `json:"baseline,omitempty"`
+}
+
+// report prints m as one JSON line; with a baseline it adds the ratio of
+// m's throughput to the baseline's.
+func report(m Measurement, baseline *Measurement) Measurement {
+	if m.Seconds > 0 {
+		m.RowsPerS = float64(m.Rows) / m.Seconds
+	}
+	if baseline != nil && baseline.RowsPerS > 0 {
+		m.Ratio = m.RowsPerS / baseline.RowsPerS
+		m.Baseline = baseline.Engine
+	}
+	b, _ := json.Marshal(m)
+	fmt.Println(string(b))
+	return m
+}
+
+func main() {
+	name := flag.String("case", "", "case to run (or \"all\")")
+	rows := flag.Int("rows", 1_000_000, "rows for generated cases")
+	reps := flag.Int("reps", 5, "repetitions; the best is reported")
+	flag.Parse()
+	names := make([]string, 0, len(cases))
+	for n := range cases {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	var run []string
+	switch {
+	case *name == "all":
+		run = names
+	case cases[*name] != nil:
+		run = []string{*name}
+	default:
+		fmt.Fprintf(os.Stderr, "rulebench: unknown case %q; cases: %s\n", *name, strings.Join(names, ", "))
+		os.Exit(2)
+	}
+	cfg := config{Rows: *rows, Reps: max(*reps, 1)}
+	for _, n := range run {
+		if err := cases[n](cfg); err != nil {
+			fmt.Fprintf(os.Stderr, "rulebench: %s: %v\n", n, err)
+			os.Exit(1)
+		}
+	}
+}
