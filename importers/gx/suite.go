@@ -29,9 +29,9 @@ type Expectation struct {
 var ErrNotSuite = errors.New("gx: not an expectation suite (want \"expectations\": [...])")
 
 type rawSuite struct {
-	Name            string           `json:"name"`
-	LegacyName      string           `json:"expectation_suite_name"`
-	Expectations    []rawExpectation `json:"expectations"`
+	Name         string           `json:"name"`
+	LegacyName   string           `json:"expectation_suite_name"`
+	Expectations []rawExpectation `json:"expectations"`
 }
 
 type rawExpectation struct {

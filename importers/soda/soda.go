@@ -1,0 +1,583 @@
+package soda
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/sluicedata/sluice/importers"
+)
+
+// Options tune a translation.
+type Options struct {
+	// Owner is written as each rule file's owner (a placeholder otherwise).
+	Owner string
+}
+
+// Import reads a SodaCL file and returns one rule file per `checks for`
+// table, in file order.
+func Import(data []byte, opts Options) ([]*importers.File, error) {
+	var doc yaml.MapSlice
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("soda: %w", err)
+	}
+	var files []*importers.File
+	for _, item := range doc {
+		key, _ := item.Key.(string)
+		if !strings.HasPrefix(key, "checks for ") {
+			continue
+		}
+		table := strings.TrimSpace(strings.TrimPrefix(key, "checks for "))
+		f := &importers.File{
+			Dataset: table,
+			Owner:   opts.Owner,
+			Header:  []string{fmt.Sprintf("Translated from SodaCL `checks for %s` by `sluice import soda`.", table)},
+		}
+		if i := strings.IndexAny(table, " ["); i >= 0 {
+			f.Dataset = table[:i]
+			f.Notes = append(f.Notes, importers.Note{Source: key, Reason: "table filters and partitions are not translated: the rules apply to every row read", Partial: true})
+		}
+		checks, ok := item.Value.([]any)
+		if !ok {
+			return nil, fmt.Errorf("soda: %s: want a list of checks", key)
+		}
+		for _, c := range checks {
+			text, cfg, err := splitCheck(c)
+			if err != nil {
+				return nil, fmt.Errorf("soda: %s: %w", key, err)
+			}
+			if err := translate(f, text, cfg); err != nil {
+				f.Notes = append(f.Notes, importers.Note{Source: text, Reason: err.Error()})
+			}
+		}
+		files = append(files, f)
+	}
+	if len(files) == 0 {
+		return nil, errors.New("soda: no `checks for TABLE:` section")
+	}
+	return files, nil
+}
+
+func splitCheck(c any) (string, map[string]any, error) {
+	switch c := c.(type) {
+	case string:
+		return c, nil, nil
+	case map[string]any:
+		if len(c) != 1 {
+			return "", nil, fmt.Errorf("a check with configuration has one key, got %d", len(c))
+		}
+		for k, v := range c {
+			cfg, _ := v.(map[string]any)
+			if cfg == nil {
+				cfg = map[string]any{}
+			}
+			return k, cfg, nil
+		}
+	case yaml.MapSlice:
+		if len(c) != 1 {
+			return "", nil, fmt.Errorf("a check with configuration has one key, got %d", len(c))
+		}
+		k, _ := c[0].Key.(string)
+		cfg, _ := c[0].Value.(map[string]any)
+		if cfg == nil {
+			cfg = map[string]any{}
+		}
+		return k, cfg, nil
+	}
+	return "", nil, fmt.Errorf("unexpected check %v", c)
+}
+
+var (
+	metricRe    = regexp.MustCompile(`^\s*([a-z_]+)\s*(?:\(([^)]*)\))?\s*(.*)$`)
+	thresholdRe = regexp.MustCompile(`^\s*(not between|between|<=|>=|!=|<>|=|<|>)\s*(.+?)\s*$`)
+	referenceRe = regexp.MustCompile(`^\s*values in \(([^)]*)\) must (not )?exist in ([\w.]+) \(([^)]*)\)\s*$`)
+)
+
+func translate(f *importers.File, text string, cfg map[string]any) error {
+	name, _ := cfg["name"].(string)
+	switch {
+	case text == "schema":
+		return schemaCheck(f, cfg)
+	case text == "failed rows":
+		return failedRows(f, name, cfg)
+	case referenceRe.MatchString(text):
+		return reference(f, text, name)
+	}
+	m := metricRe.FindStringSubmatch(text)
+	if m == nil {
+		return errors.New("not a SodaCL metric check")
+	}
+	metric, args, rest := m[1], splitArgs(m[2]), strings.TrimSpace(m[3])
+	if metric == "freshness" {
+		return freshness(f, text, args, rest, cfg, name)
+	}
+	x, err := metricExpr(metric, args, cfg)
+	if err != nil {
+		return err
+	}
+	comment := "SodaCL: " + text
+	if rest != "" {
+		cond, err := threshold(x, rest)
+		if err != nil {
+			return err
+		}
+		f.AddRule(importers.Rule{Name: orName(name, metric, args), Check: cond, Comment: comment})
+		return nil
+	}
+	// Thresholds in warn:/fail: configuration.
+	added := false
+	for _, level := range []string{"fail", "warn"} {
+		v, ok := cfg[level]
+		if !ok {
+			continue
+		}
+		s, _ := v.(string)
+		s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "when"))
+		if s == "" {
+			return fmt.Errorf("%s: want `when <threshold>`", level)
+		}
+		cond, err := threshold(x, s)
+		if err != nil {
+			return err
+		}
+		// Soda's warn/fail give the condition that raises; the rule is its negation.
+		r := importers.Rule{Name: orName(name, metric, args) + "." + level, Check: "!(" + cond + ")", Comment: comment + " (" + level + " when " + s + ")"}
+		if level == "warn" {
+			r.Severity = "warn"
+		}
+		f.AddRule(r)
+		added = true
+	}
+	if !added {
+		return errors.New("no threshold (e.g. `= 0`, `< 5%`, or warn:/fail: when …)")
+	}
+	return nil
+}
+
+func orName(name, metric string, args []string) string {
+	if name != "" {
+		return name
+	}
+	if len(args) > 0 {
+		return strings.Join(args, "_") + "." + metric
+	}
+	return metric
+}
+
+func splitArgs(s string) []string {
+	var out []string
+	for _, a := range strings.Split(s, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func ids(cols []string) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = importers.Ident(strings.Trim(c, `"`))
+	}
+	return out
+}
+
+// formats maps SodaCL's valid formats to RE2 patterns.
+var formats = map[string]string{
+	"email":              `^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$`,
+	"uuid":               `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`,
+	"integer":            `^[-+]?[0-9]+$`,
+	"positive integer":   `^\+?[0-9]+$`,
+	"negative integer":   `^-[0-9]+$`,
+	"decimal":            `^[-+]?[0-9]*[.,]?[0-9]+$`,
+	"positive decimal":   `^\+?[0-9]*[.,]?[0-9]+$`,
+	"negative decimal":   `^-[0-9]*[.,]?[0-9]+$`,
+	"percentage":         `^[-+]?[0-9]*[.,]?[0-9]+\s?%$`,
+	"date iso 8601":      `^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?$`,
+	"date eu":            `^[0-9]{1,2}[-./][0-9]{1,2}[-./][0-9]{4}$`,
+	"date us":            `^[0-9]{1,2}[-./][0-9]{1,2}[-./][0-9]{4}$`,
+	"ip address":         `^((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])$`,
+	"ipv4 address":       `^((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])$`,
+	"phone number":       `^\+?[0-9 ()./-]{7,}$`,
+	"credit card number": `^[0-9]{4}[- ]?[0-9]{4}[- ]?[0-9]{4}[- ]?[0-9]{1,7}$`,
+	"money":              `^[-+]?[0-9]+([.,][0-9]+)?\s?[A-Z]{0,3}$`,
+	"time 24h":           `^([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$`,
+}
+
+// validity builds the CEL of a valid value from the check's valid … keys
+// ("" when there are none).
+func validity(col string, cfg map[string]any) (string, error) {
+	id := importers.Ident(col)
+	var parts []string
+	for _, k := range importers.SortedKeys(cfg) {
+		v := cfg[k]
+		switch k {
+		case "valid values":
+			l, ok := v.([]any)
+			if !ok {
+				return "", errors.New("valid values: want a list")
+			}
+			lits := make([]string, len(l))
+			for i, x := range l {
+				lits[i] = literal(x)
+			}
+			parts = append(parts, id+" in ["+strings.Join(lits, ", ")+"]")
+		case "valid format":
+			s, _ := v.(string)
+			re, ok := formats[s]
+			if !ok {
+				return "", fmt.Errorf("valid format %q has no pattern here: use valid regex", s)
+			}
+			parts = append(parts, id+".matches("+importers.CELString(re)+")")
+		case "valid regex":
+			s, _ := v.(string)
+			if _, err := regexp.Compile(s); err != nil {
+				return "", fmt.Errorf("valid regex %q is not RE2: %v", s, err)
+			}
+			parts = append(parts, id+".matches("+importers.CELString(s)+")")
+		case "valid length":
+			parts = append(parts, "size("+id+") == "+literal(v))
+		case "valid min length":
+			parts = append(parts, "size("+id+") >= "+literal(v))
+		case "valid max length":
+			parts = append(parts, "size("+id+") <= "+literal(v))
+		case "valid min":
+			parts = append(parts, id+" >= "+literal(v))
+		case "valid max":
+			parts = append(parts, id+" <= "+literal(v))
+		case "invalid values":
+			l, _ := v.([]any)
+			lits := make([]string, len(l))
+			for i, x := range l {
+				lits[i] = literal(x)
+			}
+			parts = append(parts, "!("+id+" in ["+strings.Join(lits, ", ")+"])")
+		}
+	}
+	return strings.Join(parts, " && "), nil
+}
+
+func missing(col string, cfg map[string]any) string {
+	id := importers.Ident(col)
+	var parts = []string{id + " == null"}
+	if l, ok := cfg["missing values"].([]any); ok {
+		lits := make([]string, len(l))
+		for i, x := range l {
+			lits[i] = literal(x)
+		}
+		parts = append(parts, id+" in ["+strings.Join(lits, ", ")+"]")
+	}
+	if s, ok := cfg["missing regex"].(string); ok {
+		parts = append(parts, id+".matches("+importers.CELString(s)+")")
+	}
+	return strings.Join(parts, " || ")
+}
+
+func metricExpr(metric string, args []string, cfg map[string]any) (string, error) {
+	one := func() (string, error) {
+		if len(args) != 1 {
+			return "", fmt.Errorf("%s takes one column", metric)
+		}
+		return ids(args)[0], nil
+	}
+	switch metric {
+	case "row_count":
+		return "row_count()", nil
+	case "missing_count", "missing_percent":
+		c, err := one()
+		if err != nil {
+			return "", err
+		}
+		x := "null_count(" + c + ")"
+		if cfg["missing values"] != nil || cfg["missing regex"] != nil {
+			x = "count_if(" + missing(args[0], cfg) + ")"
+		}
+		if metric == "missing_percent" {
+			return "100.0 * double(" + x + ") / double(row_count())", nil
+		}
+		return x, nil
+	case "invalid_count", "invalid_percent":
+		c, err := one()
+		if err != nil {
+			return "", err
+		}
+		valid, err := validity(args[0], cfg)
+		if err != nil {
+			return "", err
+		}
+		if valid == "" {
+			return "", errors.New("invalid_* needs a `valid …` configuration (values, format, regex, length, min, max)")
+		}
+		_ = c
+		x := "count_if(!(" + valid + "))"
+		if metric == "invalid_percent" {
+			return "100.0 * double(" + x + ") / double(row_count())", nil
+		}
+		return x, nil
+	case "duplicate_count", "duplicate_percent":
+		if len(args) == 0 {
+			return "", errors.New("duplicate_count needs columns")
+		}
+		x := "duplicate_count(" + strings.Join(ids(args), ", ") + ")"
+		if metric == "duplicate_percent" {
+			return "100.0 * double(" + x + ") / double(row_count())", nil
+		}
+		return x, nil
+	case "min", "max", "sum", "stddev", "min_length", "max_length":
+		c, err := one()
+		if err != nil {
+			return "", err
+		}
+		return metric + "(" + c + ")", nil
+	case "stddev_pop":
+		c, err := one()
+		return "stddev(" + c + ")", err
+	case "avg":
+		c, err := one()
+		return "mean(" + c + ")", err
+	case "avg_length":
+		c, err := one()
+		return "mean_length(" + c + ")", err
+	case "percentile":
+		if len(args) != 2 {
+			return "", errors.New("percentile takes a column and a fraction")
+		}
+		q, err := strconv.ParseFloat(args[1], 64)
+		if err != nil {
+			return "", fmt.Errorf("percentile fraction %q: %v", args[1], err)
+		}
+		return fmt.Sprintf("quantile(%s, %s)", ids(args[:1])[0], strconv.FormatFloat(q, 'g', -1, 64)), nil
+	case "distinct_count":
+		c, err := one()
+		return "distinct_count(" + c + ")", err
+	}
+	return "", fmt.Errorf("metric %s has no Sluice equivalent", metric)
+}
+
+// threshold turns "< 5%", "= 0", "between 1 and 10" into CEL over x.
+func threshold(x, s string) (string, error) {
+	m := thresholdRe.FindStringSubmatch(s)
+	if m == nil {
+		return "", fmt.Errorf("threshold %q not understood", s)
+	}
+	op, val := m[1], m[2]
+	switch op {
+	case "between", "not between":
+		lo, hi, ok := strings.Cut(val, " and ")
+		if !ok {
+			return "", fmt.Errorf("threshold %q: want `between A and B`", s)
+		}
+		a, err := number(lo)
+		if err != nil {
+			return "", err
+		}
+		b, err := number(hi)
+		if err != nil {
+			return "", err
+		}
+		e := x + " >= " + a + " && " + x + " <= " + b
+		if op == "not between" {
+			return "!(" + e + ")", nil
+		}
+		return e, nil
+	}
+	v, err := number(val)
+	if err != nil {
+		return "", err
+	}
+	switch op {
+	case "=", "==":
+		// CEL's == does not mix int and double: compare as doubles.
+		return "double(" + x + ") == " + v, nil
+	case "!=", "<>":
+		return "double(" + x + ") != " + v, nil
+	}
+	return x + " " + op + " " + v, nil
+}
+
+// number reads a threshold value; percentages drop the %, and every value
+// is written as a double so it compares with int and double metrics alike.
+func number(s string) (string, error) {
+	s = strings.TrimSuffix(strings.TrimSpace(s), "%")
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		return "", fmt.Errorf("threshold value %q is not a number", s)
+	}
+	t := strconv.FormatFloat(f, 'g', -1, 64)
+	if !strings.ContainsAny(t, ".e") {
+		t += ".0"
+	}
+	return t, nil
+}
+
+func literal(v any) string {
+	switch v := v.(type) {
+	case string:
+		return importers.CELString(v)
+	case nil:
+		return "null"
+	case bool:
+		return strconv.FormatBool(v)
+	case float64:
+		t := strconv.FormatFloat(v, 'g', -1, 64)
+		if !strings.ContainsAny(t, ".e") {
+			t += ".0"
+		}
+		return t
+	}
+	return fmt.Sprint(v)
+}
+
+var durationRe = regexp.MustCompile(`^(\d+(?:\.\d+)?)([dhms])$`)
+
+func freshness(f *importers.File, text string, args []string, rest string, cfg map[string]any, name string) error {
+	if len(args) != 1 {
+		return errors.New("freshness takes one column")
+	}
+	m := regexp.MustCompile(`^<\s*(\S+)$`).FindStringSubmatch(rest)
+	if m == nil {
+		if w, ok := cfg["fail"].(string); ok {
+			m = regexp.MustCompile(`^when\s*>\s*(\S+)$`).FindStringSubmatch(strings.TrimSpace(w))
+		}
+	}
+	if m == nil {
+		return fmt.Errorf("freshness threshold %q not understood (want `< 1d`)", rest)
+	}
+	d := durationRe.FindStringSubmatch(m[1])
+	if d == nil {
+		return fmt.Errorf("freshness duration %q not understood (want e.g. 1d, 6h, 30m)", m[1])
+	}
+	n, _ := strconv.ParseFloat(d[1], 64)
+	secs := n * map[string]float64{"d": 86400, "h": 3600, "m": 60, "s": 1}[d[2]]
+	id := ids(args)[0]
+	f.AddRule(importers.Rule{
+		Name:    orName(name, "freshness", args),
+		Check:   fmt.Sprintf("now() - max(%s) < duration('%ss')", id, strconv.FormatFloat(secs, 'f', -1, 64)),
+		Comment: "SodaCL: " + text,
+	})
+	return nil
+}
+
+// sodaTypes maps warehouse type names to Sluice column types.
+var sodaTypes = map[string]string{
+	"integer": "int64", "int": "int64", "bigint": "int64", "smallint": "int32", "int64": "int64",
+	"double": "double", "double precision": "double", "float": "double", "float64": "double", "real": "float32", "numeric": "double", "decimal": "double",
+	"text": "string", "varchar": "string", "character varying": "string", "string": "string",
+	"boolean": "bool", "bool": "bool",
+	"timestamp": "timestamp", "timestamp without time zone": "timestamp", "timestamp with time zone": "timestamp", "timestamptz": "timestamp",
+	"date": "date",
+}
+
+func schemaCheck(f *importers.File, cfg map[string]any) error {
+	var problems []string
+	for _, level := range []string{"fail", "warn"} {
+		m, ok := cfg[level].(map[string]any)
+		if !ok {
+			continue
+		}
+		for _, k := range importers.SortedKeys(m) {
+			switch k {
+			case "when required column missing":
+				l, _ := m[k].([]any)
+				for _, c := range l {
+					if s, ok := c.(string); ok {
+						col := f.Column(s)
+						col.Comment = "SodaCL schema: required column"
+					}
+				}
+			case "when wrong column type":
+				types, _ := m[k].(map[string]any)
+				for _, c := range importers.SortedKeys(types) {
+					ts, _ := types[c].(string)
+					st, ok := sodaTypes[strings.ToLower(ts)]
+					if !ok {
+						problems = append(problems, fmt.Sprintf("type %q of %s has no Sluice type", ts, c))
+						continue
+					}
+					col := f.Column(c)
+					col.Type = st
+					col.Comment = "SodaCL schema: type " + ts
+				}
+			default:
+				problems = append(problems, fmt.Sprintf("%s is not translated (Sluice checks declared columns and types only)", k))
+			}
+		}
+		if level == "warn" && len(m) > 0 {
+			problems = append(problems, "warn-level schema checks become declared columns, which fail (exit 2) rather than warn")
+		}
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		f.Notes = append(f.Notes, importers.Note{Source: "schema", Reason: strings.Join(problems, "; "), Partial: true})
+	}
+	return nil
+}
+
+func reference(f *importers.File, text, name string) error {
+	m := referenceRe.FindStringSubmatch(text)
+	if m[2] != "" {
+		return errors.New("`must not exist in` has no Sluice equivalent")
+	}
+	cols, other, otherCols := splitArgs(m[1]), m[3], splitArgs(m[4])
+	if len(cols) != 1 || len(otherCols) != 1 {
+		return errors.New("multi-column references are not translated (missing_references takes one column)")
+	}
+	f.AddRule(importers.Rule{
+		Name:    orName(name, "reference", cols),
+		Check:   fmt.Sprintf("missing_references(%s, %s, %s) == 0", ids(cols)[0], importers.CELString(other), importers.CELString(otherCols[0])),
+		Comment: "SodaCL: " + text + "\nEDIT: the second argument is a dataset path relative to this file (Soda names a table)",
+	})
+	return nil
+}
+
+var sqlTokens = []struct {
+	re  *regexp.Regexp
+	cel string
+}{
+	{regexp.MustCompile(`(?i)\bis\s+not\s+null\b`), " != null"},
+	{regexp.MustCompile(`(?i)\bis\s+null\b`), " == null"},
+	{regexp.MustCompile(`(?i)\band\b`), "&&"},
+	{regexp.MustCompile(`(?i)\bor\b`), "||"},
+	{regexp.MustCompile(`(?i)\bnot\b`), "!"},
+	{regexp.MustCompile(`<>`), "!="},
+	{regexp.MustCompile(`([^<>!=])=([^=])`), "$1==$2"},
+}
+
+var unsupportedSQL = regexp.MustCompile(`(?i)\b(select|from|like|in|case|when|cast|coalesce|exists|between)\b|\w+\s*\(`)
+
+// SQLToCEL translates a simple SQL boolean condition (comparisons, AND, OR,
+// NOT, IS [NOT] NULL, 'strings') to CEL.
+func SQLToCEL(cond string) (string, error) {
+	out := cond
+	for _, t := range sqlTokens {
+		out = t.re.ReplaceAllString(out, t.cel)
+	}
+	if m := unsupportedSQL.FindString(out); m != "" {
+		return "", fmt.Errorf("SQL %q in %q is not translated: rewrite the condition in CEL", strings.TrimSpace(m), cond)
+	}
+	return strings.Join(strings.Fields(out), " "), nil
+}
+
+func failedRows(f *importers.File, name string, cfg map[string]any) error {
+	cond, ok := cfg["fail condition"].(string)
+	if !ok {
+		if _, q := cfg["fail query"]; q {
+			return errors.New("failed rows with a fail query (SQL) are not translated: express the rows as a row rule")
+		}
+		return errors.New("failed rows without a fail condition")
+	}
+	e, err := SQLToCEL(cond)
+	if err != nil {
+		return err
+	}
+	if name == "" {
+		name = "failed_rows"
+	}
+	f.AddRule(importers.Rule{Name: name, Expr: "!(" + e + ")", Comment: "SodaCL failed rows: fail condition: " + cond})
+	return nil
+}
