@@ -51,6 +51,8 @@ Usage:
   sluice check --rules R.yaml [flags] INPUT…   check datasets against a rule file
   sluice rules validate [--input DATA] R.yaml   validate a rule file
   sluice schema INPUT                          print a dataset's schema and a starter rule file
+  sluice import gx|soda [flags] FILE           translate Great Expectations or Soda checks into a rule file
+  sluice suggest [flags] INPUT                 propose rules that describe a dataset
   sluice version                               print the version
 
 Inputs: .parquet, .csv, .tsv, .json, .ndjson, .jsonl, .arrow, .arrows, .ipc, .feather.
@@ -78,6 +80,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = c.validate(ctx, args[2:])
 	case "schema":
 		code, err = c.schema(ctx, args[1:])
+	case "import":
+		code, err = c.importRules(ctx, args[1:])
+	case "suggest":
+		code, err = c.suggest(ctx, args[1:])
 	case "version", "--version":
 		fmt.Fprintln(stdout, "sluice", version)
 	case "help", "-h", "--help":

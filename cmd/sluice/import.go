@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/sluicedata/sluice/connectors/builtin"
+	"github.com/sluicedata/sluice/importers"
+	"github.com/sluicedata/sluice/importers/gx"
+	"github.com/sluicedata/sluice/importers/soda"
+	"github.com/sluicedata/sluice/rules"
+)
+
+const importUsage = `usage:
+  sluice import gx [--owner O] [--dataset NAME] [--input DATA] SUITE.json > rules.yaml
+  sluice import soda [--owner O] [--table T | --out-dir DIR] CHECKS.yml > rules.yaml`
+
+// importRules translates another tool's checks into a rule file: the rule
+// file on stdout, what could not be translated on stderr (and as comments).
+func (c *cli) importRules(ctx context.Context, args []string) (int, error) {
+	if len(args) == 0 {
+		return exitUsage, usageErrorf("%s", importUsage)
+	}
+	tool, args := args[0], args[1:]
+	fs := flag.NewFlagSet("import "+tool, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	owner := fs.String("owner", "", "the owner written into the rule file (a placeholder to edit otherwise)")
+	var dataset, input, table, outDir *string
+	switch tool {
+	case "gx":
+		dataset = fs.String("dataset", "", "dataset name (the suite's name otherwise)")
+		input = fs.String("input", "", "a dataset whose schema types the literals (value sets, bounds)")
+	case "soda":
+		table = fs.String("table", "", "translate only the checks for this table")
+		outDir = fs.String("out-dir", "", "write one TABLE.yaml per `checks for` section into this directory")
+	default:
+		return exitUsage, usageErrorf("import: unknown tool %q (gx or soda)\n%s", tool, importUsage)
+	}
+	fs.Usage = func() { fmt.Fprintln(c.stderr, importUsage); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitPass, nil
+		}
+		return exitUsage, usageErrorf("%v", err)
+	}
+	if fs.NArg() != 1 {
+		return exitUsage, usageErrorf("import %s: want one input file\n%s", tool, importUsage)
+	}
+	path := fs.Arg(0)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return exitRuntime, err
+	}
+
+	var files []*importers.File
+	switch tool {
+	case "gx":
+		opts := gx.Options{Owner: *owner, Dataset: *dataset}
+		if *input != "" {
+			src, err := builtin.Open(*input, builtin.Options{})
+			if err != nil {
+				return exitCode(err), err
+			}
+			if opts.Schema, err = src.Schema(ctx); err != nil {
+				return exitRuntime, err
+			}
+		}
+		f, err := gx.Import(data, opts)
+		if err != nil {
+			return exitUsage, fmt.Errorf("%s: %w", path, err)
+		}
+		files = append(files, f)
+	case "soda":
+		all, err := soda.Import(data, soda.Options{Owner: *owner})
+		if err != nil {
+			return exitUsage, fmt.Errorf("%s: %w", path, err)
+		}
+		var names []string
+		for _, f := range all {
+			names = append(names, f.Dataset)
+			if *table == "" || f.Dataset == *table {
+				files = append(files, f)
+			}
+		}
+		switch {
+		case len(files) == 0:
+			return exitUsage, usageErrorf("import soda: no checks for table %q (tables: %s)", *table, strings.Join(names, ", "))
+		case len(files) > 1 && *outDir == "":
+			return exitUsage, usageErrorf("import soda: %s has checks for %d tables (%s): pick one with --table or write them all with --out-dir",
+				path, len(files), strings.Join(names, ", "))
+		}
+	}
+
+	for _, f := range files {
+		text := f.YAML()
+		if _, err := rules.Parse(f.Dataset+".yaml", text); err != nil {
+			return exitRuntime, fmt.Errorf("import %s: the translation of %s does not load (please report this): %w", tool, path, err)
+		}
+		f.WriteNotes(c.stderr, "sluice import: "+f.Dataset+": ")
+		if outDir != nil && *outDir != "" {
+			out := filepath.Join(*outDir, f.Dataset+".yaml")
+			if err := os.WriteFile(out, text, 0o644); err != nil {
+				return exitRuntime, err
+			}
+			fmt.Fprintf(c.stderr, "sluice import: wrote %s (%d rules, %d notes)\n", out, len(f.Rules), len(f.Notes))
+			continue
+		}
+		if _, err := c.stdout.Write(text); err != nil {
+			return exitRuntime, err
+		}
+	}
+	return exitPass, nil
+}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+
+	"github.com/sluicedata/sluice/connectors"
+	"github.com/sluicedata/sluice/connectors/builtin"
+	"github.com/sluicedata/sluice/importers/suggest"
+	"github.com/sluicedata/sluice/rules"
+)
+
+// suggest profiles a dataset and prints a rule file that describes it.
+func (c *cli) suggest(ctx context.Context, args []string) (int, error) {
+	fs := flag.NewFlagSet("suggest", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	var opts suggest.Options
+	fs.StringVar(&opts.Owner, "owner", "", "the owner written into the rule file (a placeholder to edit otherwise)")
+	fs.StringVar(&opts.Dataset, "dataset", "", "dataset name (the input's name otherwise)")
+	fs.IntVar(&opts.MaxCategories, "max-categories", suggest.DefaultMaxCategories, "list a column's values when it has at most this many distinct ones")
+	fs.IntVar(&opts.BatchSize, "batch-size", connectors.DefaultBatchSize, "rows per batch")
+	fs.Usage = func() {
+		fmt.Fprintln(c.stderr, "usage: sluice suggest [flags] INPUT > rules.yaml")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitPass, nil
+		}
+		return exitUsage, usageErrorf("%v", err)
+	}
+	if fs.NArg() != 1 {
+		return exitUsage, usageErrorf("usage: sluice suggest [flags] INPUT")
+	}
+	input := fs.Arg(0)
+	src, err := builtin.Open(input, builtin.Options{})
+	if err != nil {
+		return exitCode(err), err
+	}
+	f, err := suggest.Suggest(ctx, src, opts)
+	if err != nil {
+		return exitRuntime, fmt.Errorf("%s: %w", input, err)
+	}
+	text := f.YAML()
+	if _, err := rules.Parse(f.Dataset+".yaml", text); err != nil {
+		return exitRuntime, fmt.Errorf("suggest: the suggestions do not load (please report this): %w", err)
+	}
+	if _, err := c.stdout.Write(text); err != nil {
+		return exitRuntime, err
+	}
+	return exitPass, nil
+}
