@@ -163,6 +163,9 @@ func orName(name, metric string, args []string) string {
 	if name != "" {
 		return name
 	}
+	if metric == "percentile" && len(args) > 0 {
+		args = args[:1]
+	}
 	if len(args) > 0 {
 		return strings.Join(args, "_") + "." + metric
 	}
