@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -29,7 +28,7 @@ import (
 // recordedPassRate is the share of the conformance tests of supported
 // expectation types that pass, as recorded in CONFORMANCE.md. The test fails
 // when the rate drops below it.
-const recordedPassRate = 0.96
+const recordedPassRate = 0.952
 
 // conformanceDir locates ../shared/conformance/gx from the repository root.
 func conformanceDir(t *testing.T) string {
@@ -97,8 +96,11 @@ func TestConformance(t *testing.T) {
 		dec.UseNumber()
 		var f gxFile
 		require.NoError(t, dec.Decode(&f), path)
-		st := &typeStats{}
-		stats[f.ExpectationType] = st
+		st := stats[f.ExpectationType]
+		if st == nil {
+			st = &typeStats{}
+			stats[f.ExpectationType] = st
+		}
 		for di, ds := range f.Datasets {
 			mem := arrowtest.Allocator(t)
 			rec, err := buildRecord(mem, ds.Data, ds.Schemas["pandas"])
@@ -191,7 +193,7 @@ func runOne(t *testing.T, mem memory.Allocator, rec arrow.RecordBatch, typ strin
 		}
 		return false, true, "compile: " + firstLine(err.Error())
 	}
-	gate, err := quality.NewGate(prog, quality.WithAllocator(mem), quality.WithClock(func() time.Time { return time.Unix(0, 0) }))
+	gate, err := quality.NewGate(prog, quality.WithAllocator(mem))
 	require.NoError(t, err)
 	reader, err := array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
 	require.NoError(t, err)

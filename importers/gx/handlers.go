@@ -212,6 +212,9 @@ func valuesBetween(t *translator, kw kwargs) (spec, error) {
 	if err != nil {
 		return spec{}, err
 	}
+	if strings.Contains(e, "now()") {
+		return spec{}, unsupported("now() is a dataset-check function in Sluice, not available per row: bound max(" + c + ")/min(" + c + ") in a check instead")
+	}
 	return rowRule("between", c, e, false), nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -169,8 +170,12 @@ func number(v any) (float64, bool) {
 // boundLiteral formats a bound of a between expectation.
 func boundLiteral(v any, k kind) (string, error) {
 	if m, ok := v.(map[string]any); ok {
-		if _, ok := m["$PARAMETER"]; ok {
-			return "", unsupported("a bound given as a suite parameter ($PARAMETER) has no value at import time: write the value into the rule")
+		if p, ok := m["$PARAMETER"]; ok {
+			ps, _ := p.(string)
+			if lit, ok := parameterLiteral(ps); ok {
+				return lit, nil
+			}
+			return "", unsupported(fmt.Sprintf("the suite parameter %s has no value at import time: write the value into the rule", show(p)))
 		}
 	}
 	s, ok := literal(v, k, false)
@@ -189,3 +194,38 @@ func show(v any) string {
 }
 
 func jsonNumber(s string) json.Number { return json.Number(s) }
+
+var (
+	paramNowMinus = regexp.MustCompile(`^now\(\)\s*-\s*timedelta\((weeks|days|hours)=([0-9*]+)\)$`)
+	paramDatetime = regexp.MustCompile(`^datetime\((\d+),\s*(\d+),\s*(\d+)\)$`)
+)
+
+// parameterLiteral translates the GX evaluation-parameter expressions that
+// have a CEL equivalent: now(), now() - timedelta(weeks|days|hours=N),
+// datetime(Y, M, D).
+func parameterLiteral(p string) (string, bool) {
+	p = strings.TrimSpace(p)
+	if p == "now()" {
+		return "now()", true
+	}
+	if m := paramNowMinus.FindStringSubmatch(p); m != nil {
+		n := 1
+		for _, f := range strings.Split(m[2], "*") {
+			x, err := strconv.Atoi(f)
+			if err != nil {
+				return "", false
+			}
+			n *= x
+		}
+		hours := map[string]int{"weeks": 7 * 24, "days": 24, "hours": 1}[m[1]] * n
+		return fmt.Sprintf("now() - duration('%dh')", hours), true
+	}
+	if m := paramDatetime.FindStringSubmatch(p); m != nil {
+		y, _ := strconv.Atoi(m[1])
+		mo, _ := strconv.Atoi(m[2])
+		d, _ := strconv.Atoi(m[3])
+		t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
+		return "timestamp(" + importers.CELString(t.Format(time.RFC3339)) + ")", true
+	}
+	return "", false
+}
