@@ -53,7 +53,7 @@ var allTypes = []struct {
 }
 
 // allTypesRecord builds a batch of every supported type, 3*reps rows.
-func allTypesRecord(t *testing.T, mem memory.Allocator, reps int) arrow.RecordBatch {
+func allTypesRecord(t testing.TB, mem memory.Allocator, reps int) arrow.RecordBatch {
 	t.Helper()
 	fields := make([]arrow.Field, 0, len(allTypes)+1)
 	for _, tt := range allTypes {
@@ -95,7 +95,7 @@ func splitJSON(s string) []string {
 	return parts
 }
 
-func writeFile(t *testing.T, path string, recs []arrow.RecordBatch, schema *arrow.Schema, meta map[string]string, opts ...SinkOption) {
+func writeFile(t testing.TB, path string, recs []arrow.RecordBatch, schema *arrow.Schema, meta map[string]string, opts ...SinkOption) {
 	t.Helper()
 	sink, err := NewSink(path, opts...)
 	require.NoError(t, err)

@@ -62,7 +62,12 @@ type fileSchema struct {
 
 // arrowHint reads the ARROW:schema footer entry, if any; a malformed entry
 // is ignored (the Parquet schema alone is authoritative).
-func arrowHint(f *parquet.File) map[string]arrow.DataType {
+func arrowHint(f *parquet.File) (hint map[string]arrow.DataType) {
+	defer func() {
+		if recover() != nil {
+			hint = nil
+		}
+	}()
 	s, ok := f.Lookup(arrowSchemaKey)
 	if !ok {
 		return nil
@@ -73,12 +78,15 @@ func arrowHint(f *parquet.File) map[string]arrow.DataType {
 			return nil
 		}
 	}
+	if !safeSchemaMessage(raw) {
+		return nil
+	}
 	r, err := ipc.NewReader(bytes.NewReader(raw), ipc.WithAllocator(memory.NewGoAllocator()))
 	if err != nil {
 		return nil
 	}
 	defer r.Release()
-	hint := make(map[string]arrow.DataType)
+	hint = make(map[string]arrow.DataType)
 	for _, fld := range r.Schema().Fields() {
 		hint[fld.Name] = fld.Type
 	}
@@ -315,6 +323,11 @@ func decimalCheck(t *format.DecimalType) error {
 }
 
 func intType(bits int8, signed bool, physical int) (arrow.DataType, kind, error) {
+	switch bits {
+	case 8, 16, 32, 64:
+	default:
+		return nil, 0, fmt.Errorf("integer of %d bits: %w", bits, connectors.ErrCorrupt)
+	}
 	switch {
 	case bits == 8 && signed:
 		return arrow.PrimitiveTypes.Int8, kInt8, nil

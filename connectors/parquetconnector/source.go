@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/sluicedata/sluice/connectors"
 	"github.com/sluicedata/sluice/lineage"
@@ -73,6 +74,9 @@ func openFile(path string) (f *os.File, pf *parquet.File, err error) {
 	if err != nil {
 		return f, nil, fmt.Errorf("parquetconnector: %w", err)
 	}
+	if err := checkFooter(f, st.Size()); err != nil {
+		return f, nil, corrupt(path, err)
+	}
 	pf, err = parquet.OpenFile(f, st.Size(),
 		parquet.SkipPageIndex(true),
 		parquet.SkipBloomFilters(true),
@@ -82,6 +86,25 @@ func openFile(path string) (f *os.File, pf *parquet.File, err error) {
 		return f, nil, corrupt(path, err)
 	}
 	return f, pf, nil
+}
+
+// checkFooter validates the trailer of the file (footer length and magic)
+// before parquet-go trusts it with an allocation.
+func checkFooter(f *os.File, size int64) error {
+	if size < 12 {
+		return fmt.Errorf("file of %d bytes is too short for Parquet", size)
+	}
+	var tail [8]byte
+	if _, err := f.ReadAt(tail[:], size-8); err != nil {
+		return fmt.Errorf("reading footer: %w", err)
+	}
+	if string(tail[4:]) != "PAR1" && string(tail[4:]) != "PARE" {
+		return fmt.Errorf("no Parquet magic at the end of the file")
+	}
+	if n := int64(binary.LittleEndian.Uint32(tail[:4])); n > size-12 {
+		return fmt.Errorf("footer length %d exceeds the file size %d", n, size)
+	}
+	return nil
 }
 
 // withFile opens the file, runs fn on it and closes it again, converting a
@@ -242,6 +265,20 @@ func isStringType(dt arrow.DataType) bool {
 	return false
 }
 
+// checkCodecs refuses LZ4 pages: the LZ4_RAW decoder of parquet-go v0.32.0
+// grows its buffer for ever on a damaged page instead of failing.
+func checkCodecs(pf *parquet.File, c column) error {
+	for _, rg := range pf.Metadata().RowGroups {
+		if c.index < len(rg.Columns) {
+			switch rg.Columns[c.index].MetaData.Codec {
+			case format.Lz4Raw, format.Lz4:
+				return fmt.Errorf("column %q: LZ4 compression: %w", c.name, connectors.ErrUnsupported)
+			}
+		}
+	}
+	return nil
+}
+
 // Open starts a read of the columns opts.Columns (all when nil) in batches
 // of at most opts.Rows() rows; a batch never spans two row groups. The
 // reader holds the file open until it is released.
@@ -281,6 +318,9 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (rr arra
 	for _, i := range sel {
 		if fs.errs[i] != nil {
 			return nil, fmt.Errorf("parquetconnector: %s: %w", s.path, fs.errs[i])
+		}
+		if err := checkCodecs(pf, fs.columns[i]); err != nil {
+			return nil, fmt.Errorf("parquetconnector: %s: %w", s.path, err)
 		}
 		fields = append(fields, fs.columns[i].field)
 		cols = append(cols, &colState{column: fs.columns[i]})
