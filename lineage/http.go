@@ -112,7 +112,10 @@ func (e *HTTPEmitter) Emit(ctx context.Context, ev RunEvent) error {
 			return nil
 		}
 		last = err
-		if !retry || attempt >= e.retries || ctx.Err() != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("lineage: http emitter: %w (last: %w)", ctx.Err(), last)
+		}
+		if !retry || attempt >= e.retries {
 			break
 		}
 		t := time.NewTimer(wait)
