@@ -37,9 +37,9 @@ const (
 	AttrTestCaseName       = attribute.Key("test.case.name")
 	AttrTestCaseStatus     = attribute.Key("test.case.result.status") // "pass" | "fail"
 
-	AttrChecksPassed    = attribute.Key("sluice.check.passed")    // assertions that passed
-	AttrChecksFailed    = attribute.Key("sluice.check.failed")    // assertions that failed
-	AttrCheckRows       = attribute.Key("sluice.check.rows")      // rows evaluated (Metrics.RowCount)
+	AttrChecksPassed    = attribute.Key("sluice.check.passed") // assertions that passed
+	AttrChecksFailed    = attribute.Key("sluice.check.failed") // assertions that failed
+	AttrCheckRows       = attribute.Key("sluice.check.rows")   // rows evaluated (Metrics.RowCount)
 	AttrAssertionColumn = attribute.Key("sluice.assertion.column")
 	AttrAssertionKind   = attribute.Key("sluice.assertion.type")
 	AttrSeverity        = attribute.Key("sluice.assertion.severity")

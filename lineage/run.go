@@ -494,4 +494,3 @@ func (r *Run) emit(ctx context.Context, eventType string, runErr error) {
 		r.mu.Unlock()
 	}
 }
-
