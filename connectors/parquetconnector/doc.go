@@ -30,9 +30,14 @@
 //
 // A damaged or truncated file yields an error wrapping connectors.ErrCorrupt
 // with the path, never a panic: panics of the decoder are recovered at the
-// package boundary.
+// package boundary, and the footer length and the ARROW:schema entry are
+// validated before they are trusted. LZ4-compressed columns are refused
+// with connectors.ErrUnsupported, because parquet-go's LZ4 decoder does not
+// terminate on a damaged page. On some damaged files parquet-go prints a
+// warning line to standard error.
 //
-// The Sink writes with parquet-go (snappy by default, see WithCompression),
+// The Sink writes with parquet-go's row API (snappy by default, see
+// WithCompression; Arrow dictionary columns are written dictionary encoded),
 // stores the Arrow schema under ARROW:schema so Arrow readers restore the
 // exact types, and commits atomically: the data goes to a temporary file in
 // the destination directory, which is synced and renamed over the
