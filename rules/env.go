@@ -125,6 +125,7 @@ func (ce *columnEnv) baseOptions() []cel.EnvOption {
 		cel.ASTValidators(cel.ValidateRegexLiterals(), cel.ValidateDurationLiterals(), cel.ValidateTimestampLiterals()),
 		cel.DefaultUTCTimeZone(true),
 	}
+	opts = append(opts, piiFunctions()...)
 	for ident, k := range ce.byIdent {
 		s := ce.slots[k]
 		opts = append(opts, cel.Variable(ident, nullable(s.cel)))
