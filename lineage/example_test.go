@@ -100,7 +100,7 @@ func ExampleLinkFromMetadata() {
 	}
 	fmt.Println(link.SpanContext.TraceID(), link.SpanContext.SpanID())
 	for _, kv := range link.Attributes {
-		fmt.Println(kv.Key, "=", kv.Value.Emit())
+		fmt.Println(kv.Key, "=", kv.Value.String())
 	}
 	// Output:
 	// 4bf92f3577b34da6a3ce929d0e0e4736 00f067aa0ba902b7

@@ -61,7 +61,7 @@ func TestFileEmitterConcurrent(t *testing.T) {
 
 func TestFileEmitterErrors(t *testing.T) {
 	em := lineage.NewFileEmitter(filepath.Join(t.TempDir(), "missing-dir", "x.ndjson"))
-	assert.Error(t, em.Emit(context.Background(), sampleEvent(t)))
+	require.Error(t, em.Emit(context.Background(), sampleEvent(t)))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -451,7 +451,8 @@ func (r *Run) DeriveDataset(out Dataset, inputs []Field, t Transformation) {
 // The terminal event repeats every input and output with their facets. Only
 // the first call emits; later calls return nil. The returned error joins
 // every problem of the run's bookkeeping (invalid job, emitter failures);
-// it is not the run's outcome.
+// it is not the run's outcome. The event is emitted with ctx's values but
+// without its cancellation, so a canceled run still reports FAIL.
 func (r *Run) End(ctx context.Context, err error) error {
 	r.mu.Lock()
 	if r.ended {
@@ -470,7 +471,10 @@ func (r *Run) End(ctx context.Context, err error) error {
 		r.root.SetStatus(codes.Error, err.Error())
 	}
 	r.root.SetAttributes(attribute.String("sluice.run.outcome", eventType))
-	r.emit(ctx, eventType, err)
+	// The terminal event must go out even when the work's context was
+	// canceled (often the very cause of the failure); emitters bound their
+	// own time (HTTPEmitter: attempt timeout × retries).
+	r.emit(context.WithoutCancel(ctx), eventType, err)
 	r.root.End()
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -257,7 +257,7 @@ func TestRunEvents(t *testing.T) {
 func TestRunFail(t *testing.T) {
 	rec, em, _ := pipeline(t, errors.New("gate: 1 error rule failed"))
 	require.Len(t, em.ByType("START"), 1)
-	require.Len(t, em.ByType("COMPLETE"), 0)
+	require.Empty(t, em.ByType("COMPLETE"))
 	fails := em.ByType("FAIL")
 	require.Len(t, fails, 1)
 	validateEvent(t, fails[0])
@@ -351,3 +351,17 @@ func TestConcurrentUse(t *testing.T) {
 }
 
 func lineageKey(s string) attribute.Key { return attribute.Key(s) }
+
+func TestEndAfterCancel(t *testing.T) {
+	em := &lineagetest.Emitter{}
+	ctx, cancel := context.WithCancel(context.Background())
+	ctx, run := lineage.Start(ctx, testJob, lineage.WithEmitter(lineage.EmitterFunc(func(ctx context.Context, ev lineage.RunEvent) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return em.Emit(ctx, ev)
+	})))
+	cancel()
+	require.NoError(t, run.End(ctx, context.Canceled))
+	assert.Len(t, em.ByType("FAIL"), 1, "a canceled run still reports its failure")
+}

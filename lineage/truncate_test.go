@@ -133,6 +133,6 @@ func TestEventTooLarge(t *testing.T) {
 	long := lineage.Job{Namespace: "shop", Name: strings.Repeat("n", 500)}
 	ctx, run := lineage.Start(context.Background(), long, lineage.WithEmitter(em), lineage.WithSizeCaps(0, 400))
 	err := run.End(ctx, nil)
-	assert.ErrorIs(t, err, lineage.ErrEventTooLarge)
+	require.ErrorIs(t, err, lineage.ErrEventTooLarge)
 	assert.Empty(t, em.Events(), "an event over the cap is not sent")
 }

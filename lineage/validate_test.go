@@ -85,9 +85,14 @@ func (v *olValidator) schema(t *testing.T, url string) *jsonschema.Schema {
 
 func (v *olValidator) validate(t *testing.T, url string, raw []byte) {
 	t.Helper()
+	assert.NoError(t, validateRaw(t, v, url, raw), "against %s: %s", url, raw)
+}
+
+func validateRaw(t *testing.T, v *olValidator, url string, raw []byte) error {
+	t.Helper()
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	require.NoError(t, err)
-	assert.NoError(t, v.schema(t, url).Validate(inst), "against %s: %s", url, raw)
+	return v.schema(t, url).Validate(inst)
 }
 
 // validateEvent checks the event against the RunEvent schema and every

@@ -85,6 +85,6 @@ func TestEmitterError(t *testing.T) {
 	boom := errors.New("boom")
 	em := &lineagetest.Emitter{Err: boom}
 	ctx, run := lineage.Start(context.Background(), lineage.Job{Namespace: "ns", Name: "job"}, lineage.WithEmitter(em))
-	assert.ErrorIs(t, run.End(ctx, nil), boom)
+	require.ErrorIs(t, run.End(ctx, nil), boom)
 	assert.Len(t, em.Events(), 2, "events are recorded even when Err is set")
 }
