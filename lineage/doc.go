@@ -32,6 +32,9 @@
 // Write carry their span and the Run (FromContext), so a connector that only
 // sees a context can call ProducerMetadataFromContext.
 //
+// Call Check once per rule-set evaluation (with the final report), not per
+// batch: its assertions are kept until End to build the events.
+//
 // A Run is safe for concurrent use: reads and checks may run in parallel
 // goroutines. An IO or Check handle belongs to the goroutine that started it;
 // its End has effect once.
@@ -44,7 +47,8 @@
 // openlineage.io.direction ("input" or "output"), and at End sluice.io.rows,
 // sluice.io.bytes, sluice.schema.fingerprint (SchemaFingerprint),
 // sluice.schema.fields and, when IOInfo.Path is set, the semantic-convention
-// file.path and file.size. Check spans carry the dataset keys, test.suite.name
+// file.path and file.size; IOInfo.Attributes adds others such as the db.*
+// conventions for SQL datasets. Check spans carry the dataset keys, test.suite.name
 // (the rule set), test.suite.run.status ("success" or "failure"),
 // sluice.check.passed, sluice.check.failed, sluice.check.rows, and one span
 // event "test.case" per assertion with test.case.name and

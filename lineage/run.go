@@ -214,6 +214,7 @@ func (r *Run) startIO(ctx context.Context, ds Dataset, info IOInfo, dir, prefix 
 	if info.Path != "" {
 		attrs = append(attrs, AttrFilePath.String(info.Path))
 	}
+	attrs = append(attrs, info.Attributes...)
 	startOpts := []trace.SpanStartOption{trace.WithAttributes(attrs...)}
 	if dir == DirectionInput {
 		if l, ok := LinkFromMetadata(info.Metadata, ds); ok {

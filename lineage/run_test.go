@@ -71,7 +71,9 @@ func pipeline(t *testing.T, runErr error, opts ...lineage.Option) (*lineagetest.
 	run.Derive(lineage.Field{Dataset: ordersOut, Name: "email_hash"}, []lineage.Field{{Dataset: ordersIn, Name: "email"}}, lineage.Masked("sha256(email)"))
 	run.DeriveDataset(ordersOut, []lineage.Field{{Dataset: ordersIn, Name: "amount"}}, lineage.Filter("amount_non_negative"))
 
-	wctx, wr := run.Write(ctx, ordersOut, lineage.IOInfo{})
+	wctx, wr := run.Write(ctx, ordersOut, lineage.IOInfo{Attributes: []attribute.KeyValue{
+		attribute.String("db.system.name", "postgresql"), attribute.String("db.collection.name", "public.orders"),
+	}})
 	md, ok := lineage.ProducerMetadataFromContext(wctx)
 	require.True(t, ok)
 	assert.Equal(t, wr.ProducerMetadata(), md)
@@ -140,6 +142,8 @@ func TestRunSpans(t *testing.T) {
 	assert.False(t, hasBytes, "unknown byte count is not recorded")
 	_, hasPath := lineagetest.Attr(write, lineage.AttrFilePath)
 	assert.False(t, hasPath)
+	dbSystem, _ := lineagetest.Attr(write, "db.system.name")
+	assert.Equal(t, "postgresql", dbSystem.AsString(), "caller attributes are kept")
 
 	check := rec.Span(t, "check orders")
 	suite, _ := lineagetest.Attr(check, lineage.AttrTestSuiteName)

@@ -1,5 +1,7 @@
 package lineage
 
+import "go.opentelemetry.io/otel/attribute"
+
 // Job identifies the recurring work a Run is one execution of, in
 // OpenLineage terms: a namespace (the scheduler or team) and a name unique in
 // it (for instance "orders.nightly_export").
@@ -119,6 +121,10 @@ type IOInfo struct {
 	// ProducerMetadata) links the read span to the producing span. It can
 	// also be given later with IO.LinkProducer.
 	Metadata map[string]string
+	// Attributes are added to the span as given, for semantic conventions
+	// this package does not model, e.g. db.system.name and
+	// db.collection.name for SQL datasets.
+	Attributes []attribute.KeyValue
 }
 
 // Ptr returns a pointer to v, handy to fill Metrics and ColumnMetrics.
