@@ -53,6 +53,7 @@ Usage:
   sluice schema INPUT                          print a dataset's schema and a starter rule file
   sluice import gx|soda [flags] FILE           translate Great Expectations or Soda checks into a rule file
   sluice suggest [flags] INPUT                 propose rules that describe a dataset
+  sluice scan [--sample N] INPUT               find personal data in string columns and suggest pii.* tags
   sluice version                               print the version
 
 Inputs: .parquet, .csv, .tsv, .json, .ndjson, .jsonl, .arrow, .arrows, .ipc, .feather.
@@ -84,6 +85,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = c.importRules(ctx, args[1:])
 	case "suggest":
 		code, err = c.suggest(ctx, args[1:])
+	case "scan":
+		code, err = c.scan(ctx, args[1:])
 	case "version", "--version":
 		fmt.Fprintln(stdout, "sluice", version)
 	case "help", "-h", "--help":
