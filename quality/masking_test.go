@@ -3,6 +3,7 @@ package quality_test
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -255,4 +256,35 @@ func TestMaskColumnUnsupported(t *testing.T) {
 	require.NoError(t, err)
 	defer out.Release()
 	assert.Equal(t, 2, out.NullN())
+}
+
+func BenchmarkMaskColumn(b *testing.B) {
+	const rows = 1_000_000
+	mem := memory.NewGoAllocator()
+	sb := array.NewStringBuilder(mem)
+	for i := range rows {
+		sb.Append("customer" + strconv.Itoa(i%50_000) + "@example.com")
+	}
+	in := sb.NewArray()
+	sb.Release()
+	defer in.Release()
+	masks := []quality.Mask{
+		{Kind: quality.MaskHMAC, Key: testKey},
+		{Kind: quality.MaskTruncate, N: 4},
+		{Kind: quality.MaskRedact},
+	}
+	for _, m := range masks {
+		b.Run(m.String(), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(in.(*array.String).ValueBytes())))
+			for b.Loop() {
+				out, err := quality.MaskColumn(mem, in, m)
+				if err != nil {
+					b.Fatal(err)
+				}
+				out.Release()
+			}
+			b.ReportMetric(float64(b.N)*rows/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
 }
