@@ -42,7 +42,7 @@ func BenchmarkDetectors(b *testing.B) {
 type oneVar struct{ v string }
 
 func (a *oneVar) ResolveName(name string) (any, bool) { return a.v, name == "v" }
-func (a *oneVar) Parent() interpreter.Activation     { return nil }
+func (a *oneVar) Parent() interpreter.Activation      { return nil }
 
 // BenchmarkCELRegexEmail is the e-mail check as a matches() regex on the
 // cel-go interpreter, for comparison with BenchmarkDetectors/email.
