@@ -596,7 +596,7 @@ func (l *loader) columns(rs *RuleSet, fl field) {
 				seq, _ := unwrap(f.value).(*ast.SequenceNode)
 				for i, t := range tags {
 					if kind, ok := strings.CutPrefix(t, "pii."); ok && !slices.Contains(piiKinds, kind) {
-						var n ast.Node = f.value
+						n := ast.Node(f.value)
 						if seq != nil && i < len(seq.Values) {
 							n = seq.Values[i]
 						}

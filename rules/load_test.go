@@ -21,7 +21,7 @@ func problems(t *testing.T, err error) rules.Errors {
 	require.Error(t, err)
 	require.ErrorIs(t, err, rules.ErrInvalid)
 	var errs rules.Errors
-	require.True(t, errors.As(err, &errs), "want rules.Errors, got %T", err)
+	require.ErrorAs(t, err, &errs, "want rules.Errors, got %T", err)
 	return errs
 }
 

@@ -2,7 +2,6 @@ package csvconnector_test
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -216,7 +215,7 @@ func TestInputErrors(t *testing.T) {
 			_, _, err := readAll(t, csvconnector.NewSource(path, tt.opts...), connectors.ReadOptions{BatchSize: 1})
 			require.Error(t, err)
 			var ie *connectors.InputError
-			require.True(t, errors.As(err, &ie), "error %v is an *InputError", err)
+			require.ErrorAs(t, err, &ie, "error %v is an *InputError", err)
 			assert.Equal(t, path, ie.Path)
 			assert.Equal(t, tt.line, ie.Line, "line")
 			assert.Equal(t, tt.column, ie.Column, "column")

@@ -68,8 +68,7 @@ func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (connectors.Wri
 	}
 	w.line = append(w.line, '\n')
 	if _, err := w.bw.Write(w.line); err != nil {
-		af.Abort()
-		return nil, fmt.Errorf("csvconnector: %s: %w", s.path, err)
+		return nil, errors.Join(fmt.Errorf("csvconnector: %s: %w", s.path, err), af.Abort())
 	}
 	return w, nil
 }
@@ -164,7 +163,7 @@ func (w *Writer) Write(batch arrow.RecordBatch) error {
 func appendFloat(dst []byte, v float64, bits int) []byte {
 	start := len(dst)
 	dst = strconv.AppendFloat(dst, v, 'g', -1, bits)
-	if bytes.IndexAny(dst[start:], ".eEnI") < 0 {
+	if !bytes.ContainsAny(dst[start:], ".eEnI") {
 		dst = append(dst, '.', '0')
 	}
 	return dst

@@ -1,6 +1,7 @@
 package csvconnector
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -271,8 +272,7 @@ func newAppender(b array.Builder, dt arrow.DataType, declared bool) appender {
 // isRange reports a float out of range: ParseFloat then returns ±Inf,
 // which is what such a value means.
 func isRange(err error) bool {
-	ne, ok := err.(*strconv.NumError)
-	return ok && ne.Err == strconv.ErrRange
+	return errors.Is(err, strconv.ErrRange)
 }
 
 func intAppender(bits int, bad func(string) error, app func(int64)) appender {

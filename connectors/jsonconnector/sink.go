@@ -121,7 +121,7 @@ func appendFloat(dst []byte, v float64, bits int) ([]byte, error) {
 	}
 	start := len(dst)
 	dst = strconv.AppendFloat(dst, v, 'g', -1, bits)
-	if bytes.IndexAny(dst[start:], ".e") < 0 {
+	if !bytes.ContainsAny(dst[start:], ".e") {
 		dst = append(dst, '.', '0')
 	}
 	return dst, nil

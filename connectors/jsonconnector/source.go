@@ -138,14 +138,14 @@ func (s *Source) infer() (*arrow.Schema, []bool, error) {
 			continue
 		}
 		var dt arrow.DataType
-		switch k := kinds[n]; {
-		case k == kindInt:
+		switch kinds[n] {
+		case kindInt:
 			dt = arrow.PrimitiveTypes.Int64
-		case k == kindFloat, k == kindInt|kindFloat:
+		case kindFloat, kindInt | kindFloat:
 			dt = arrow.PrimitiveTypes.Float64
-		case k == kindBool:
+		case kindBool:
 			dt = arrow.FixedWidthTypes.Boolean
-		case k == kindNested:
+		case kindNested:
 			return nil, nil, fmt.Errorf("jsonconnector: %s: column %q holds objects or arrays: %w without a declared type (declare it in the rule file)", s.path, n, connectors.ErrUnsupported)
 		default:
 			dt = arrow.BinaryTypes.String

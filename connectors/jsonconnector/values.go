@@ -204,7 +204,7 @@ func newAppender(b array.Builder, dt arrow.DataType, declared bool) appender {
 		buf = append(append(append(buf, '['), raw...), ']')
 		n := b.Len()
 		if err := b.UnmarshalJSON(buf); err != nil || b.Len() != n+1 {
-			return fmt.Errorf("%w: %v", bad(raw), err)
+			return fmt.Errorf("%w: %w", bad(raw), err)
 		}
 		return nil
 	}

@@ -40,7 +40,7 @@ func (s *extremes[T]) Update(cols []arrow.Array) error {
 
 func (s *extremes[T]) add(vals []T) {
 	i := 0
-	for i < len(vals) && vals[i] != vals[i] { // leading NaN
+	for i < len(vals) && isNaN(vals[i]) { // leading NaN
 		i++
 	}
 	if i == len(vals) {
@@ -100,4 +100,11 @@ func (s *extremes[T]) Result() (any, error) {
 		return s.result(s.lo), nil
 	}
 	return s.result(s.hi), nil
+}
+
+// isNaN reports whether v is a floating-point NaN, the only value unequal
+// to itself; for integer instantiations it is always false.
+func isNaN[T comparable](v T) bool {
+	w := v
+	return v != w
 }

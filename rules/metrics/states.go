@@ -67,7 +67,7 @@ func New(spec Spec, types []arrow.DataType) (State, error) {
 	cols := make([]column, len(types))
 	for i, t := range types {
 		c, ok := classify(t)
-		if !ok && !(f.Name == "null_count" || f.Name == "completeness") {
+		if !ok && f.Name != "null_count" && f.Name != "completeness" {
 			return nil, fmt.Errorf("metrics: %s(%s): column type %s: %w", spec.Func, spec.Columns[i], t, ErrUnsupported)
 		}
 		switch {

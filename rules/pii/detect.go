@@ -570,8 +570,7 @@ func isIPv6(s string) bool {
 				return false
 			}
 			groups += 2
-			i = len(s)
-			break
+			break // the IPv4 tail ends the address
 		}
 		if j == i || j-i > 4 {
 			return false
