@@ -32,14 +32,17 @@ import (
 func (g *Gate) Filter(ctx context.Context, reader array.RecordReader) (array.RecordReader, func() (*Report, error)) {
 	reader.Retain()
 	rep := g.newReport(lineage.Dataset{})
+	lin := g.startLineage(g.cfg.dataset, rep)
+	lin.startCheck(ctx, rep)
 	f := &filterReader{
 		ctx:    ctx,
 		g:      g,
 		src:    reader,
 		rep:    rep,
 		s:      g.newSession(datasetLabel(rep)),
-		out:    &outputs{g: g},
+		out:    &outputs{g: g, lin: lin},
 		schema: reader.Schema(),
+		lin:    lin,
 	}
 	f.refs.Store(1)
 	if err := f.out.createQuarantine(ctx, reader.Schema()); err != nil {
@@ -57,6 +60,7 @@ type filterReader struct {
 	s      *session
 	out    *outputs
 	cur    arrow.RecordBatch
+	lin    *lineageCall
 
 	rep   *Report
 	err   error
@@ -74,8 +78,9 @@ func (f *filterReader) Release() {
 		f.cur = nil
 	}
 	if !f.ended.Load() {
-		f.out.abort(f.ctx)
 		f.err = runErr("read", f.s.dataset, errAbandoned)
+		f.out.abort(f.ctx, f.err)
+		f.lin.fail(f.err)
 		f.ended.Store(true)
 	}
 	if f.src != nil {
@@ -151,6 +156,7 @@ func (f *filterReader) Next() bool {
 		f.fail(err)
 		return false
 	}
+	f.lin.endCheck(f.rep, nil)
 	if err := f.out.commit(f.ctx, f.rep); err != nil {
 		f.fail(err)
 		return false
@@ -162,7 +168,8 @@ func (f *filterReader) Next() bool {
 }
 
 func (f *filterReader) fail(err error) {
-	f.out.abort(f.ctx)
+	f.out.abort(f.ctx, err)
+	f.lin.fail(err)
 	f.err = err
 	f.rep = nil
 	f.ended.Store(true)

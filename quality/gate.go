@@ -88,18 +88,25 @@ func datasetLabel(rep *Report) string {
 // failing the error-severity row rules.
 func (g *Gate) Check(ctx context.Context, reader array.RecordReader) (*Report, error) {
 	rep := g.newReport(lineage.Dataset{})
+	lin := g.startLineage(g.cfg.dataset, rep)
+	lin.startCheck(ctx, rep)
 	s := g.newSession(datasetLabel(rep))
 	for reader.Next() {
 		if _, err := s.eval(ctx, reader.RecordBatch(), false); err != nil {
+			lin.fail(err)
 			return nil, err
 		}
 	}
 	if err := reader.Err(); err != nil {
-		return nil, runErr("read", s.dataset, err)
-	}
-	if err := s.finish(ctx, rep); err != nil {
+		err = runErr("read", s.dataset, err)
+		lin.fail(err)
 		return nil, err
 	}
+	if err := s.finish(ctx, rep); err != nil {
+		lin.fail(err)
+		return nil, err
+	}
+	lin.endCheck(rep, nil)
 	g.stop(rep)
 	g.log(ctx, rep)
 	return rep, nil
@@ -124,20 +131,31 @@ func (g *Gate) log(ctx context.Context, rep *Report) {
 func (g *Gate) Run(ctx context.Context, src connectors.Source) (rep *Report, err error) {
 	rep = g.newReport(src.Dataset())
 	label := datasetLabel(rep)
+	var in lineage.Dataset
+	if rep.DatasetID != nil {
+		in = *rep.DatasetID
+	}
+	lin := g.startLineage(in, rep)
 	var cols []string
 	if g.cfg.sink == nil && g.cfg.quarantine == nil {
 		cols = g.projection()
 	}
-	reader, err := src.Open(ctx, connectors.ReadOptions{Columns: cols, BatchSize: g.cfg.batchSize, Allocator: g.cfg.mem})
+	rctx := lin.startRead(ctx)
+	reader, err := src.Open(rctx, connectors.ReadOptions{Columns: cols, BatchSize: g.cfg.batchSize, Allocator: g.cfg.mem})
 	if err != nil {
-		return nil, runErr("open", label, err)
+		err = runErr("open", label, err)
+		lin.fail(err)
+		return nil, err
 	}
 	defer reader.Release()
+	lin.opened(reader.Schema())
+	lin.startCheck(ctx, rep)
 	s := g.newSession(label)
-	out := &outputs{g: g}
+	out := &outputs{g: g, lin: lin}
 	defer func() {
 		if err != nil {
-			out.abort(ctx)
+			out.abort(ctx, err)
+			lin.fail(err)
 			rep = nil
 		}
 	}()
@@ -146,6 +164,9 @@ func (g *Gate) Run(ctx context.Context, src connectors.Source) (rep *Report, err
 	}
 	for reader.Next() {
 		batch := reader.RecordBatch()
+		if lin != nil {
+			lin.rows += batch.NumRows()
+		}
 		sp, err := s.eval(ctx, batch, out.quar != nil)
 		if err != nil {
 			return nil, err
@@ -160,9 +181,13 @@ func (g *Gate) Run(ctx context.Context, src connectors.Source) (rep *Report, err
 	if err := ctx.Err(); err != nil {
 		return nil, runErr("read", label, err)
 	}
+	if lin != nil {
+		lin.endRead(lin.rows, reader.Schema(), nil)
+	}
 	if err := s.finish(ctx, rep); err != nil {
 		return nil, err
 	}
+	lin.endCheck(rep, nil)
 	if err := out.commit(ctx, rep); err != nil {
 		return nil, err
 	}
@@ -177,15 +202,23 @@ type outputs struct {
 	clean connectors.Writer // nil without a sink, or once closed
 	quar  connectors.Writer // nil without a quarantine, or once closed
 	qsch  *arrow.Schema
+
+	lin    *lineageCall   // nil without lineage
+	lclean *lineageWriter // write span of the clean sink
+	lquar  *lineageWriter // write span of the quarantine
 }
 
 func (o *outputs) create(ctx context.Context, schema *arrow.Schema) error {
 	if o.g.cfg.sink != nil {
-		w, err := o.g.cfg.sink.Create(ctx, schema)
+		wctx, lw := o.lin.startWrite(ctx, o.g.cfg.sink, schema)
+		w, err := o.g.cfg.sink.Create(wctx, schema)
 		if err != nil {
-			return runErr("create", o.g.cfg.sink.Dataset().String(), err)
+			err = runErr("create", o.g.cfg.sink.Dataset().String(), err)
+			lw.end(err)
+			return err
 		}
-		o.clean = w
+		o.clean, o.lclean = w, lw
+		o.lin.created(lw, w, fieldNames(schema), o.g.cfg.mode == ModeFilter, "")
 	}
 	return o.createQuarantine(ctx, schema)
 }
@@ -199,11 +232,15 @@ func (o *outputs) createQuarantine(ctx context.Context, schema *arrow.Schema) er
 	if err != nil {
 		return runErr("create", name, err)
 	}
-	w, err := o.g.cfg.quarantine.Create(ctx, qsch)
+	wctx, lw := o.lin.startWrite(ctx, o.g.cfg.quarantine, qsch)
+	w, err := o.g.cfg.quarantine.Create(wctx, qsch)
 	if err != nil {
-		return runErr("create", name, err)
+		err = runErr("create", name, err)
+		lw.end(err)
+		return err
 	}
-	o.quar, o.qsch = w, qsch
+	o.quar, o.qsch, o.lquar = w, qsch, lw
+	o.lin.created(lw, w, fieldNames(schema), true, FailedRulesColumn)
 	return nil
 }
 
@@ -222,6 +259,7 @@ func (o *outputs) write(ctx context.Context, batch arrow.RecordBatch, sp *split)
 			}
 		}
 		if clean != nil {
+			o.lclean.wrote(clean.NumRows())
 			err := o.clean.Write(clean)
 			clean.Release()
 			if err != nil {
@@ -234,6 +272,7 @@ func (o *outputs) write(ctx context.Context, batch arrow.RecordBatch, sp *split)
 		if err != nil {
 			return runErr("filter", o.g.cfg.quarantine.Dataset().String(), err)
 		}
+		o.lquar.wrote(q.NumRows())
 		err = o.quar.Write(q)
 		q.Release()
 		if err != nil {
@@ -249,35 +288,51 @@ func (o *outputs) commit(ctx context.Context, rep *Report) error {
 	if o.quar != nil {
 		w := o.quar
 		o.quar = nil
+		lw := o.lquar
+		o.lquar = nil
 		if err := w.Commit(ctx); err != nil {
 			_ = w.Abort(context.WithoutCancel(ctx))
-			return runErr("commit", o.g.cfg.quarantine.Dataset().String(), err)
+			err = runErr("commit", o.g.cfg.quarantine.Dataset().String(), err)
+			lw.end(err)
+			return err
 		}
+		lw.end(nil)
 		rep.Gate.Quarantine = "committed"
 	}
 	if o.clean != nil {
 		w := o.clean
 		o.clean = nil
+		lw := o.lclean
+		o.lclean = nil
 		if !rep.Passed() {
 			if err := w.Abort(context.WithoutCancel(ctx)); err != nil {
-				return runErr("commit", o.g.cfg.sink.Dataset().String(), fmt.Errorf("abort: %w", err))
+				err = runErr("commit", o.g.cfg.sink.Dataset().String(), fmt.Errorf("abort: %w", err))
+				lw.end(err)
+				return err
 			}
+			lw.end(errCleanAborted)
 			rep.Gate.Clean = "aborted"
 			return nil
 		}
 		if err := w.Commit(ctx); err != nil {
 			_ = w.Abort(context.WithoutCancel(ctx))
-			return runErr("commit", o.g.cfg.sink.Dataset().String(), err)
+			err = runErr("commit", o.g.cfg.sink.Dataset().String(), err)
+			lw.end(err)
+			return err
 		}
+		lw.end(nil)
 		rep.Gate.Clean = "committed"
 	}
 	return nil
 }
 
 // abort aborts the writers still open; errors are dropped in favour of the
-// error that caused the abort.
-func (o *outputs) abort(ctx context.Context) {
+// error that caused the abort (cause), which also ends their write spans.
+func (o *outputs) abort(ctx context.Context, cause error) {
 	ctx = context.WithoutCancel(ctx)
+	o.lclean.end(cause)
+	o.lquar.end(cause)
+	o.lclean, o.lquar = nil, nil
 	if o.clean != nil {
 		if err := o.clean.Abort(ctx); err != nil {
 			o.g.cfg.logger.WarnContext(ctx, "quality: abort clean sink", "error", err)
@@ -327,4 +382,12 @@ func (g *Gate) projection() []string {
 		return nil // no column needed (row_count only): read all rather than none
 	}
 	return cols
+}
+
+func fieldNames(schema *arrow.Schema) []string {
+	names := make([]string, schema.NumFields())
+	for i, f := range schema.Fields() {
+		names[i] = f.Name
+	}
+	return names
 }

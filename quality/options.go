@@ -57,6 +57,7 @@ type config struct {
 	strict      bool
 	dataset     lineage.Dataset
 	batchSize   int
+	lineage     *lineage.Run
 }
 
 // WithSink sets the sink Run writes the clean output to. It is committed
@@ -105,6 +106,15 @@ func WithDataset(d lineage.Dataset) Option { return func(c *config) { c.dataset 
 // WithBatchSize sets the batch size Run asks the source for (default
 // connectors.DefaultBatchSize).
 func WithBatchSize(n int) Option { return func(c *config) { c.batchSize = n } }
+
+// WithLineage records the gate's work on run: a span "read {dataset}" for
+// the source of Run (linked to the run that wrote it when its metadata says
+// so), "check {rule set}" with one assertion per rule, "write {dataset}" for
+// the clean and quarantine sinks (whose writers receive the producer
+// metadata when they implement connectors.MetadataWriter), and the column
+// lineage of the outputs. The report's Lineage names the run and its trace.
+// The caller starts and ends run.
+func WithLineage(run *lineage.Run) Option { return func(c *config) { c.lineage = run } }
 
 func (c *config) validate() error {
 	if c.sampleLimit < 0 {

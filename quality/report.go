@@ -62,6 +62,9 @@ type Report struct {
 	Rules []RuleResult `json:"rules"`
 	// Gate explains the decision and what happened to the outputs.
 	Gate Decision `json:"gate"`
+	// Lineage names the lineage run and trace that recorded this gate run;
+	// nil without WithLineage.
+	Lineage *ReportLineage `json:"lineage,omitempty"`
 }
 
 // RuleResult is the result of one rule.
