@@ -15,6 +15,7 @@ import (
 
 	"github.com/sluicedata/sluice/connectors"
 	"github.com/sluicedata/sluice/connectors/builtin"
+	"github.com/sluicedata/sluice/lineage"
 	"github.com/sluicedata/sluice/quality"
 	"github.com/sluicedata/sluice/rules"
 	"golang.org/x/term"
@@ -36,6 +37,7 @@ type checkFlags struct {
 	batchSize  int
 	samples    int
 	costLimit  uint64
+	lineage    lineageFlags
 }
 
 func (c *cli) check(ctx context.Context, args []string) (int, error) {
@@ -51,6 +53,7 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 	fs.IntVar(&f.batchSize, "batch-size", connectors.DefaultBatchSize, "rows per batch")
 	fs.IntVar(&f.samples, "samples", 5, "failing-row samples kept per rule")
 	fs.Uint64Var(&f.costLimit, "cost-limit", 0, "maximum cost of one expression per row (0: the default)")
+	f.lineage.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(c.stderr, "usage: sluice check --rules R.yaml [flags] INPUT…")
 		fs.PrintDefaults()
@@ -77,10 +80,26 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	ls := c.setupLineage(ctx, &f.lineage)
+	defer c.shutdownLineage(ctx, ls)
+	job := lineage.Job{Namespace: f.lineage.jobNamespace, Name: f.lineage.job}
+	if job.Name == "" {
+		job.Name = "check." + rs.Dataset
+	}
 	var reports []*quality.Report
 	code := exitPass
 	for _, input := range inputs {
-		rep, err := c.checkOne(ctx, rs, input, &f)
+		rctx, run := ls.start(ctx, job, rs.Owner)
+		rep, err := c.checkOne(rctx, rs, input, &f, run)
+		if run != nil {
+			runErr := err
+			if runErr == nil {
+				runErr = rep.Err()
+			}
+			if lerr := run.End(rctx, runErr); lerr != nil {
+				c.warnf("%v", lerr)
+			}
+		}
 		if err != nil {
 			return exitCode(err), fmt.Errorf("%s: %w", input, err)
 		}
@@ -95,7 +114,7 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 	return code, nil
 }
 
-func (c *cli) checkOne(ctx context.Context, rs *rules.RuleSet, input string, f *checkFlags) (*quality.Report, error) {
+func (c *cli) checkOne(ctx context.Context, rs *rules.RuleSet, input string, f *checkFlags, run *lineage.Run) (*quality.Report, error) {
 	fopts := builtin.Options{SchemaHint: rs.SchemaHint(), NullTokens: f.nulls}
 	src, err := builtin.Open(input, fopts)
 	if err != nil {
@@ -119,6 +138,9 @@ func (c *cli) checkOne(ctx context.Context, rs *rules.RuleSet, input string, f *
 		quality.WithSampleLimit(f.samples),
 		quality.WithBatchSize(f.batchSize),
 		quality.WithReferences(referenceOpener(fopts)),
+	}
+	if run != nil {
+		gopts = append(gopts, quality.WithLineage(run))
 	}
 	if f.out != "" {
 		sink, err := builtin.Create(f.out, fopts)

@@ -5,6 +5,7 @@
 //	sluice check --rules R.yaml [--out PATH] [--quarantine PATH] [--format text|json|junit] [--strict] INPUT…
 //	sluice rules validate [--input DATA] R.yaml
 //	sluice schema INPUT
+//	sluice lineage show [--file PATH] [--format text|dot|mermaid]
 //	sluice version
 //
 // Exit codes: 0 the gate passed (or warned), 1 the gate failed, 2 invalid
@@ -54,6 +55,7 @@ Usage:
   sluice import gx|soda [flags] FILE           translate Great Expectations or Soda checks into a rule file
   sluice suggest [flags] INPUT                 propose rules that describe a dataset
   sluice scan [--sample N] INPUT               find personal data in string columns and suggest pii.* tags
+  sluice lineage show [flags]                  draw the recorded lineage: datasets → runs → datasets
   sluice version                               print the version
 
 Inputs: .parquet, .csv, .tsv, .json, .ndjson, .jsonl, .arrow, .arrows, .ipc, .feather.
@@ -87,6 +89,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = c.suggest(ctx, args[1:])
 	case "scan":
 		code, err = c.scan(ctx, args[1:])
+	case "lineage":
+		code, err = c.lineageCmd(ctx, args[1:])
 	case "version", "--version":
 		fmt.Fprintln(stdout, "sluice", version)
 	case "help", "-h", "--help":

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,7 +17,20 @@ import (
 )
 
 // sluice runs the CLI in-process and returns its exit code and streams.
+// A check without lineage flags appends its events to a temporary file,
+// so that tests leave no .sluice/ in the source tree.
 func sluice(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	if len(args) > 0 && args[0] == "check" && !slices.ContainsFunc(args, func(a string) bool {
+		return strings.HasPrefix(a, "--lineage-") || a == "--no-lineage"
+	}) {
+		args = append([]string{"check", "--lineage-file", filepath.Join(t.TempDir(), "lineage.ndjson")}, args[1:]...)
+	}
+	return sluiceRaw(t, args...)
+}
+
+// sluiceRaw runs the CLI with args as given.
+func sluiceRaw(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	code = run(context.Background(), args, &out, &errOut)
