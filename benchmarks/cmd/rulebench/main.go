@@ -29,6 +29,7 @@ var cases = map[string]func(cfg config) error{
 	"parquet-flights": parquetFlights,
 	"parquet-gen":     parquetGen,
 	"interp":          interp,
+	"lineage":         lineageCase,
 }
 
 // Measurement is one printed line.
