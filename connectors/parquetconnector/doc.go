@@ -23,10 +23,19 @@
 // a chunk switches to plain pages part way, those values extend the batch's
 // dictionary, so values are never lost. Batches never span two row groups.
 //
-// Nested columns (lists, maps, structs) are not supported: Schema and an Open
-// that selects them fail with an error wrapping connectors.ErrUnsupported
-// that names the column; other columns of such a file can still be read by
-// projection.
+// Top-level lists of any of these types are read as Arrow list arrays: the
+// standard three-level LIST (optional group (LIST) { repeated group list {
+// optional T element } }), the legacy two-level form and a bare repeated
+// primitive (a non-null list). Offsets and validity come from the
+// repetition and definition levels, the elements are copied in bulk like a
+// flat column; null lists, empty lists and null elements are kept, and rows
+// that continue on the next page are joined. List elements are never read
+// as dictionaries, and list columns have no ColumnStats.
+//
+// Other nested columns (maps, structs, lists of lists or of groups) are not
+// supported: Schema and an Open that selects them fail with an error
+// wrapping connectors.ErrUnsupported that names the column; other columns
+// of such a file can still be read by projection.
 //
 // A damaged or truncated file yields an error wrapping connectors.ErrCorrupt
 // with the path, never a panic: panics of the decoder are recovered at the
@@ -37,7 +46,8 @@
 // warning line to standard error.
 //
 // The Sink writes with parquet-go's row API (snappy by default, see
-// WithCompression; Arrow dictionary columns are written dictionary encoded),
+// WithCompression; Arrow dictionary columns are written dictionary encoded;
+// Arrow list<T> columns of the flat types above as the three-level LIST),
 // stores the Arrow schema under ARROW:schema so Arrow readers restore the
 // exact types, and commits atomically: the data goes to a temporary file in
 // the destination directory, which is synced and renamed over the

@@ -179,6 +179,15 @@ type colState struct {
 	scratch []byte // string bytes of the batch being built
 	extraB  []byte // plain values met in a dictionary column: bytes
 	extraO  []uint32
+
+	// list columns: the levels of the page, read level by level
+	reps      []byte // repetition levels of the page
+	ldefs     []byte // definition levels of the page
+	nlev      int    // levels of the page
+	lev       int    // next level of the page
+	edefs     []byte // definition levels of the element slots of a run
+	elemHint  int    // elements of the previous batch, to size the next
+	chunkDone bool   // no page left in the chunk
 }
 
 func (c *colState) close() {
@@ -201,6 +210,7 @@ func (c *colState) startChunk(cc parquet.ColumnChunk) {
 	c.close()
 	c.pages = cc.Pages()
 	c.nrows, c.row = 0, 0
+	c.nlev, c.lev, c.chunkDone = 0, 0, false
 }
 
 var errShortChunk = errors.New("column chunk has fewer values than its row group")
@@ -213,7 +223,7 @@ func (c *colState) nextPage() error {
 	}
 	for {
 		p, err := c.pages.ReadPage()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return errShortChunk
 		}
 		if err != nil {
@@ -242,6 +252,11 @@ func (c *colState) nextPage() error {
 			}
 		}
 	}
+	return c.loadValues(p)
+}
+
+// loadValues prepares the values of page p for decoding and counts them.
+func (c *colState) loadValues(p parquet.Page) error {
 	c.data = p.Data()
 	c.dict = p.Dictionary()
 	c.idx = nil
@@ -312,6 +327,9 @@ type segment struct {
 
 // read decodes n rows of the column into an Arrow array.
 func (c *colState) read(mem memory.Allocator, n int) (arrow.Array, error) {
+	if c.list {
+		return c.readList(mem, n)
+	}
 	b := newBuilder(c, mem, n)
 	defer b.release()
 	at := 0
@@ -352,13 +370,13 @@ type builder struct {
 	nulls  int
 	valid  *memory.Buffer // validity bitmap, all ones until a null is met
 	values *memory.Buffer // fixed-width values, indexes or offsets
+	width  int            // bytes per value; -1 for bits
 	kind   kind
 	dt     arrow.DataType
-	strOff []int64 // offsets of large binaries
 }
 
 func newBuilder(c *colState, mem memory.Allocator, n int) *builder {
-	b := &builder{mem: mem, n: n, kind: c.kind, dt: c.field.Type}
+	b := &builder{mem: mem, n: n, kind: c.kind, dt: c.valueType()}
 	width := 0
 	switch c.kind {
 	case kBool:
@@ -378,10 +396,11 @@ func newBuilder(c *colState, mem memory.Allocator, n int) *builder {
 		width = 8
 		c.scratch = c.scratch[:0]
 	case kFixed:
-		width = c.field.Type.(*arrow.FixedSizeBinaryType).ByteWidth
+		width = c.valueType().(*arrow.FixedSizeBinaryType).ByteWidth
 	case kDecInt32, kDecInt64, kDecBytes:
 		width = 16
 	}
+	b.width = width
 	b.values = memory.NewResizableBuffer(mem)
 	switch {
 	case width < 0:
@@ -408,6 +427,32 @@ func (b *builder) release() {
 		b.values.Release()
 		b.values = nil
 	}
+}
+
+// reserve grows the builder to hold at least total values (list elements,
+// whose count is learnt as pages are read).
+func (b *builder) reserve(total int) {
+	if total <= b.n {
+		return
+	}
+	nc := max(total, 2*b.n)
+	switch {
+	case b.width < 0:
+		b.values.Resize(int(bitutil.BytesForBits(int64(nc))))
+	case b.kind == kBinary || b.kind == kLarge:
+		b.values.Resize((nc + 1) * b.width)
+	default:
+		b.values.Resize(nc * b.width)
+	}
+	if b.valid != nil {
+		old := int(bitutil.BytesForBits(int64(b.n)))
+		b.valid.Resize(int(bitutil.BytesForBits(int64(nc))))
+		bm := b.valid.Bytes()
+		for i := old; i < len(bm); i++ {
+			bm[i] = 0xff
+		}
+	}
+	b.n = nc
 }
 
 // setNulls records the null rows of s in the validity bitmap.
@@ -713,7 +758,7 @@ func (b *builder) putDict(c *colState, s segment) error {
 func (b *builder) putOther(c *colState, s segment) error {
 	switch c.kind {
 	case kFixed:
-		w := c.field.Type.(*arrow.FixedSizeBinaryType).ByteWidth
+		w := c.valueType().(*arrow.FixedSizeBinaryType).ByteWidth
 		out := b.values.Bytes()
 		return eachValue(s, c.maxDef, func(i, j int) error {
 			v, err := c.bytesAt(j)

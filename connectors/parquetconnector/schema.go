@@ -49,6 +49,12 @@ type column struct {
 	kind   kind
 	field  arrow.Field
 	maxDef byte
+
+	// list columns (LIST of a primitive, or a bare repeated primitive):
+	// field.Type is a list, kind and maxDef describe the element leaf.
+	list    bool
+	listDef byte // definition level from which the list is not null
+	elemDef byte // definition level from which an element slot exists
 }
 
 // fileSchema maps the top-level columns of f to Arrow. Columns that cannot be
@@ -111,9 +117,9 @@ func buildSchema(f *parquet.File) *fileSchema {
 		c := column{name: col.Name(), index: -1}
 		var err error
 		switch {
-		case !col.Leaf():
-			err = fmt.Errorf("column %q: nested group columns: %w", col.Name(), connectors.ErrUnsupported)
-		case col.Repeated() || col.MaxRepetitionLevel() > 0:
+		case !col.Leaf() || col.Repeated():
+			c, err = listColumn(col, hint[col.Name()])
+		case col.MaxRepetitionLevel() > 0:
 			err = fmt.Errorf("column %q: repeated columns: %w", col.Name(), connectors.ErrUnsupported)
 		default:
 			c.index = col.Index()
@@ -133,6 +139,88 @@ func buildSchema(f *parquet.File) *fileSchema {
 		fs.errs = append(fs.errs, err)
 	}
 	return fs
+}
+
+// isList reports whether the group column col is annotated as a LIST.
+func isList(col *parquet.Column) bool {
+	if lt := col.Type().LogicalType(); lt != nil {
+		if _, ok := lt.Value.(*format.ListType); ok {
+			return true
+		}
+	}
+	ct := col.Type().ConvertedType()
+	return ct != nil && *ct == deprecated.List
+}
+
+// listColumn plans a top-level list column of primitives: the standard
+// three-level LIST (optional group (LIST) { repeated group list { optional
+// T element } }), the legacy two-level LIST (a repeated primitive inside the
+// LIST group) or a bare repeated primitive. Lists of groups, maps and
+// nested lists are unsupported.
+func listColumn(col *parquet.Column, hint arrow.DataType) (column, error) {
+	c := column{name: col.Name(), index: -1}
+	unsupported := func(what string) (column, error) {
+		return c, fmt.Errorf("column %q: %s: %w", col.Name(), what, connectors.ErrUnsupported)
+	}
+	var rep, leaf *parquet.Column
+	switch {
+	case col.Leaf():
+		rep, leaf = col, col
+	case col.Repeated():
+		return unsupported("repeated group")
+	case !isList(col):
+		if lt := col.Type().LogicalType(); lt != nil {
+			if _, isMap := lt.Value.(*format.MapType); isMap {
+				return unsupported("maps")
+			}
+		}
+		return unsupported("nested group columns")
+	default:
+		kids := col.Columns()
+		if len(kids) != 1 || !kids[0].Repeated() {
+			return unsupported("malformed LIST group")
+		}
+		rep = kids[0]
+		if rep.Leaf() {
+			leaf = rep
+			break
+		}
+		inner := rep.Columns()
+		// Backward-compatibility rules of the format: a repeated group with
+		// several fields, or named "array" or "<list>_tuple", is itself the
+		// element (a struct).
+		if len(inner) != 1 || rep.Name() == "array" || rep.Name() == col.Name()+"_tuple" {
+			return unsupported("lists of groups")
+		}
+		leaf = inner[0]
+		if !leaf.Leaf() {
+			return unsupported("lists of nested values")
+		}
+	}
+	if leaf.Repeated() && leaf != rep || leaf.MaxRepetitionLevel() != 1 {
+		return unsupported("nested lists")
+	}
+	c.list = true
+	c.index = leaf.Index()
+	c.maxDef = byte(leaf.MaxDefinitionLevel())
+	c.elemDef = byte(rep.MaxDefinitionLevel())
+	c.listDef = c.elemDef - 1
+	elemName := leaf.Name()
+	var elemHint arrow.DataType
+	if h, ok := hint.(*arrow.ListType); ok {
+		elemName = h.ElemField().Name
+		if _, dict := h.Elem().(*arrow.DictionaryType); !dict {
+			elemHint = h.Elem()
+		}
+	}
+	dt, k, err := mapType(leaf, elemHint, false)
+	if err != nil {
+		return c, fmt.Errorf("column %q: element: %w", col.Name(), err)
+	}
+	c.kind = k
+	elem := arrow.Field{Name: elemName, Type: dt, Nullable: leaf.Optional()}
+	c.field = arrow.Field{Name: col.Name(), Type: arrow.ListOfField(elem), Nullable: col.Optional()}
+	return c, nil
 }
 
 // dictEncoded reports whether every data page of the leaf column, in every
@@ -347,4 +435,13 @@ func intType(bits int8, signed bool, physical int) (arrow.DataType, kind, error)
 		return arrow.PrimitiveTypes.Uint64, kInt64, nil
 	}
 	return nil, 0, fmt.Errorf("integer of %d bits in INT%d: %w", bits, physical, connectors.ErrUnsupported)
+}
+
+// valueType is the Arrow type of the leaf values: the element type of a
+// list column, else the column's type.
+func (c *column) valueType() arrow.DataType {
+	if lt, ok := c.field.Type.(*arrow.ListType); ok {
+		return lt.Elem()
+	}
+	return c.field.Type
 }

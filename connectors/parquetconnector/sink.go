@@ -78,22 +78,20 @@ func NewSink(path string, opts ...SinkOption) (*Sink, error) {
 func (s *Sink) Dataset() lineage.Dataset { return s.dataset }
 
 // Create starts a write of batches of the given schema into a temporary
-// file beside the destination. Nested Arrow types and timestamps in seconds
-// are not supported (an error wrapping connectors.ErrUnsupported names the
-// column).
+// file beside the destination. Lists of primitives are written as the
+// standard three-level Parquet LIST; other nested Arrow types (structs,
+// maps, lists of lists or of dictionaries) and timestamps in seconds are not
+// supported (an error wrapping connectors.ErrUnsupported names the column).
 func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (connectors.Writer, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	fields := make([]parquet.Field, schema.NumFields())
-	encs := make([]valueFunc, schema.NumFields())
+	encs := make([]columnEncoder, schema.NumFields())
 	for i, f := range schema.Fields() {
-		node, enc, err := nodeFor(f.Type)
+		node, enc, err := columnFor(f)
 		if err != nil {
 			return nil, fmt.Errorf("parquetconnector: %s: column %q: %w", s.path, f.Name, err)
-		}
-		if f.Nullable {
-			node = parquet.Optional(node)
 		}
 		fields[i] = namedField{Node: node, name: f.Name}
 		encs[i] = enc
@@ -121,7 +119,7 @@ type writer struct {
 	tmp    *os.File
 	pw     *parquet.Writer
 	schema *arrow.Schema
-	encs   []valueFunc
+	encs   []columnEncoder
 	meta   map[string]string
 	keys   []string
 	rows   []parquet.Row
@@ -170,23 +168,8 @@ func (w *writer) Write(batch arrow.RecordBatch) (err error) {
 			rows[i] = rows[i][:0]
 		}
 		for c, col := range batch.Columns() {
-			nullable := w.schema.Field(c).Nullable
-			for i := lo; i < hi; i++ {
-				var v parquet.Value
-				if col.IsNull(i) {
-					if !nullable {
-						return fmt.Errorf("parquetconnector: %s: column %q row %d: null in a non-nullable column: %w",
-							w.path, w.schema.Field(c).Name, i, connectors.ErrSchemaMismatch)
-					}
-					v = parquet.NullValue().Level(0, 0, c)
-				} else {
-					def := 0
-					if nullable {
-						def = 1
-					}
-					v = w.encs[c](col, i).Level(0, def, c)
-				}
-				rows[i-lo] = append(rows[i-lo], v)
+			if err := w.encs[c].appendRows(rows, col, lo, c); err != nil {
+				return fmt.Errorf("parquetconnector: %s: column %q %w", w.path, w.schema.Field(c).Name, err)
 			}
 		}
 		if _, err := w.pw.WriteRows(rows); err != nil {
@@ -272,6 +255,117 @@ func (w *writer) discard() error {
 
 // valueFunc returns value i of an array as a Parquet value (not null).
 type valueFunc func(a arrow.Array, i int) parquet.Value
+
+// columnEncoder turns the values of one top-level column into the leaf
+// values of Parquet rows.
+type columnEncoder struct {
+	value        valueFunc // the values of a flat column, the elements of a list
+	nullable     bool
+	list         bool
+	elemNullable bool
+}
+
+var errNullInRequired = fmt.Errorf("null in a non-nullable column: %w", connectors.ErrSchemaMismatch)
+
+// appendRows appends to rows[k] the Parquet values of row lo+k of a, the
+// column of index c.
+func (e columnEncoder) appendRows(rows []parquet.Row, a arrow.Array, lo, c int) error {
+	def := 0
+	if e.nullable {
+		def = 1
+	}
+	if !e.list {
+		for k := range rows {
+			i := lo + k
+			var v parquet.Value
+			if a.IsNull(i) {
+				if !e.nullable {
+					return fmt.Errorf("row %d: %w", i, errNullInRequired)
+				}
+				v = parquet.NullValue().Level(0, 0, c)
+			} else {
+				v = e.value(a, i).Level(0, def, c)
+			}
+			rows[k] = append(rows[k], v)
+		}
+		return nil
+	}
+	// Levels of the three-level LIST: def is the level of an empty list,
+	// def+1 that of a null element, valDef that of a value.
+	la := a.(*array.List)
+	vals := la.ListValues()
+	valDef := def + 1
+	if e.elemNullable {
+		valDef++
+	}
+	for k := range rows {
+		i := lo + k
+		r := rows[k]
+		if la.IsNull(i) {
+			if !e.nullable {
+				return fmt.Errorf("row %d: %w", i, errNullInRequired)
+			}
+			rows[k] = append(r, parquet.NullValue().Level(0, 0, c))
+			continue
+		}
+		start, end := la.ValueOffsets(i)
+		if start == end {
+			rows[k] = append(r, parquet.NullValue().Level(0, def, c))
+			continue
+		}
+		for j := int(start); j < int(end); j++ {
+			rep := 1
+			if j == int(start) {
+				rep = 0
+			}
+			if vals.IsNull(j) {
+				if !e.elemNullable {
+					return fmt.Errorf("row %d: null element: %w", i, errNullInRequired)
+				}
+				r = append(r, parquet.NullValue().Level(rep, def+1, c))
+			} else {
+				r = append(r, e.value(vals, j).Level(rep, valDef, c))
+			}
+		}
+		rows[k] = r
+	}
+	return nil
+}
+
+// columnFor maps a top-level Arrow field to a Parquet node and an encoder.
+// A list of a primitive becomes the standard three-level LIST:
+//
+//	<optional|required> group name (LIST) {
+//	  repeated group list { <optional|required> T element }
+//	}
+func columnFor(f arrow.Field) (parquet.Node, columnEncoder, error) {
+	enc := columnEncoder{nullable: f.Nullable}
+	var node parquet.Node
+	if lt, ok := f.Type.(*arrow.ListType); ok {
+		switch lt.Elem().(type) {
+		case arrow.NestedType, *arrow.DictionaryType:
+			return nil, enc, fmt.Errorf("list of %s: %w", lt.Elem(), connectors.ErrUnsupported)
+		}
+		elem, value, err := nodeFor(lt.Elem())
+		if err != nil {
+			return nil, enc, fmt.Errorf("list element: %w", err)
+		}
+		enc.list, enc.value, enc.elemNullable = true, value, lt.ElemField().Nullable
+		if enc.elemNullable {
+			elem = parquet.Optional(elem)
+		}
+		node = parquet.List(elem)
+	} else {
+		var err error
+		if node, enc.value, err = nodeFor(f.Type); err != nil {
+			return nil, enc, err
+		}
+	}
+	if f.Nullable {
+		node = parquet.Optional(node)
+	}
+	return node, enc, nil
+}
 
 func stringBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 

@@ -125,7 +125,7 @@ func TestSinkErrors(t *testing.T) {
 
 	sink, err := NewSink(filepath.Join(dir, "x.parquet"))
 	require.NoError(t, err)
-	nested := arrow.NewSchema([]arrow.Field{{Name: "l", Type: arrow.ListOf(arrow.PrimitiveTypes.Int64)}}, nil)
+	nested := arrow.NewSchema([]arrow.Field{{Name: "l", Type: arrow.MapOf(arrow.BinaryTypes.String, arrow.PrimitiveTypes.Int64)}}, nil)
 	_, err = sink.Create(ctx, nested)
 	require.ErrorIs(t, err, connectors.ErrUnsupported)
 	assert.Contains(t, err.Error(), `"l"`)

@@ -128,7 +128,7 @@ func (s *Source) withFile(ctx context.Context, fn func(pf *parquet.File) error) 
 
 // Schema returns the Arrow schema of the file from its footer. Key-value
 // metadata of the file (except ARROW:schema) becomes schema metadata. A
-// nested or repeated column makes Schema fail with an error wrapping
+// nested column other than a list of primitives makes Schema fail with an error wrapping
 // connectors.ErrUnsupported that names the column; a projection leaving it
 // out can still be read with Open.
 func (s *Source) Schema(ctx context.Context) (*arrow.Schema, error) {
@@ -158,8 +158,8 @@ func (s *Source) NumRows(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// ColumnStats returns the statistics of every supported top-level column in
-// every row group, in file order. Min and Max are nil where the file stores
+// ColumnStats returns the statistics of every supported flat top-level
+// column (list columns have none) in every row group, in file order. Min and Max are nil where the file stores
 // none or for types without a Go form here (decimals, INT96).
 func (s *Source) ColumnStats(ctx context.Context) ([][]connectors.ColumnStats, error) {
 	var out [][]connectors.ColumnStats
@@ -169,7 +169,7 @@ func (s *Source) ColumnStats(ctx context.Context) ([][]connectors.ColumnStats, e
 		for _, rg := range pf.Metadata().RowGroups {
 			var stats []connectors.ColumnStats
 			for i, c := range fs.columns {
-				if fs.errs[i] != nil || c.index >= len(rg.Columns) || c.index >= len(leaves) {
+				if fs.errs[i] != nil || c.list || c.index >= len(rg.Columns) || c.index >= len(leaves) {
 					continue
 				}
 				md := rg.Columns[c.index].MetaData
