@@ -57,17 +57,15 @@ func openPQArrow(t *testing.T, path string, mem memory.Allocator, cols []string,
 	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: int64(batch)}, mem)
 	require.NoError(t, err)
 	var idx []int
-	if cols != nil {
-		for _, c := range cols {
-			found := -1
-			for j, f := range fr.Manifest.Fields {
-				if f.Field.Name == c {
-					found = j
-				}
+	for _, c := range cols {
+		found := -1
+		for j, f := range fr.Manifest.Fields {
+			if f.Field.Name == c {
+				found = j
 			}
-			require.GreaterOrEqual(t, found, 0, c)
-			idx = append(idx, found)
 		}
+		require.GreaterOrEqual(t, found, 0, c)
+		idx = append(idx, found)
 	}
 	rr, err := fr.GetRecordReader(context.Background(), idx, nil)
 	require.NoError(t, err)

@@ -242,7 +242,7 @@ func dictEncoded(f *parquet.File, leaf int) bool {
 				if st.PageType != format.DataPage && st.PageType != format.DataPageV2 {
 					continue
 				}
-				if st.Encoding != format.RLEDictionary && st.Encoding != format.PlainDictionary {
+				if !isDictEncoding(st.Encoding) {
 					return false
 				}
 			}
@@ -250,7 +250,7 @@ func dictEncoded(f *parquet.File, leaf int) bool {
 		}
 		found := false
 		for _, e := range md.Encoding {
-			if e == format.RLEDictionary || e == format.PlainDictionary {
+			if isDictEncoding(e) {
 				found = true
 			}
 		}
@@ -259,6 +259,14 @@ func dictEncoded(f *parquet.File, leaf int) bool {
 		}
 	}
 	return true
+}
+
+// isDictEncoding reports whether a data page encoding holds dictionary
+// indexes.
+func isDictEncoding(e format.Encoding) bool {
+	// PLAIN_DICTIONARY is deprecated for writers, but files of older writers
+	// (parquet-mr 1.x, data page v1) use it for dictionary-encoded pages.
+	return e == format.RLEDictionary || e == format.PlainDictionary //nolint:staticcheck // reading old files needs it
 }
 
 func timeUnit(u format.TimeUnit) arrow.TimeUnit {

@@ -108,7 +108,7 @@ func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (connectors.Wri
 		meta:   map[string]string{},
 	}
 	psch := parquet.NewSchema("schema", orderedGroup(fields))
-	w.pw = parquet.NewWriter(tmp, psch, parquet.Compression(s.cfg.codec),
+	w.pw = parquet.NewGenericWriter[any](tmp, psch, parquet.Compression(s.cfg.codec),
 		parquet.CreatedBy("sluice", "", ""))
 	return w, nil
 }
@@ -117,7 +117,7 @@ func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (connectors.Wri
 type writer struct {
 	path   string
 	tmp    *os.File
-	pw     *parquet.Writer
+	pw     *parquet.GenericWriter[any]
 	schema *arrow.Schema
 	encs   []columnEncoder
 	meta   map[string]string
@@ -191,7 +191,9 @@ func (w *writer) Commit(ctx context.Context) (err error) {
 			err = fmt.Errorf("parquetconnector: %s: commit: %v", w.path, p)
 		}
 		if err != nil {
-			w.discard()
+			if derr := w.discard(); derr != nil {
+				err = errors.Join(err, derr)
+			}
 		}
 	}()
 	if w.failed != nil {
