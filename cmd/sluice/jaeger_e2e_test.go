@@ -75,14 +75,31 @@ rules:
     check: row_count() > 0
 `)
 
+	events := filepath.Join(dir, "lineage.ndjson")
+
 	// Process A: orders.parquet → clean.parquet, spans over OTLP gRPC.
 	repA := runSluice(t, bin, dir, otlpEnv("http://"+grpcAddr, "grpc"),
-		"check", "--format", "json", "--rules", producerRules, "--out", clean, input)
+		"check", "--format", "json", "--lineage-file", events, "--rules", producerRules, "--out", clean, input)
 	require.FileExists(t, clean, "the passing gate commits its output")
 	// Process B: reads clean.parquet, spans over OTLP HTTP/protobuf.
 	repB := runSluice(t, bin, dir, otlpEnv("http://"+httpAddr, "http/protobuf"),
-		"check", "--format", "json", "--rules", consumerRules, clean)
+		"check", "--format", "json", "--lineage-file", events, "--rules", consumerRules, clean)
 	require.NotEqual(t, repA.Lineage.TraceID, repB.Lineage.TraceID, "two processes, two traces")
+	ndjson, err := os.ReadFile(events)
+	require.NoError(t, err)
+	seen := map[string][]string{}
+	for line := range strings.Lines(string(ndjson)) {
+		var ev struct {
+			EventType string `json:"eventType"`
+			Run       struct {
+				RunID string `json:"runId"`
+			} `json:"run"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(line), &ev), line)
+		seen[ev.Run.RunID] = append(seen[ev.Run.RunID], ev.EventType)
+	}
+	assert.Equal(t, []string{"START", "COMPLETE"}, seen[repA.Lineage.RunID], "events of the producer run")
+	assert.Equal(t, []string{"START", "COMPLETE"}, seen[repB.Lineage.RunID], "events of the consumer run")
 
 	traceA := waitForTrace(t, query, repA.Lineage.TraceID, func(tr jaegerTrace) bool {
 		return tr.byPrefix("run ") != nil && tr.byPrefix("read ") != nil &&
@@ -111,8 +128,9 @@ rules:
 		assert.Equal(t, "input", read.attr("openlineage.io.direction"))
 		assert.Equal(t, clean, write.attr("openlineage.dataset.name"))
 		assert.Equal(t, "output", write.attr("openlineage.io.direction"))
-		assert.Equal(t, fmt.Sprint(repA.RowsIn), write.attr("sluice.io.rows"), "every row passed and was written")
-		assert.NotEmpty(t, check.attr("test.suite.name"))
+		assert.Equal(t, fmt.Sprint(repA.RowsClean), write.attr("sluice.io.rows"), "the clean rows were written")
+		assert.Equal(t, fmt.Sprint(repA.RowsIn), read.attr("sluice.io.rows"))
+		assert.Equal(t, "orders", check.attr("test.suite.name"), "the rule file's dataset names the suite")
 		assert.Equal(t, "success", check.attr("test.suite.run.status"))
 	})
 
@@ -134,9 +152,10 @@ rules:
 
 // e2eReport is the part of the JSON report the end-to-end test reads.
 type e2eReport struct {
-	Status  string `json:"status"`
-	RowsIn  int64  `json:"rows_in"`
-	Lineage struct {
+	Status    string `json:"status"`
+	RowsIn    int64  `json:"rows_in"`
+	RowsClean int64  `json:"rows_clean"`
+	Lineage   struct {
 		RunID   string `json:"run_id"`
 		TraceID string `json:"trace_id"`
 	} `json:"lineage"`
