@@ -29,6 +29,10 @@ const (
 	AttrSchemaFingerprint = attribute.Key("sluice.schema.fingerprint")
 	AttrSchemaFields      = attribute.Key("sluice.schema.fields") // number of top-level fields
 
+	// AttrTaggedColumns lists, sorted, the columns of a read or write that
+	// carry tags (IOInfo.ColumnTags): names only, never values.
+	AttrTaggedColumns = attribute.Key("sluice.privacy.tagged_columns")
+
 	AttrFilePath = attribute.Key("file.path")
 	AttrFileSize = attribute.Key("file.size")
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -23,6 +24,7 @@ const (
 	schemaURLOwnership     = "https://openlineage.io/spec/facets/1-0-1/OwnershipJobFacet.json#/$defs/OwnershipJobFacet"
 	schemaURLJobTags       = "https://openlineage.io/spec/facets/1-0-0/TagsJobFacet.json#/$defs/TagsJobFacet"
 	schemaURLRunTags       = "https://openlineage.io/spec/facets/1-0-0/TagsRunFacet.json#/$defs/TagsRunFacet"
+	schemaURLDatasetTags   = "https://openlineage.io/spec/facets/1-0-0/TagsDatasetFacet.json#/$defs/TagsDatasetFacet"
 	schemaURLTest          = "https://openlineage.io/spec/facets/1-0-1/TestRunFacet.json#/$defs/TestRunFacet"
 	schemaURLErrorMessage  = "https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet"
 	// SchemaURLTruncation is the schema URL of Sluice's own run facet
@@ -372,7 +374,31 @@ func (r *Run) commonFacets(b *eventBuilder, s *dsState, path string) Facets {
 		ds.URI = namespaceURI(s.ds.Namespace)
 	}
 	b.add(fs, path, "dataSource", ds)
+	if len(s.colTags) > 0 {
+		b.add(fs, path, "tags", tagsFacet{baseFacet: r.base(schemaURLDatasetTags), Tags: columnTags(s.colTags)})
+	}
 	return fs
+}
+
+// columnTags turns column tags into dataset tags facet entries, sorted by
+// column, each column's tags in the order given.
+func columnTags(m map[string][]string) []Tag {
+	cols := make([]string, 0, len(m))
+	for c := range m {
+		cols = append(cols, c)
+	}
+	sort.Strings(cols)
+	var out []Tag
+	for _, c := range cols {
+		for _, t := range m[c] {
+			k, v, ok := strings.Cut(t, "=")
+			if !ok {
+				v = "true"
+			}
+			out = append(out, Tag{Key: k, Value: v, Source: "SLUICE", Field: c})
+		}
+	}
+	return out
 }
 
 // namespaceURI returns the namespace as a URI when it is one ("file" becomes

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -59,6 +61,7 @@ type dsState struct {
 	fields     map[string][]inputField
 	fieldOrder []string
 	dsLineage  []inputField
+	colTags    map[string][]string
 }
 
 type testExecution struct {
@@ -214,6 +217,18 @@ func (r *Run) startIO(ctx context.Context, ds Dataset, info IOInfo, dir, prefix 
 	if info.Path != "" {
 		attrs = append(attrs, AttrFilePath.String(info.Path))
 	}
+	if len(info.ColumnTags) > 0 {
+		names := make([]string, 0, len(info.ColumnTags))
+		for c, tags := range info.ColumnTags {
+			if len(tags) > 0 {
+				names = append(names, c)
+			}
+		}
+		sort.Strings(names)
+		if len(names) > 0 {
+			attrs = append(attrs, AttrTaggedColumns.StringSlice(names))
+		}
+	}
 	attrs = append(attrs, info.Attributes...)
 	startOpts := []trace.SpanStartOption{trace.WithAttributes(attrs...)}
 	if dir == DirectionInput {
@@ -226,6 +241,19 @@ func (r *Run) startIO(ctx context.Context, ds Dataset, info IOInfo, dir, prefix 
 	s := r.state(ds, dir)
 	if info.DataSourceURI != "" {
 		s.sourceURI = info.DataSourceURI
+	}
+	for c, tags := range info.ColumnTags {
+		if len(tags) == 0 {
+			continue
+		}
+		if s.colTags == nil {
+			s.colTags = map[string][]string{}
+		}
+		for _, t := range tags {
+			if !slices.Contains(s.colTags[c], t) {
+				s.colTags[c] = append(s.colTags[c], t)
+			}
+		}
 	}
 	r.mu.Unlock()
 	return ctx, &IO{run: r, span: span, ds: ds, dir: dir, path: info.Path}

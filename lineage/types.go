@@ -104,6 +104,9 @@ type Tag struct {
 	Key    string `json:"key"`
 	Value  string `json:"value"`
 	Source string `json:"source,omitempty"`
+	// Field names the column a dataset tag applies to (dataset tags facet
+	// only; empty on job and run tags).
+	Field string `json:"field,omitempty"`
 }
 
 // IOInfo describes the physical side of a read or a write. Every field is
@@ -125,6 +128,13 @@ type IOInfo struct {
 	// this package does not model, e.g. db.system.name and
 	// db.collection.name for SQL datasets.
 	Attributes []attribute.KeyValue
+	// ColumnTags are the tags of the dataset's columns, keyed by column
+	// name ("pii.email", "gdpr.personal", "purpose=billing"). They fill the
+	// dataset's tags facet (one entry per tag with its field; key=value
+	// tags split at the first "=", others get the value "true") and the
+	// span attribute sluice.privacy.tagged_columns (column names only,
+	// sorted). Values of the columns are never recorded.
+	ColumnTags map[string][]string
 }
 
 // Ptr returns a pointer to v, handy to fill Metrics and ColumnMetrics.

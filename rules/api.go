@@ -7,6 +7,8 @@ import (
 	"context"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/sluicedata/sluice/rules/pii"
 )
 
 // Severity says what a failing rule does to the gate.
@@ -59,6 +61,9 @@ type Column struct {
 	MaxLength *int     //
 	Tags      []string //
 	Line      int      // line of the key in the rule file
+	// Mask is the column's declared mask, as written: hmac, redact, null,
+	// truncate:N or generalize; "" when the column is written unmasked.
+	Mask string
 }
 
 // Rule is one rule of a rule file after the column shorthands are expanded.
@@ -86,6 +91,17 @@ func (r *Rule) Kind() Kind {
 type Privacy struct {
 	Detect      []string
 	UntaggedPII string // "", "error", "warn"
+	// Detectors are the user-defined regex detectors of privacy.detectors,
+	// compiled; Detect may name them.
+	Detectors []pii.Detector
+	// Sample scans one row in Sample (0 or 1: every row).
+	Sample int
+	// MinFraction is the fraction of a column's scanned values a detector
+	// must match for the column to count as flagged; 0 means any match.
+	MinFraction float64
+	// Allow maps a zone (internal, public) to the tags its sinks may
+	// receive; the restricted zone receives anything.
+	Allow map[string][]string
 }
 
 // RuleSet is a parsed, validated rule file. It is immutable and safe for

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+
+	"github.com/sluicedata/sluice/rules/pii"
 )
 
 // exprPos is where an expression's text starts in the rule file, so CEL
@@ -73,6 +76,8 @@ type loader struct {
 	lines []string
 	file  string
 	errs  Errors
+	// custom names the user-defined detectors of privacy.detectors.
+	custom []string
 }
 
 func (l *loader) add(n ast.Node, rule, format string, args ...any) {
@@ -341,9 +346,9 @@ func exprPosition(n ast.Node, lines []string) exprPos {
 }
 
 var topKeys = []string{"version", "dataset", "owner", "description", "columns", "rules", "privacy"}
-var columnKeys = []string{"name", "type", "description", "required", "unique", "values", "min", "max", "pattern", "min_length", "max_length", "tags"}
+var columnKeys = []string{"name", "type", "description", "required", "unique", "values", "min", "max", "pattern", "min_length", "max_length", "tags", "mask"}
 var ruleKeys = []string{"name", "description", "expr", "check", "severity", "mostly", "nulls"}
-var privacyKeys = []string{"detect", "untagged_pii"}
+var privacyKeys = []string{"detect", "detectors", "untagged_pii", "sample", "min_fraction", "allow"}
 
 func (l *loader) load(data []byte) *RuleSet {
 	rs := &RuleSet{}
@@ -458,17 +463,36 @@ func yamlProblem(file string, err error) Problem {
 func (l *loader) privacy(fl field) *Privacy {
 	p := &Privacy{}
 	fields, _ := l.fields(fl.value, "privacy", "", privacyKeys)
+	// Detectors first: detect, tags and allow lists may name them.
+	for _, f := range fields {
+		if f.key == "detectors" {
+			l.detectors(p, f)
+		}
+	}
+	l.custom = nil
+	for _, d := range p.Detectors {
+		l.custom = append(l.custom, d.Kind)
+	}
+	known := append(slices.Clone(detectKinds), l.custom...)
 	for _, f := range fields {
 		switch f.key {
 		case "detect":
 			list, _ := l.strings(f, "")
 			for i, k := range list {
-				if !slices.Contains(detectKinds, k) {
+				if !slices.Contains(known, k) {
 					n := unwrap(f.value).(*ast.SequenceNode).Values[i]
-					l.add(n, "", "privacy.detect: unknown detector %q (known: %s)", k, strings.Join(detectKinds, ", "))
+					msg := fmt.Sprintf("privacy.detect: unknown detector %q", k)
+					if s := suggest(k, known); s != "" {
+						msg += fmt.Sprintf(" (did you mean %q?)", s)
+					} else {
+						msg += fmt.Sprintf(" (known: %s; declare others under privacy.detectors)", strings.Join(known, ", "))
+					}
+					l.add(n, "", "%s", msg)
 					continue
 				}
-				p.Detect = append(p.Detect, k)
+				if !slices.Contains(p.Detect, k) {
+					p.Detect = append(p.Detect, k)
+				}
 			}
 		case "untagged_pii":
 			if s, ok := l.str(f, ""); ok {
@@ -477,9 +501,166 @@ func (l *loader) privacy(fl field) *Privacy {
 				}
 				p.UntaggedPII = s
 			}
+		case "sample":
+			if v, ok := l.integer(f, ""); ok {
+				if v < 1 || v > math.MaxInt32 {
+					l.add(f.value, "", "privacy.sample: must be at least 1 (scan every Nth row), not %d", v)
+					continue
+				}
+				p.Sample = int(v)
+			}
+		case "min_fraction":
+			if v, ok := l.number(f, ""); ok {
+				if !(v >= 0 && v <= 1) {
+					l.add(f.value, "", "privacy.min_fraction: must be in [0, 1], not %v", v)
+					continue
+				}
+				p.MinFraction = v
+			}
+		case "allow":
+			zones, _ := l.fields(f.value, "privacy.allow", "", zoneKeys)
+			p.Allow = map[string][]string{}
+			for _, z := range zones {
+				p.Allow[z.key] = []string{}
+				if isNull(z.value) {
+					continue
+				}
+				tags, _ := l.strings(z, "")
+				seq, _ := unwrap(z.value).(*ast.SequenceNode)
+				for i, t := range tags {
+					n := ast.Node(z.value)
+					if seq != nil && i < len(seq.Values) {
+						n = seq.Values[i]
+					}
+					if msg := l.checkTag(t); msg != "" {
+						l.add(n, "", "privacy.allow.%s: %s", z.key, msg)
+						continue
+					}
+					p.Allow[z.key] = append(p.Allow[z.key], t)
+				}
+			}
 		}
 	}
 	return p
+}
+
+// zoneKeys are the zones privacy.allow may name; the restricted zone
+// receives anything and is not listed.
+var zoneKeys = []string{"internal", "public"}
+
+// gdprTags is the vocabulary of gdpr.* tags.
+var gdprTags = []string{"personal", "special", "pseudonymized"}
+
+// detectorKeys are the keys of one privacy.detectors entry.
+var detectorKeys = []string{"name", "pattern", "description"}
+
+func (l *loader) detectors(p *Privacy, f field) {
+	if isNull(f.value) {
+		return
+	}
+	seq, ok := unwrap(f.value).(*ast.SequenceNode)
+	if !ok {
+		l.add(f.value, "", "privacy.detectors: must be a list of {name, pattern}, not %s", describe(f.value))
+		return
+	}
+	for i, item := range seq.Values {
+		what := fmt.Sprintf("privacy.detectors[%d]", i)
+		props, ok := l.fields(item, what, "", detectorKeys)
+		if !ok {
+			continue
+		}
+		var name, pattern string
+		var nameN, patN ast.Node
+		for _, pf := range props {
+			switch pf.key {
+			case "name":
+				name, _ = l.str(pf, "")
+				nameN = orKey(pf)
+			case "pattern":
+				pattern, _ = l.str(pf, "")
+				patN = orKey(pf)
+			case "description":
+				l.str(pf, "")
+			}
+		}
+		switch {
+		case nameN == nil:
+			l.add(item, "", "%s: missing required key \"name\"", what)
+			continue
+		case patN == nil:
+			l.add(item, "", "%s: missing required key \"pattern\"", what)
+			continue
+		case !isIdent(name):
+			l.add(nameN, "", "%s.name: %q must be an identifier (letters, digits, _)", what, name)
+			continue
+		case slices.Contains(detectKinds, name) || slices.Contains(piiKinds, name):
+			l.add(nameN, "", "%s.name: %q is a built-in kind; choose another name", what, name)
+			continue
+		}
+		if slices.ContainsFunc(p.Detectors, func(d pii.Detector) bool { return d.Kind == name }) {
+			l.add(nameN, "", "%s.name: duplicate detector %q", what, name)
+			continue
+		}
+		d, err := pii.NewRegexDetector(name, pattern)
+		if err != nil {
+			l.add(patN, "", "%s.pattern: invalid regular expression: %v", what, errors.Unwrap(err))
+			continue
+		}
+		p.Detectors = append(p.Detectors, d)
+	}
+}
+
+// checkTag validates one tag: pii.<kind> (a known kind or a user-defined
+// detector), gdpr.personal|special|pseudonymized, key=value, or a plain
+// label. It returns "" or the problem.
+func (l *loader) checkTag(t string) string {
+	if strings.TrimSpace(t) == "" {
+		return "empty tag"
+	}
+	if kind, ok := strings.CutPrefix(t, "pii."); ok {
+		if slices.Contains(piiKinds, kind) || slices.Contains(l.custom, kind) {
+			return ""
+		}
+		known := append(slices.Clone(piiKinds), l.custom...)
+		msg := fmt.Sprintf("unknown PII kind %q", t)
+		if s := suggest(kind, known); s != "" {
+			msg += fmt.Sprintf(" (did you mean \"pii.%s\"?)", s)
+		} else {
+			msg += fmt.Sprintf(" (known: pii.%s)", strings.Join(known, ", pii."))
+		}
+		return msg
+	}
+	if kind, ok := strings.CutPrefix(t, "gdpr."); ok {
+		if slices.Contains(gdprTags, kind) {
+			return ""
+		}
+		msg := fmt.Sprintf("unknown GDPR tag %q", t)
+		if s := suggest(kind, gdprTags); s != "" {
+			msg += fmt.Sprintf(" (did you mean \"gdpr.%s\"?)", s)
+		} else {
+			msg += " (known: gdpr.personal, gdpr.special, gdpr.pseudonymized)"
+		}
+		return msg
+	}
+	if k, _, ok := strings.Cut(t, "="); ok && strings.TrimSpace(k) == "" {
+		return fmt.Sprintf("tag %q: a key=value tag needs a key", t)
+	}
+	return ""
+}
+
+// checkMask validates a mask as written in a rule file.
+func checkMask(s string) string {
+	switch s {
+	case "hmac", "redact", "null", "generalize":
+		return ""
+	}
+	if n, ok := strings.CutPrefix(s, "truncate:"); ok {
+		if k, err := strconv.Atoi(n); err == nil && k >= 0 {
+			return ""
+		}
+		return fmt.Sprintf("%q: truncate:N needs a number N >= 0", s)
+	}
+	return fmt.Sprintf("unknown mask %q (known: hmac, redact, null, truncate:N, generalize)", s)
 }
 
 func (l *loader) columns(rs *RuleSet, fl field) {
@@ -595,21 +776,23 @@ func (l *loader) columns(rs *RuleSet, fl field) {
 				tags, _ := l.strings(f, "")
 				seq, _ := unwrap(f.value).(*ast.SequenceNode)
 				for i, t := range tags {
-					if kind, ok := strings.CutPrefix(t, "pii."); ok && !slices.Contains(piiKinds, kind) {
+					if msg := l.checkTag(t); msg != "" {
 						n := ast.Node(f.value)
 						if seq != nil && i < len(seq.Values) {
 							n = seq.Values[i]
 						}
-						msg := fmt.Sprintf("%s.tags: unknown PII kind %q", what, t)
-						if s := suggest(kind, piiKinds); s != "" {
-							msg += fmt.Sprintf(" (did you mean \"pii.%s\"?)", s)
-						} else {
-							msg += fmt.Sprintf(" (known: pii.%s)", strings.Join(piiKinds, ", pii."))
-						}
-						l.add(n, "", "%s", msg)
+						l.add(n, "", "%s.tags: %s", what, msg)
 					}
 				}
 				c.Tags = tags
+			case "mask":
+				if s, ok := l.str(f, ""); ok {
+					if msg := checkMask(s); msg != "" {
+						l.add(f.value, "", "%s.mask: %s", what, msg)
+						continue
+					}
+					c.Mask = s
+				}
 			}
 		}
 		if c.Min != nil && c.Max != nil && *c.Min > *c.Max {
@@ -919,4 +1102,26 @@ func (rs *RuleSet) IsPII(column string) bool {
 		}
 	}
 	return false
+}
+
+// Scanners returns the detectors privacy.detect names, built-in and
+// user-defined, in the order written; nil when p is nil or detects
+// nothing.
+func (p *Privacy) Scanners() []pii.Detector {
+	if p == nil {
+		return nil
+	}
+	var out []pii.Detector
+	for _, k := range p.Detect {
+		if d, ok := pii.Lookup(k); ok {
+			out = append(out, d)
+			continue
+		}
+		for _, d := range p.Detectors {
+			if d.Kind == k {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
 }
