@@ -19,6 +19,7 @@ import (
 type Gate struct {
 	prog *rules.Program
 	cfg  config
+	priv *privacyPlan
 }
 
 // NewGate returns a gate for prog. Errors wrap ErrConfig.
@@ -44,7 +45,11 @@ func NewGate(prog *rules.Program, opts ...Option) (*Gate, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &Gate{prog: prog, cfg: cfg}, nil
+	priv, err := newPrivacyPlan(prog.RuleSet(), &cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Gate{prog: prog, cfg: cfg, priv: priv}, nil
 }
 
 // Program returns the gate's program.
@@ -137,7 +142,7 @@ func (g *Gate) Run(ctx context.Context, src connectors.Source) (rep *Report, err
 	}
 	lin := g.startLineage(in, rep)
 	var cols []string
-	if g.cfg.sink == nil && g.cfg.quarantine == nil {
+	if g.cfg.sink == nil && g.cfg.quarantine == nil && len(g.priv.detectors) == 0 {
 		cols = g.projection()
 	}
 	rctx := lin.startRead(ctx)
@@ -159,8 +164,16 @@ func (g *Gate) Run(ctx context.Context, src connectors.Source) (rep *Report, err
 			rep = nil
 		}
 	}()
+	if g.cfg.sink != nil || g.cfg.quarantine != nil {
+		if err := g.priv.checkMasks(g.cfg.mem, reader.Schema()); err != nil {
+			return nil, runErr("create", label, err)
+		}
+	}
 	if err := out.create(ctx, reader.Schema()); err != nil {
 		return nil, err
+	}
+	if g.cfg.sink != nil {
+		s.priv.out = reader.Schema()
 	}
 	for reader.Next() {
 		batch := reader.RecordBatch()
@@ -259,8 +272,14 @@ func (o *outputs) write(ctx context.Context, batch arrow.RecordBatch, sp *split)
 			}
 		}
 		if clean != nil {
+			masked, err := o.g.priv.maskBatch(mem, clean)
+			clean.Release()
+			if err != nil {
+				return runErr("mask", o.g.cfg.sink.Dataset().String(), err)
+			}
+			clean = masked
 			o.lclean.wrote(clean.NumRows())
-			err := o.clean.Write(clean)
+			err = o.clean.Write(clean)
 			clean.Release()
 			if err != nil {
 				return runErr("write", o.g.cfg.sink.Dataset().String(), err)
@@ -268,9 +287,14 @@ func (o *outputs) write(ctx context.Context, batch arrow.RecordBatch, sp *split)
 		}
 	}
 	if o.quar != nil && sp.nFailed > 0 {
-		q, err := quarantineBatch(ctx, mem, o.qsch, batch, sp)
+		raw, err := quarantineBatch(ctx, mem, o.qsch, batch, sp)
 		if err != nil {
 			return runErr("filter", o.g.cfg.quarantine.Dataset().String(), err)
+		}
+		q, err := o.g.priv.maskBatch(mem, raw)
+		raw.Release()
+		if err != nil {
+			return runErr("mask", o.g.cfg.quarantine.Dataset().String(), err)
 		}
 		o.lquar.wrote(q.NumRows())
 		err = o.quar.Write(q)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/sluicedata/sluice/connectors"
 	"github.com/sluicedata/sluice/lineage"
@@ -28,6 +29,10 @@ type ReportLineage struct {
 // dataset known only by the rule file's logical name (Check and Filter
 // without WithDataset).
 const LogicalNamespace = "sluice"
+
+// AttrMaskedColumns lists, sorted, the columns a write span's output
+// receives masked: names only.
+const AttrMaskedColumns = attribute.Key("sluice.privacy.masked_columns")
 
 // errCleanAborted ends the write span of a clean sink aborted because the
 // gate failed.
@@ -114,7 +119,7 @@ func (l *lineageCall) startRead(ctx context.Context) context.Context {
 	if l == nil {
 		return ctx
 	}
-	ctx, l.read = l.run.Read(ctx, l.in, lineage.IOInfo{Path: filePath(l.in)})
+	ctx, l.read = l.run.Read(ctx, l.in, lineage.IOInfo{Path: filePath(l.in), ColumnTags: l.g.priv.inputTags()})
 	return ctx
 }
 
@@ -193,7 +198,11 @@ func (l *lineageCall) startWrite(ctx context.Context, sink connectors.Sink, sche
 		return ctx, nil
 	}
 	ds := sink.Dataset()
-	ctx, wio := l.run.Write(ctx, ds, lineage.IOInfo{Path: filePath(ds)})
+	info := lineage.IOInfo{Path: filePath(ds), ColumnTags: l.g.priv.outputTags(schema)}
+	if masked := l.g.priv.maskedColumns(schema); len(masked) > 0 {
+		info.Attributes = append(info.Attributes, AttrMaskedColumns.StringSlice(masked))
+	}
+	ctx, wio := l.run.Write(ctx, ds, info)
 	return ctx, &lineageWriter{io: wio, ds: ds, schema: schema}
 }
 
@@ -218,7 +227,11 @@ func (l *lineageCall) created(lw *lineageWriter, w connectors.Writer, copied []s
 		}
 	}
 	for _, c := range copied {
-		l.run.Derive(lineage.Field{Dataset: lw.ds, Name: c}, []lineage.Field{{Dataset: l.in, Name: c}}, lineage.Identity())
+		t := lineage.Identity()
+		if m, ok := l.g.priv.masks[c]; ok {
+			t = lineage.Masked("mask " + m.String())
+		}
+		l.run.Derive(lineage.Field{Dataset: lw.ds, Name: c}, []lineage.Field{{Dataset: l.in, Name: c}}, t)
 	}
 	if extra != "" {
 		var inputs []lineage.Field

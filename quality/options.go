@@ -58,6 +58,9 @@ type config struct {
 	dataset     lineage.Dataset
 	batchSize   int
 	lineage     *lineage.Run
+	zone        string
+	masks       map[string]Mask
+	maskKey     []byte
 }
 
 // WithSink sets the sink Run writes the clean output to. It is committed

@@ -25,7 +25,9 @@ const (
 	StatusNotEvaluated Status = "not_evaluated" // nothing was evaluated: never a silent pass
 )
 
-// Redacted replaces the values of pii.*-tagged columns in samples.
+// Redacted replaces, in samples and metrics, the values of columns tagged
+// pii.* or gdpr.*, masked columns, columns a detector flagged, and sampled
+// values a detector recognises.
 const Redacted = "[redacted]"
 
 // FailedRulesColumn is the list<string> column added to quarantined rows: the
@@ -65,6 +67,10 @@ type Report struct {
 	// Lineage names the lineage run and trace that recorded this gate run;
 	// nil without WithLineage.
 	Lineage *ReportLineage `json:"lineage,omitempty"`
+	// Privacy lists what the rule file's privacy.detect detectors found:
+	// one entry per column and kind with at least one match, in column
+	// order. Never holds values.
+	Privacy []PrivacyFinding `json:"privacy,omitempty"`
 }
 
 // RuleResult is the result of one rule.

@@ -22,6 +22,8 @@ type session struct {
 
 	// per batch, reused
 	failed []bool
+
+	priv *privacyState
 }
 
 type ruleStats struct {
@@ -53,6 +55,7 @@ func (g *Gate) newSession(dataset string) *session {
 		rowRules: rr,
 		stats:    make([]ruleStats, len(rr)),
 		dataset:  dataset,
+		priv:     g.priv.newState(),
 	}
 }
 
@@ -67,6 +70,7 @@ func (s *session) eval(ctx context.Context, batch arrow.RecordBatch, withRules b
 	if err != nil {
 		return nil, runErr("evaluate", s.dataset, err)
 	}
+	s.priv.add(batch)
 	n := int(batch.NumRows())
 	if len(res.Outcomes) != len(s.rowRules) {
 		return nil, runErr("evaluate", s.dataset,
@@ -137,7 +141,6 @@ func (s *session) eval(ctx context.Context, batch arrow.RecordBatch, withRules b
 func (s *session) sample(batch arrow.RecordBatch, rule *rules.CompiledRule, row int, global int64) Sample {
 	values := make(map[string]any, len(rule.Columns))
 	sc := batch.Schema()
-	rs := s.g.prog.RuleSet()
 	for _, name := range rule.Columns {
 		idx := sc.FieldIndices(name)
 		if len(idx) == 0 {
@@ -147,10 +150,8 @@ func (s *session) sample(batch arrow.RecordBatch, rule *rules.CompiledRule, row 
 		switch {
 		case col.IsNull(row):
 			values[name] = nil
-		case rs != nil && rs.IsPII(name):
-			values[name] = Redacted
 		default:
-			values[name] = cellValue(col, row)
+			values[name] = s.g.priv.redactValue(name, cellValue(col, row))
 		}
 	}
 	return Sample{Row: global, Values: values}
@@ -225,6 +226,7 @@ func (s *session) finish(ctx context.Context, rep *Report) error {
 		rep.Rules = append(rep.Rules, rr)
 	}
 	rep.decide(s.g.cfg.strict)
+	s.priv.finish(rep, s.g.cfg.strict)
 	return nil
 }
 

@@ -28,16 +28,24 @@ func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 type checkFlags struct {
-	rules      string
-	out        string
-	quarantine string
-	format     string
-	strict     bool
-	nulls      stringList
-	batchSize  int
-	samples    int
-	costLimit  uint64
-	lineage    lineageFlags
+	rules       string
+	out         string
+	quarantine  string
+	format      string
+	strict      bool
+	nulls       stringList
+	batchSize   int
+	samples     int
+	costLimit   uint64
+	lineage     lineageFlags
+	zone        string
+	masks       stringList
+	maskKeyEnv  string
+	maskKeyFile string
+
+	// resolved from the flags above
+	maskSpecs map[string]quality.Mask
+	maskKey   []byte
 }
 
 func (c *cli) check(ctx context.Context, args []string) (int, error) {
@@ -54,6 +62,10 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 	fs.IntVar(&f.samples, "samples", 5, "failing-row samples kept per rule")
 	fs.Uint64Var(&f.costLimit, "cost-limit", 0, "maximum cost of one expression per row (0: the default)")
 	f.lineage.register(fs)
+	fs.StringVar(&f.zone, "zone", quality.ZoneRestricted, "zone of the --out sink: restricted (anything), internal or public (what the rule file's privacy.allow lists)")
+	fs.Var(&f.masks, "mask", "mask a column in the outputs: COLUMN=hmac|redact|null|truncate:N|generalize (repeatable; overrides the rule file)")
+	fs.StringVar(&f.maskKeyEnv, "mask-key-env", "SLUICE_MASK_KEY", "environment variable holding the HMAC key of hmac masks")
+	fs.StringVar(&f.maskKeyFile, "mask-key-file", "", "file holding the HMAC key of hmac masks (instead of --mask-key-env)")
 	fs.Usage = func() {
 		fmt.Fprintln(c.stderr, "usage: sluice check --rules R.yaml [flags] INPUT…")
 		fs.PrintDefaults()
@@ -76,8 +88,16 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 		return exitUsage, usageErrorf("check: --format must be text, json or junit, not %q", f.format)
 	}
 
+	switch f.zone {
+	case quality.ZoneRestricted, quality.ZoneInternal, quality.ZonePublic:
+	default:
+		return exitUsage, usageErrorf("check: --zone must be restricted, internal or public, not %q", f.zone)
+	}
 	rs, err := rules.Load(f.rules)
 	if err != nil {
+		return exitUsage, err
+	}
+	if err := f.resolveMasks(rs); err != nil {
 		return exitUsage, err
 	}
 	ls := c.setupLineage(ctx, &f.lineage)
@@ -142,6 +162,18 @@ func (c *cli) checkOne(ctx context.Context, rs *rules.RuleSet, input string, f *
 	if run != nil {
 		gopts = append(gopts, quality.WithLineage(run))
 	}
+	for col, m := range f.maskSpecs {
+		if len(schema.FieldIndices(col)) == 0 {
+			return nil, usageErrorf("check: --mask %s: no column %q in %s", m, col, input)
+		}
+		gopts = append(gopts, quality.WithMask(col, m))
+	}
+	if f.maskKey != nil {
+		gopts = append(gopts, quality.WithMaskKey(f.maskKey))
+	}
+	if f.out != "" {
+		gopts = append(gopts, quality.WithZone(f.zone))
+	}
 	if f.out != "" {
 		sink, err := builtin.Create(f.out, fopts)
 		if err != nil {
@@ -170,6 +202,43 @@ func (c *cli) checkOne(ctx context.Context, rs *rules.RuleSet, input string, f *
 		bar.done()
 	}
 	return rep, err
+}
+
+// resolveMasks parses the --mask flags and, when an hmac mask is in play
+// (flag or rule file), reads the key. The key is never printed.
+func (f *checkFlags) resolveMasks(rs *rules.RuleSet) error {
+	f.maskSpecs = map[string]quality.Mask{}
+	hmac := false
+	for _, spec := range f.masks {
+		col, kind, ok := strings.Cut(spec, "=")
+		if !ok || col == "" {
+			return usageErrorf("check: --mask %q: want COLUMN=hmac|redact|null|truncate:N|generalize", spec)
+		}
+		m, err := quality.ParseMask(kind)
+		if err != nil {
+			return usageErrorf("check: --mask %s: %v", col, err)
+		}
+		f.maskSpecs[col] = m
+		hmac = hmac || m.Kind == quality.MaskHMAC
+	}
+	for _, c := range rs.Columns {
+		if _, overridden := f.maskSpecs[c.Name]; c.Mask == "hmac" && !overridden {
+			hmac = true
+		}
+	}
+	if !hmac {
+		return nil
+	}
+	var err error
+	if f.maskKeyFile != "" {
+		f.maskKey, err = quality.KeyFromFile(f.maskKeyFile)
+	} else {
+		f.maskKey, err = quality.KeyFromEnv(f.maskKeyEnv)
+	}
+	if err != nil {
+		return usageErrorf("check: hmac masks need a key (--mask-key-env NAME or --mask-key-file PATH): %v", err)
+	}
+	return nil
 }
 
 // referenceOpener opens reference datasets of missing_references checks
@@ -203,7 +272,7 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitPass
-	case errors.As(err, &ue), errors.Is(err, rules.ErrInvalid):
+	case errors.As(err, &ue), errors.Is(err, rules.ErrInvalid), errors.Is(err, quality.ErrConfig):
 		return exitUsage
 	default:
 		return exitRuntime

@@ -47,17 +47,25 @@ type jsonReport struct {
 	RowsIn          int64  `json:"rows_in"`
 	RowsClean       int64  `json:"rows_clean"`
 	RowsQuarantined int64  `json:"rows_quarantined"`
-	Rules           []struct {
-		Name      string         `json:"name"`
-		Kind      string         `json:"kind"`
-		Severity  string         `json:"severity"`
-		Status    string         `json:"status"`
-		Evaluated int64          `json:"evaluated"`
-		Passed    int64          `json:"passed"`
-		Failed    int64          `json:"failed"`
-		Skipped   int64          `json:"skipped"`
-		Metrics   map[string]any `json:"metrics"`
-	} `json:"rules"`
+	Rules           []jsonRule `json:"rules"`
+	Privacy         []struct {
+		Column  string `json:"column"`
+		Kind    string `json:"kind"`
+		Matches int64  `json:"matches"`
+		Tagged  bool   `json:"tagged"`
+	} `json:"privacy"`
+}
+
+type jsonRule struct {
+	Name      string         `json:"name"`
+	Kind      string         `json:"kind"`
+	Severity  string         `json:"severity"`
+	Status    string         `json:"status"`
+	Evaluated int64          `json:"evaluated"`
+	Passed    int64          `json:"passed"`
+	Failed    int64          `json:"failed"`
+	Skipped   int64          `json:"skipped"`
+	Metrics   map[string]any `json:"metrics"`
 }
 
 func decodeReport(t *testing.T, s string) jsonReport {
@@ -126,6 +134,35 @@ func TestOrdersPlantedDefects(t *testing.T) {
 				assert.True(t, seen[name], "rule %s missing from the report", name)
 			}
 			assert.True(t, seen["order_id.unique"])
+
+			// privacy: {detect: [email, phone], untagged_pii: warn}: the
+			// untagged contact column holds the planted e-mail addresses.
+			var untagged *jsonRule
+			for i := range r.Rules {
+				if r.Rules[i].Name == "privacy.untagged_pii.contact" {
+					untagged = &r.Rules[i]
+				}
+			}
+			require.NotNil(t, untagged, "privacy.untagged_pii.contact missing from the report")
+			assert.Equal(t, "warn", untagged.Status)
+			assert.Equal(t, "warn", untagged.Severity)
+			assert.EqualValues(t, d.ContactIsEmail, untagged.Metrics["pii_matches(contact, email)"])
+			var emailInContact int64 = -1
+			for _, f := range r.Privacy {
+				if f.Column == "email" {
+					assert.True(t, f.Tagged, "the email column carries pii.email")
+				}
+				if f.Column == "contact" && f.Kind == "email" {
+					emailInContact = f.Matches
+					assert.False(t, f.Tagged)
+				}
+			}
+			assert.Equal(t, int64(d.ContactIsEmail), emailInContact)
+			for _, rule := range r.Rules {
+				if strings.HasPrefix(rule.Name, "privacy.") {
+					assert.Equal(t, "privacy.untagged_pii.contact", rule.Name, "no other privacy result")
+				}
+			}
 		})
 	}
 }
