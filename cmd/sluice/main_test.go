@@ -41,12 +41,12 @@ const ordersRules = "../../testdata/orders/orders.yaml"
 
 // jsonReport is the part of the JSON report the tests read.
 type jsonReport struct {
-	Status          string `json:"status"`
-	Dataset         string `json:"dataset"`
-	Owner           string `json:"owner"`
-	RowsIn          int64  `json:"rows_in"`
-	RowsClean       int64  `json:"rows_clean"`
-	RowsQuarantined int64  `json:"rows_quarantined"`
+	Status          string     `json:"status"`
+	Dataset         string     `json:"dataset"`
+	Owner           string     `json:"owner"`
+	RowsIn          int64      `json:"rows_in"`
+	RowsClean       int64      `json:"rows_clean"`
+	RowsQuarantined int64      `json:"rows_quarantined"`
 	Rules           []jsonRule `json:"rules"`
 	Privacy         []struct {
 		Column  string `json:"column"`
