@@ -23,15 +23,15 @@ wait_s="${JAEGER_WAIT:-60}"
 health="http://127.0.0.1:${JAEGER_HEALTH_PORT:-13133}/status"
 query="http://127.0.0.1:${JAEGER_QUERY_PORT:-16686}/api/v3/services"
 
-echo "jaeger: building $bin" >&2
-(cd "$here" && go build -o "$bin" github.com/jaegertracing/jaeger/cmd/jaeger)
-
 # A listener already on the query port means another Jaeger (or something
 # else) would answer the tests: refuse rather than test against it.
 if (exec 3<>"/dev/tcp/127.0.0.1/${JAEGER_QUERY_PORT:-16686}") 2>/dev/null; then
 	echo "jaeger: 127.0.0.1:${JAEGER_QUERY_PORT:-16686} is already in use" >&2
 	exit 1
 fi
+
+echo "jaeger: building $bin" >&2
+(cd "$here" && go build -o "$bin" github.com/jaegertracing/jaeger/cmd/jaeger)
 
 "$bin" --config "$here/config.yaml" >"$log" 2>&1 </dev/null &
 pid=$!
