@@ -57,6 +57,23 @@ func (r *Report) WriteText(w io.Writer) error {
 	if len(r.Rules) == 0 {
 		b.WriteString("  (no rules)\n")
 	}
+	for i, f := range r.Privacy {
+		head := ""
+		if i == 0 {
+			head = "privacy"
+		}
+		state := "untagged"
+		if f.Tagged {
+			state = "tagged"
+		}
+		if f.Masked {
+			state += ", masked"
+		}
+		fmt.Fprintf(&b, "\n  %-7s  %s: %d of %d values look like %s (%s), %s", head, f.Column, f.Matches, f.Values, f.Kind, percent(f.Fraction), state)
+		if i == len(r.Privacy)-1 {
+			b.WriteString("\n")
+		}
+	}
 	fmt.Fprintf(&b, "\n  %d rules: %d passed, %d failed, %d warned, %d errored, %d not evaluated\n",
 		len(r.Rules), counts[StatusPass], counts[StatusFail], counts[StatusWarn], counts[StatusError], counts[StatusNotEvaluated])
 	fmt.Fprintf(&b, "Gate: %s", strings.ToUpper(string(r.Status)))

@@ -466,7 +466,7 @@ func (st *privacyState) policyResult(col string, kinds []string) (RuleResult, bo
 	if len(allowed) > 0 {
 		allowedText = strings.Join(allowed, ", ")
 	}
-	rr.Message = fmt.Sprintf("column %s (%s) may not be written to a %s sink, which allows %s; mask it (mask: hmac, --mask %s=hmac) or write to a restricted sink",
+	rr.Message = fmt.Sprintf("column %s (%s) may not be written to zone %s, which allows %s; mask it (mask: hmac, --mask %s=hmac) or write to a restricted sink",
 		col, strings.Join(denied, ", "), p.zone, allowedText, col)
 	return rr, true
 }
