@@ -213,8 +213,7 @@ func (p *privacyPlan) outputTags(schema *arrow.Schema) map[string][]string {
 	return out
 }
 
-// inputTags returns the rule file's tags of the columns of schema (every
-// declared column when schema is nil).
+// inputTags returns the rule file's tags of its declared columns.
 func (p *privacyPlan) inputTags() map[string][]string {
 	out := map[string][]string{}
 	if p.rs == nil {
@@ -257,7 +256,7 @@ func (p *privacyPlan) checkMasks(mem memory.Allocator, schema *arrow.Schema) err
 		m, err := MaskColumn(mem, empty, p.masks[c])
 		empty.Release()
 		if err != nil {
-			return fmt.Errorf("column %q: %w", c, err)
+			return fmt.Errorf("column %q: %w: %w", c, err, ErrConfig)
 		}
 		m.Release()
 	}
