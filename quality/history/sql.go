@@ -269,7 +269,9 @@ func (s *sqlStore) SaveRun(ctx context.Context, r RunRecord) error {
 	return nil
 }
 
-func isNonFinite(f float64) bool { return f != f || f > 1.7976931348623157e308 || f < -1.7976931348623157e308 }
+func isNonFinite(f float64) bool {
+	return f != f || f > 1.7976931348623157e308 || f < -1.7976931348623157e308
+}
 
 func (s *sqlStore) Runs(ctx context.Context, dataset string, limit int) ([]RunRecord, error) {
 	q := `SELECT run_id, part, namespace, name, started_at, status, metrics_json, schema_fingerprint, schema_fields
