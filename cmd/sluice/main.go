@@ -6,6 +6,9 @@
 //	sluice rules validate [--input DATA] R.yaml
 //	sluice schema INPUT
 //	sluice lineage show [--file PATH] [--format text|dot|mermaid]
+//	sluice history [--history DSN] DATASET [METRIC]
+//	sluice audit log [--history DSN] [--dataset NAME] [--format text|json]
+//	sluice audit verify [--history DSN]
 //	sluice version
 //
 // Exit codes: 0 the gate passed (or warned), 1 the gate failed, 2 invalid
@@ -56,6 +59,8 @@ Usage:
   sluice suggest [flags] INPUT                 propose rules that describe a dataset
   sluice scan [--sample N] INPUT               find personal data in string columns and suggest pii.* tags
   sluice lineage show [flags]                  draw the recorded lineage: datasets → runs → datasets
+  sluice history [--history DSN] DATASET [METRIC]  show recorded metric series with a terminal plot
+  sluice audit log|verify [--history DSN]      list the audit trail of gate decisions, or verify its hash chain
   sluice version                               print the version
 
 Inputs: .parquet, .csv, .tsv, .json, .ndjson, .jsonl, .arrow, .arrows, .ipc, .feather.
@@ -91,6 +96,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = c.scan(ctx, args[1:])
 	case "lineage":
 		code, err = c.lineageCmd(ctx, args[1:])
+	case "audit":
+		code, err = c.audit(ctx, args[1:])
+	case "history":
+		code, err = c.historyCmd(ctx, args[1:])
 	case "version", "--version":
 		fmt.Fprintln(stdout, "sluice", version)
 	case "help", "-h", "--help":
