@@ -841,6 +841,9 @@ func (d *decoder) state(s State, kind byte) error {
 
 func decodeFreq[K comparable](d *decoder, s *freq[K], key func() K) {
 	n := d.count(2)
+	s.index = make(map[K]int, n)
+	s.keys = make([]K, 0, n)
+	s.counts = make([]int64, 0, n)
 	for range n {
 		k, c := key(), d.varint()
 		if d.err != nil {
