@@ -222,17 +222,17 @@ func spanText(spans []sdktrace.ReadOnlySpan) string {
 	for _, s := range spans {
 		b.WriteString(s.Name() + "\n" + s.Status().Description + "\n")
 		for _, a := range s.Attributes() {
-			b.WriteString(string(a.Key) + "=" + a.Value.Emit() + "\n")
+			b.WriteString(string(a.Key) + "=" + a.Value.String() + "\n")
 		}
 		for _, e := range s.Events() {
 			b.WriteString(e.Name + "\n")
 			for _, a := range e.Attributes {
-				b.WriteString(string(a.Key) + "=" + a.Value.Emit() + "\n")
+				b.WriteString(string(a.Key) + "=" + a.Value.String() + "\n")
 			}
 		}
 		for _, l := range s.Links() {
 			for _, a := range l.Attributes {
-				b.WriteString(string(a.Key) + "=" + a.Value.Emit() + "\n")
+				b.WriteString(string(a.Key) + "=" + a.Value.String() + "\n")
 			}
 		}
 	}

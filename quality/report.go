@@ -2,7 +2,6 @@ package quality
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -324,5 +323,3 @@ func jsonValue(v any) any {
 	}
 	return v
 }
-
-var errNoRuleSet = errors.New("program has no rule set")

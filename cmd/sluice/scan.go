@@ -127,7 +127,8 @@ func writeScan(c *cli, input string, every int, res []pii.ColumnResult) error {
 // yamlKey quotes a column name unless it is a plain YAML key.
 func yamlKey(name string) string {
 	for i, r := range name {
-		if !(r == '_' || r == '-' && i > 0 || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' && i > 0) {
+		ok := r == '_' || r == '-' && i > 0 || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' && i > 0
+		if !ok {
 			return strconv.Quote(name)
 		}
 	}

@@ -240,7 +240,7 @@ func validity(col string, cfg map[string]any) (string, error) {
 		case "valid regex":
 			s, _ := v.(string)
 			if _, err := regexp.Compile(s); err != nil {
-				return "", fmt.Errorf("valid regex %q is not RE2: %v", s, err)
+				return "", fmt.Errorf("valid regex %q is not RE2: %w", s, err)
 			}
 			parts = append(parts, id+".matches("+importers.CELString(s)+")")
 		case "valid length":
@@ -352,7 +352,7 @@ func metricExpr(metric string, args []string, cfg map[string]any) (string, error
 		}
 		q, err := strconv.ParseFloat(args[1], 64)
 		if err != nil {
-			return "", fmt.Errorf("percentile fraction %q: %v", args[1], err)
+			return "", fmt.Errorf("percentile fraction %q: %w", args[1], err)
 		}
 		return fmt.Sprintf("quantile(%s, %s)", ids(args[:1])[0], strconv.FormatFloat(q, 'g', -1, 64)), nil
 	case "distinct_count":

@@ -199,7 +199,7 @@ func propose(dataset string, opts Options, rows int64, profiles []*profile) *imp
 			c.Min = zero
 			why = append(why, fmt.Sprintf("min %v", p.min))
 		}
-		if p.values != nil && len(p.values) > 0 && !c.Unique && p.distinct <= int64(opts.MaxCategories) && nonNull >= 2*p.distinct {
+		if len(p.values) > 0 && !c.Unique && p.distinct <= int64(opts.MaxCategories) && nonNull >= 2*p.distinct {
 			vals := make([]string, 0, len(p.values))
 			for v := range p.values {
 				vals = append(vals, v)
