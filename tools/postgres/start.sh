@@ -10,6 +10,7 @@ PORT=${SLUICE_PG_PORT:-55432}
 
 if ! command -v pg_config >/dev/null 2>&1 || [ ! -x "$(pg_config --bindir)/initdb" ]; then
 	echo "installing postgresql" >&2
+	apt-get update -q >&2
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2
 fi
 BIN=$(pg_config --bindir)
