@@ -24,6 +24,7 @@ const (
 	metricFracIf                    // fraction_if(row_expr)
 	metricMissing                   // missing_references(col, dataset, column)
 	metricNow                       // now()
+	metricHistory                   // previous, change, anomaly, drift, ks, schema functions (history.go)
 )
 
 // metricDef is one distinct metric of a program.
@@ -38,6 +39,15 @@ type metricDef struct {
 	// hidden indexes Program.hidden for count_if and fraction_if.
 	hidden int
 	ref    Reference
+	// name is the canonical name the metric is recorded under in history
+	// ("" for metrics not recorded).
+	name string
+	// history-aware metrics: the function, the metric it reads (index into
+	// Program.metrics), the anomaly detector and the drift method.
+	fn       string
+	inner    int
+	detector *detector
+	method   string
 }
 
 // checkProgram is a compiled dataset check.
@@ -66,7 +76,7 @@ func isMetricFunc(name string) bool {
 			return true
 		}
 	}
-	return false
+	return isHistoryFunc(name)
 }
 
 func catalogFunc(name string) (metrics.Func, bool) {
@@ -142,7 +152,7 @@ func metricDecls() []cel.EnvOption {
 			[]*cel.Type{cel.TypeParamType("A"), cel.StringType, cel.StringType}, cel.IntType)),
 		cel.Function("now", cel.Overload("sluice_now", nil, cel.TimestampType)),
 	)
-	return opts
+	return append(opts, historyDecls()...)
 }
 
 // compileCheck compiles dataset check i; it returns the physical columns
@@ -352,10 +362,14 @@ func (m *metricReplacer) define(a *celast.AST, e celast.Expr) (int, bool) {
 	args := call.Args()
 	label := m.label(a, e)
 	d := &metricDef{}
-	switch name {
-	case "now":
+	switch {
+	case isHistoryFunc(name):
+		if !m.historyDef(a, e, d) {
+			return 0, false
+		}
+	case name == "now":
 		d.kind, d.key, d.typ = metricNow, "now()", cel.TimestampType
-	case "count_if", "fraction_if":
+	case name == "count_if" || name == "fraction_if":
 		inner := args[0]
 		nested := false
 		celast.PostOrderVisit(inner, celast.NewExprVisitor(func(x celast.Expr) {
@@ -384,7 +398,8 @@ func (m *metricReplacer) define(a *celast.AST, e celast.Expr) (int, bool) {
 			d.kind, d.typ = metricFracIf, cel.DoubleType
 		}
 		d.key = name + "(" + text + ")"
-	case "missing_references":
+		d.name = d.key
+	case name == "missing_references":
 		k, ok := m.column(a, args[0])
 		ds, ok1 := stringLiteral(args[1])
 		col, ok2 := stringLiteral(args[2])
@@ -452,6 +467,7 @@ func (m *metricReplacer) define(a *celast.AST, e celast.Expr) (int, bool) {
 			d.typ = m.c.ce.slots[d.slots[0]].cel
 		}
 		d.key = fmt.Sprintf("%s%q%v", name, spec.Columns, spec.Args)
+		d.name = canonicalName(spec)
 	}
 	idx := -1
 	for k, other := range m.c.p.metrics {

@@ -26,6 +26,32 @@ type Run struct {
 	values []map[any]int64 // per metricMissing entry: distinct values and counts
 	err    error           // a state that could not be created
 	act    rowActivation   // reused across rows
+	vals   []computed      // per Program.metrics entry, filled by Finish
+}
+
+// computed is a metric value computed once per Finish.
+type computed struct {
+	done bool
+	v    any
+	why  string // why v is nil, when it is not simply undefined on the data
+	err  error
+}
+
+// value computes Program.metrics[k] once.
+func (r *Run) value(ctx context.Context, k int) (any, string, error) {
+	if r.vals == nil {
+		r.vals = make([]computed, len(r.p.metrics))
+	}
+	c := &r.vals[k]
+	if !c.done {
+		c.done = true
+		if d := r.p.metrics[k]; d.kind == metricHistory {
+			c.v, c.why, c.err = r.historyValue(ctx, d)
+		} else {
+			c.v, c.err = r.metric(ctx, k)
+		}
+	}
+	return c.v, c.why, c.err
 }
 
 // NewRun starts the per-run state: metric states of the dataset checks.
@@ -320,19 +346,7 @@ func (r *Run) Finish(ctx context.Context) ([]CheckResult, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	type computed struct {
-		done bool
-		v    any
-		err  error
-	}
-	vals := make([]computed, len(r.p.metrics))
-	value := func(k int) (any, error) {
-		if !vals[k].done {
-			v, err := r.metric(ctx, k)
-			vals[k] = computed{true, v, err}
-		}
-		return vals[k].v, vals[k].err
-	}
+	r.vals = make([]computed, len(r.p.metrics))
 	results := make([]CheckResult, len(r.p.checks))
 	for i, cr := range r.p.checks {
 		if err := ctx.Err(); err != nil {
@@ -343,7 +357,7 @@ func (r *Run) Finish(ctx context.Context) ([]CheckResult, error) {
 		act := make(map[string]any, len(cp.uses))
 		skip := false
 		for _, u := range cp.uses {
-			v, err := value(u.def)
+			v, why, err := r.value(ctx, u.def)
 			if err != nil {
 				res.Outcome, res.Err = Errored, fmt.Sprintf("%s: %v", u.label, err)
 				break
@@ -351,12 +365,15 @@ func (r *Run) Finish(ctx context.Context) ([]CheckResult, error) {
 			res.Metrics[u.label] = v
 			if v == nil {
 				skip = true
+				if why != "" && res.Err == "" {
+					res.Err = u.label + ": " + why
+				}
 				continue
 			}
 			act[r.p.metrics[u.def].ident] = toCEL(v, r.p.metrics[u.def].typ)
 		}
 		switch {
-		case res.Err != "":
+		case res.Outcome == Errored:
 		case skip:
 			res.Outcome = Skip
 		default:

@@ -92,8 +92,9 @@ func (p *Program) References() []Reference { return slices.Clone(p.refs) }
 type RunOption func(*runConfig)
 
 type runConfig struct {
-	refs ReferenceOpener
-	now  func() time.Time
+	refs    ReferenceOpener
+	now     func() time.Time
+	history History
 }
 
 // WithReferences gives the run a way to open reference datasets.
