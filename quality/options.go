@@ -9,6 +9,7 @@ import (
 
 	"github.com/sluicedata/sluice/connectors"
 	"github.com/sluicedata/sluice/lineage"
+	"github.com/sluicedata/sluice/quality/history"
 	"github.com/sluicedata/sluice/rules"
 )
 
@@ -61,6 +62,9 @@ type config struct {
 	zone        string
 	masks       map[string]Mask
 	maskKey     []byte
+	// history records runs and serves history-aware checks (history.go).
+	history        history.Store
+	datasetVersion string
 }
 
 // WithSink sets the sink Run writes the clean output to. It is committed

@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/sluicedata/sluice/quality/history"
 	"github.com/sluicedata/sluice/rules"
 )
 
@@ -47,6 +48,9 @@ func (g *Gate) newSession(dataset string) *session {
 	opts := []rules.RunOption{rules.WithClock(g.cfg.clock)}
 	if g.cfg.refs != nil {
 		opts = append(opts, rules.WithReferences(g.cfg.refs))
+	}
+	if g.cfg.history != nil {
+		opts = append(opts, rules.WithHistory(history.ForRules(g.cfg.history)))
 	}
 	rr := g.prog.RowRules()
 	return &session{
@@ -227,6 +231,9 @@ func (s *session) finish(ctx context.Context, rep *Report) error {
 	}
 	rep.decide(s.g.cfg.strict)
 	s.priv.finish(rep, s.g.cfg.strict)
+	if err := s.record(ctx, rep); err != nil {
+		return runErr("history", s.dataset, err)
+	}
 	return nil
 }
 
@@ -260,7 +267,7 @@ func fillCheck(rr *RuleResult, cr *rules.CheckResult) {
 		rr.Status = StatusNotEvaluated
 		rr.Message = "not evaluated: a metric is undefined on the data"
 		if cr.Err != "" {
-			rr.Message += ": " + cr.Err
+			rr.Message = "not evaluated: " + cr.Err
 		}
 	default: // Errored
 		rr.Evaluated, rr.Failed = 1, 1

@@ -71,8 +71,9 @@ const (
 	// AnomalyWindow is the number of previous values anomaly() reads.
 	AnomalyWindow = 100
 	// MinNormalHistory is the number of previous values the normal
-	// strategies need before they judge.
-	MinNormalHistory = 3
+	// strategies need before they judge: the σ of fewer is too noisy to
+	// judge by.
+	MinNormalHistory = 5
 	// DriftBins is the number of equal-mass bins (deciles of the baseline)
 	// drift() sums the population stability index over.
 	DriftBins = 10
