@@ -17,6 +17,7 @@ import (
 	"github.com/sluicedata/sluice/connectors/builtin"
 	"github.com/sluicedata/sluice/lineage"
 	"github.com/sluicedata/sluice/quality"
+	"github.com/sluicedata/sluice/quality/history"
 	"github.com/sluicedata/sluice/rules"
 	"golang.org/x/term"
 )
@@ -42,6 +43,9 @@ type checkFlags struct {
 	masks       stringList
 	maskKeyEnv  string
 	maskKeyFile string
+	history     string
+
+	store history.Store // opened from --history
 
 	// resolved from the flags above
 	maskSpecs map[string]quality.Mask
@@ -62,6 +66,7 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 	fs.IntVar(&f.samples, "samples", 5, "failing-row samples kept per rule")
 	fs.Uint64Var(&f.costLimit, "cost-limit", 0, "maximum cost of one expression per row (0: the default)")
 	f.lineage.register(fs)
+	fs.StringVar(&f.history, "history", "", "record runs and audit records in this history store (a SQLite file such as "+history.DefaultDSN+", or a postgres:// URL) and evaluate previous/change/anomaly/drift/schema checks against it; off by default")
 	fs.StringVar(&f.zone, "zone", quality.ZoneRestricted, "zone of the --out sink: restricted (anything), internal or public (what the rule file's privacy.allow lists)")
 	fs.Var(&f.masks, "mask", "mask a column in the outputs: COLUMN=hmac|redact|null|truncate:N|generalize (repeatable; overrides the rule file)")
 	fs.StringVar(&f.maskKeyEnv, "mask-key-env", "SLUICE_MASK_KEY", "environment variable holding the HMAC key of hmac masks")
@@ -99,6 +104,14 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 	}
 	if err := f.resolveMasks(rs); err != nil {
 		return exitUsage, err
+	}
+	if f.history != "" {
+		store, err := history.Open(ctx, f.history)
+		if err != nil {
+			return exitRuntime, fmt.Errorf("check: --history: %w", err)
+		}
+		defer store.Close()
+		f.store = store
 	}
 	ls := c.setupLineage(ctx, &f.lineage)
 	defer c.shutdownLineage(ctx, ls)
@@ -161,6 +174,14 @@ func (c *cli) checkOne(ctx context.Context, rs *rules.RuleSet, input string, f *
 	}
 	if run != nil {
 		gopts = append(gopts, quality.WithLineage(run))
+	}
+	if f.store != nil {
+		// Inputs that are not files (database URLs) have no content version.
+		version, err := history.DatasetVersion(input, 0)
+		if err != nil {
+			version = ""
+		}
+		gopts = append(gopts, quality.WithHistory(f.store), quality.WithDatasetVersion(version))
 	}
 	for col, m := range f.maskSpecs {
 		if len(schema.FieldIndices(col)) == 0 {
