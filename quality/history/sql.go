@@ -133,8 +133,7 @@ func (s *sqlStore) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 			return err
 		}
 		if err := fn(tx); err != nil {
-			tx.Rollback()
-			return err
+			return errors.Join(err, tx.Rollback())
 		}
 		return tx.Commit()
 	})
@@ -558,7 +557,7 @@ func (s *sqlStore) VerifyAudit(ctx context.Context) (VerifyResult, error) {
 		if err != nil {
 			return err
 		}
-		defer tx.Rollback()
+		defer func() { _ = tx.Rollback() }() // read-only: nothing to undo; after Commit it is a no-op
 		var headSeq int64
 		var headHash string
 		if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {

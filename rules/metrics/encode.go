@@ -114,10 +114,10 @@ func Encode(s State) ([]byte, error) {
 		e.varint(s.hi)
 	case *freq[int64]:
 		e.kind(kindFreqInt)
-		encodeFreq(e, s, func(k int64) { e.varint(k) }, func(x, y int64) int { return compareOrdered(x, y) })
+		encodeFreq(e, s, func(k int64) { e.varint(k) }, compareOrdered[int64])
 	case *freq[uint64]:
 		e.kind(kindFreqUint)
-		encodeFreq(e, s, func(k uint64) { e.uvarint(k) }, func(x, y uint64) int { return compareOrdered(x, y) })
+		encodeFreq(e, s, func(k uint64) { e.uvarint(k) }, compareOrdered[uint64])
 	case *freq[string]:
 		e.kind(kindFreqString)
 		encodeFreq(e, s, e.string, strings.Compare)
