@@ -27,6 +27,13 @@
 // input of e are not counted); fraction_if(e) divides that by the number of
 // rows (undefined on no rows). A check reading an undefined metric is Skip.
 //
-// Every expression is capped at DefaultCostLimit (WithCostLimit) both by the
-// static estimate and at run time.
+// History-aware checks — previous(m), change(m), anomaly(m, strategy, …),
+// drift(c), ks(c) and the schema functions columns_added(),
+// columns_removed(), columns_retyped(), schema_unchanged() — read earlier
+// runs through a History given with WithHistory; without one they are Skip
+// with the reason in CheckResult.Err, never a silent pass.
+//
+// Every expression is capped at DefaultCostLimit (WithCostLimit) by the
+// static estimate. At run time a batch runs unmetered when the estimate with
+// the batch's actual value sizes is within the limit, and metered otherwise.
 package rules
