@@ -21,12 +21,13 @@ type Run struct {
 	p      *Program
 	cfg    runConfig
 	rows   int64
-	states []metrics.State // per Program.metrics entry of kind metricState
-	counts []int64         // per Program.hidden: rows where it was true
-	values []map[any]int64 // per metricMissing entry: distinct values and counts
-	err    error           // a state that could not be created
-	act    rowActivation   // reused across rows
-	vals   []computed      // per Program.metrics entry, filled by Finish
+	states []metrics.State   // per Program.metrics entry of kind metricState
+	counts []int64           // per Program.hidden: rows where it was true
+	values []map[any]int64   // per metricMissing entry: distinct values and counts
+	err    error             // a state that could not be created
+	act    rowActivation     // reused across rows
+	vals   []computed        // per Program.metrics entry, filled by Finish
+	own    map[string][]byte // the run's own encoded states before MergeStates (partition.go)
 }
 
 // computed is a metric value computed once per Finish.

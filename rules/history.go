@@ -272,7 +272,9 @@ func (r *Run) Recorded(ctx context.Context) (*Recorded, error) {
 			return nil, fmt.Errorf("rules: metric %s: %w", d.name, err)
 		}
 		out.Values[d.name] = v
-		if d.kind == metricState {
+		if b, ok := r.own[d.name]; ok {
+			out.States[d.name] = b // the run's own state, not the merged one
+		} else if d.kind == metricState {
 			b, err := metrics.Encode(r.states[k])
 			if err != nil {
 				return nil, fmt.Errorf("rules: encode %s: %w", d.name, err)
