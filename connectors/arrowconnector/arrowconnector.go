@@ -318,20 +318,14 @@ func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (connectors.Wri
 	if schema == nil {
 		return nil, fmt.Errorf("arrowconnector: %s: nil schema: %w", s.path, connectors.ErrSchemaMismatch)
 	}
-	af, err := atomicfile.Create(s.path)
+	af, err := atomicfile.Start(s.path, "arrowconnector: "+s.path)
 	if err != nil {
-		return nil, fmt.Errorf("arrowconnector: %w", err)
+		return nil, err
 	}
-	return &Writer{sink: s, af: af, schema: schema}, nil
+	w := &Writer{sink: s, af: af, schema: schema}
+	af.Finish, af.Discard = w.finish, w.discard
+	return w, nil
 }
-
-type writerState int
-
-const (
-	stateOpen writerState = iota
-	stateFailed
-	stateClosed
-)
 
 // ipcWriter is what ipc.Writer and ipc.FileWriter have in common.
 type ipcWriter interface {
@@ -343,22 +337,17 @@ type ipcWriter interface {
 // connectors.MetadataWriter.
 type Writer struct {
 	sink     *Sink
-	af       *atomicfile.File
+	af       *atomicfile.Write
 	schema   *arrow.Schema
 	meta     map[string]string
 	lateMeta []string
 	w        ipcWriter
-	state    writerState
 }
 
 var (
 	_ connectors.Writer         = (*Writer)(nil)
 	_ connectors.MetadataWriter = (*Writer)(nil)
 )
-
-func (w *Writer) closedErr() error {
-	return fmt.Errorf("arrowconnector: %s: %w", w.sink.path, connectors.ErrClosed)
-}
 
 // SetMetadata stores a key-value pair in the schema metadata. Call it before
 // the first Write.
@@ -401,8 +390,8 @@ func (w *Writer) start() error {
 
 // Write appends batch, borrowed for the call.
 func (w *Writer) Write(batch arrow.RecordBatch) error {
-	if w.state != stateOpen {
-		return w.closedErr()
+	if err := w.af.Open(); err != nil {
+		return err
 	}
 	if !batch.Schema().Equal(w.schema) {
 		return fmt.Errorf("arrowconnector: %s: batch schema %s, want %s: %w",
@@ -420,50 +409,28 @@ func (w *Writer) Write(batch arrow.RecordBatch) error {
 }
 
 // Commit finishes the file and renames it into place.
-func (w *Writer) Commit(ctx context.Context) error {
-	if w.state != stateOpen {
-		return w.closedErr()
-	}
-	err := ctx.Err()
-	if err == nil && len(w.lateMeta) > 0 {
-		err = fmt.Errorf("metadata keys %q set after the first Write: %w", w.lateMeta, connectors.ErrUnsupported)
-	}
-	if err == nil && w.w == nil {
-		err = w.start()
-	}
-	if err == nil {
-		err = w.w.Close()
-	}
-	if err == nil {
-		err = w.af.Commit()
-		w.af = nil
-	}
-	if err != nil {
-		w.state = stateFailed
-		if w.af != nil {
-			err = errors.Join(err, w.af.Abort())
-		}
-		return fmt.Errorf("arrowconnector: %s: %w", w.sink.path, err)
-	}
-	w.state = stateClosed
-	return nil
-}
+func (w *Writer) Commit(ctx context.Context) error { return w.af.Commit(ctx) }
 
 // Abort discards the temporary file. It is safe after a failed Commit.
-func (w *Writer) Abort(context.Context) error {
-	switch w.state {
-	case stateFailed:
-		w.state = stateClosed
-		return nil
-	case stateClosed:
-		return w.closedErr()
+func (w *Writer) Abort(ctx context.Context) error { return w.af.Abort(ctx) }
+
+// finish writes the schema (of an empty dataset) and the file's footer.
+func (w *Writer) finish() error {
+	if len(w.lateMeta) > 0 {
+		return fmt.Errorf("metadata keys %q set after the first Write: %w", w.lateMeta, connectors.ErrUnsupported)
 	}
-	w.state = stateClosed
+	if w.w == nil {
+		if err := w.start(); err != nil {
+			return err
+		}
+	}
+	return w.w.Close()
+}
+
+// discard closes the encoder of an aborted write; its output is dropped,
+// so its errors do not matter.
+func (w *Writer) discard() {
 	if w.w != nil {
-		w.w.Close() // output is discarded: its errors do not matter
+		_ = w.w.Close()
 	}
-	if err := w.af.Abort(); err != nil {
-		return fmt.Errorf("arrowconnector: %s: %w", w.sink.path, err)
-	}
-	return nil
 }

@@ -54,11 +54,12 @@ func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (connectors.Wri
 			return nil, fmt.Errorf("csvconnector: %s: column %q: type %s: %w", s.path, f.Name, f.Type, connectors.ErrUnsupported)
 		}
 	}
-	af, err := atomicfile.Create(s.path)
+	af, err := atomicfile.Start(s.path, "csvconnector: "+s.path)
 	if err != nil {
-		return nil, fmt.Errorf("csvconnector: %w", err)
+		return nil, err
 	}
 	w := &Writer{sink: s, af: af, bw: bufio.NewWriterSize(af, 256<<10), schema: schema}
+	af.Finish = w.bw.Flush
 	w.delim = utf8.AppendRune(nil, s.cfg.delim)
 	for i, f := range schema.Fields() {
 		if i > 0 {
@@ -68,36 +69,23 @@ func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (connectors.Wri
 	}
 	w.line = append(w.line, '\n')
 	if _, err := w.bw.Write(w.line); err != nil {
-		return nil, errors.Join(fmt.Errorf("csvconnector: %s: %w", s.path, err), af.Abort())
+		return nil, errors.Join(fmt.Errorf("csvconnector: %s: %w", s.path, err), af.Abort(ctx))
 	}
 	return w, nil
 }
 
-type writerState int
-
-const (
-	stateOpen writerState = iota
-	stateFailed
-	stateClosed
-)
-
 // Writer writes one CSV file.
 type Writer struct {
 	sink   *Sink
-	af     *atomicfile.File
+	af     *atomicfile.Write
 	bw     *bufio.Writer
 	schema *arrow.Schema
 	delim  []byte
 	line   []byte // scratch
 	val    []byte // scratch
-	state  writerState
 }
 
 var _ connectors.Writer = (*Writer)(nil)
-
-func (w *Writer) closedErr() error {
-	return fmt.Errorf("csvconnector: %s: %w", w.sink.path, connectors.ErrClosed)
-}
 
 func (w *Writer) needsQuotes(v []byte) bool {
 	if len(v) == 0 {
@@ -125,8 +113,8 @@ func (w *Writer) appendField(dst, v []byte) []byte {
 
 // Write appends the rows of batch, borrowed for the call.
 func (w *Writer) Write(batch arrow.RecordBatch) error {
-	if w.state != stateOpen {
-		return w.closedErr()
+	if err := w.af.Open(); err != nil {
+		return err
 	}
 	if !batch.Schema().Equal(w.schema) {
 		return fmt.Errorf("csvconnector: %s: batch schema %s, want %s: %w",
@@ -207,41 +195,7 @@ func appendValue(dst []byte, col arrow.Array, i int) []byte {
 }
 
 // Commit flushes, syncs and renames the file into place.
-func (w *Writer) Commit(ctx context.Context) error {
-	if w.state != stateOpen {
-		return w.closedErr()
-	}
-	err := ctx.Err()
-	if err == nil {
-		err = w.bw.Flush()
-	}
-	if err == nil {
-		err = w.af.Commit()
-		w.af = nil
-	}
-	if err != nil {
-		w.state = stateFailed
-		if w.af != nil {
-			err = errors.Join(err, w.af.Abort())
-		}
-		return fmt.Errorf("csvconnector: %s: %w", w.sink.path, err)
-	}
-	w.state = stateClosed
-	return nil
-}
+func (w *Writer) Commit(ctx context.Context) error { return w.af.Commit(ctx) }
 
 // Abort removes the temporary file. It is safe after a failed Commit.
-func (w *Writer) Abort(context.Context) error {
-	switch w.state {
-	case stateFailed:
-		w.state = stateClosed
-		return nil
-	case stateClosed:
-		return w.closedErr()
-	}
-	w.state = stateClosed
-	if err := w.af.Abort(); err != nil {
-		return fmt.Errorf("csvconnector: %s: %w", w.sink.path, err)
-	}
-	return nil
-}
+func (w *Writer) Abort(ctx context.Context) error { return w.af.Abort(ctx) }

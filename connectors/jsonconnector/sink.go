@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"github.com/sluicedata/sluice/internal/atomicfile"
 	"math"
@@ -45,11 +44,12 @@ func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (connectors.Wri
 	if schema == nil {
 		return nil, fmt.Errorf("jsonconnector: %s: nil schema: %w", s.path, connectors.ErrSchemaMismatch)
 	}
-	af, err := atomicfile.Create(s.path)
+	af, err := atomicfile.Start(s.path, "jsonconnector: "+s.path)
 	if err != nil {
-		return nil, fmt.Errorf("jsonconnector: %w", err)
+		return nil, err
 	}
 	w := &Writer{sink: s, af: af, bw: bufio.NewWriterSize(af, 256<<10), schema: schema}
+	af.Finish = w.bw.Flush
 	for i, f := range schema.Fields() {
 		var k []byte
 		if i > 0 {
@@ -61,37 +61,24 @@ func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (connectors.Wri
 	return w, nil
 }
 
-type writerState int
-
-const (
-	stateOpen writerState = iota
-	stateFailed
-	stateClosed
-)
-
 // Writer writes one NDJSON file.
 type Writer struct {
 	sink   *Sink
-	af     *atomicfile.File
+	af     *atomicfile.Write
 	bw     *bufio.Writer
 	schema *arrow.Schema
 	keys   [][]byte // `"name":` with a leading comma after the first
 	line   []byte
-	state  writerState
 }
 
 var _ connectors.Writer = (*Writer)(nil)
-
-func (w *Writer) closedErr() error {
-	return fmt.Errorf("jsonconnector: %s: %w", w.sink.path, connectors.ErrClosed)
-}
 
 // Write appends the rows of batch, borrowed for the call. NaN and
 // infinities, which JSON cannot hold, fail with an error wrapping
 // connectors.ErrUnsupported.
 func (w *Writer) Write(batch arrow.RecordBatch) error {
-	if w.state != stateOpen {
-		return w.closedErr()
+	if err := w.af.Open(); err != nil {
+		return err
 	}
 	if !batch.Schema().Equal(w.schema) {
 		return fmt.Errorf("jsonconnector: %s: batch schema %s, want %s: %w",
@@ -220,41 +207,7 @@ func appendString(dst []byte, s string) []byte {
 }
 
 // Commit flushes, syncs and renames the file into place.
-func (w *Writer) Commit(ctx context.Context) error {
-	if w.state != stateOpen {
-		return w.closedErr()
-	}
-	err := ctx.Err()
-	if err == nil {
-		err = w.bw.Flush()
-	}
-	if err == nil {
-		err = w.af.Commit()
-		w.af = nil
-	}
-	if err != nil {
-		w.state = stateFailed
-		if w.af != nil {
-			err = errors.Join(err, w.af.Abort())
-		}
-		return fmt.Errorf("jsonconnector: %s: %w", w.sink.path, err)
-	}
-	w.state = stateClosed
-	return nil
-}
+func (w *Writer) Commit(ctx context.Context) error { return w.af.Commit(ctx) }
 
 // Abort removes the temporary file. It is safe after a failed Commit.
-func (w *Writer) Abort(context.Context) error {
-	switch w.state {
-	case stateFailed:
-		w.state = stateClosed
-		return nil
-	case stateClosed:
-		return w.closedErr()
-	}
-	w.state = stateClosed
-	if err := w.af.Abort(); err != nil {
-		return fmt.Errorf("jsonconnector: %s: %w", w.sink.path, err)
-	}
-	return nil
-}
+func (w *Writer) Abort(ctx context.Context) error { return w.af.Abort(ctx) }
