@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/sluicedata/sluice/internal/arrowtypes"
 	"io"
 	"strings"
 
@@ -64,7 +65,7 @@ func writeStarter(w io.Writer, identity string, schema *arrow.Schema) {
 			key = fmt.Sprintf("%q", key)
 		}
 		var parts []string
-		if t := typeName(f.Type); t != "" {
+		if t := arrowtypes.RuleType(f.Type); t != "" {
 			parts = append(parts, "type: "+t)
 		}
 		if !f.Nullable {
@@ -129,35 +130,4 @@ func isIdentifier(s string) bool {
 		}
 	}
 	return true
-}
-
-// typeName is the rule-file type of an Arrow type, "" when it has none.
-func typeName(t arrow.DataType) string {
-	switch t := t.(type) {
-	case *arrow.DictionaryType:
-		return typeName(t.ValueType)
-	case *arrow.TimestampType:
-		return "timestamp"
-	case *arrow.Date32Type, *arrow.Date64Type:
-		return "date"
-	case *arrow.DurationType:
-		return "duration"
-	case *arrow.Float64Type:
-		return "double"
-	case *arrow.LargeStringType, *arrow.StringViewType:
-		return "string"
-	case *arrow.BooleanType:
-		return "bool"
-	}
-	switch t.ID() {
-	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64:
-		return t.Name()
-	case arrow.FLOAT32:
-		return "float32"
-	case arrow.STRING:
-		return "string"
-	case arrow.BINARY, arrow.LARGE_BINARY:
-		return "binary"
-	}
-	return ""
 }

@@ -3,6 +3,7 @@ package csvconnector
 import (
 	"errors"
 	"fmt"
+	"github.com/sluicedata/sluice/internal/arrowtypes"
 	"strconv"
 	"strings"
 	"time"
@@ -146,29 +147,12 @@ func truncate(s string) string {
 // appender parses one field into a builder; s is never a null token.
 type appender func(s string) error
 
-// typeName names dt as rule files do.
-func typeName(dt arrow.DataType) string {
-	switch dt.ID() {
-	case arrow.STRING, arrow.LARGE_STRING:
-		return "string"
-	case arrow.FLOAT32:
-		return "float"
-	case arrow.FLOAT64:
-		return "double"
-	case arrow.DATE32:
-		return "date"
-	case arrow.TIMESTAMP:
-		return "timestamp"
-	}
-	return dt.Name()
-}
-
 func badValue(s string, dt arrow.DataType, declared bool) error {
 	hint := "inferred from the first rows; declare the column's type in the rule file"
 	if declared {
-		hint = "the column is declared " + typeName(dt)
+		hint = "the column is declared " + arrowtypes.Describe(dt)
 	}
-	return fmt.Errorf("value %q is not a valid %s (%s)", truncate(s), typeName(dt), hint)
+	return fmt.Errorf("value %q is not a valid %s (%s)", truncate(s), arrowtypes.Describe(dt), hint)
 }
 
 var errInvalidUTF8 = fmt.Errorf("invalid UTF-8")

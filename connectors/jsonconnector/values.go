@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sluicedata/sluice/internal/arrowtypes"
 	"strconv"
 	"strings"
 	"time"
@@ -35,23 +36,6 @@ func parseTime(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
-}
-
-// typeName names dt as rule files do.
-func typeName(dt arrow.DataType) string {
-	switch dt.ID() {
-	case arrow.STRING, arrow.LARGE_STRING:
-		return "string"
-	case arrow.FLOAT32:
-		return "float"
-	case arrow.FLOAT64:
-		return "double"
-	case arrow.DATE32:
-		return "date"
-	case arrow.TIMESTAMP:
-		return "timestamp"
-	}
-	return dt.Name()
 }
 
 func truncate(raw []byte) string {
@@ -99,10 +83,10 @@ type appender func(raw []byte) error
 func newAppender(b array.Builder, dt arrow.DataType, declared bool) appender {
 	hint := "inferred from the first records; declare the column's type in the rule file"
 	if declared {
-		hint = "the column is declared " + typeName(dt)
+		hint = "the column is declared " + arrowtypes.Describe(dt)
 	}
 	bad := func(raw []byte) error {
-		return fmt.Errorf("value %s is not a valid %s (%s)", truncate(raw), typeName(dt), hint)
+		return fmt.Errorf("value %s is not a valid %s (%s)", truncate(raw), arrowtypes.Describe(dt), hint)
 	}
 	str := func(raw []byte) (string, error) {
 		s, err := decodeString(raw)

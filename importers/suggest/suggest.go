@@ -3,6 +3,7 @@ package suggest
 import (
 	"context"
 	"fmt"
+	"github.com/sluicedata/sluice/internal/arrowtypes"
 	"math"
 	"sort"
 	"strconv"
@@ -163,7 +164,7 @@ func propose(dataset string, opts Options, rows int64, profiles []*profile) *imp
 	for _, p := range profiles {
 		c := f.Column(p.field.Name)
 		var why []string
-		if t := typeName(p.field.Type); t != "" {
+		if t := arrowtypes.RuleType(p.field.Type); t != "" {
 			c.Type = t
 			why = append(why, "type "+p.field.Type.String())
 		}
@@ -266,33 +267,6 @@ func family(t arrow.DataType) string {
 		return "duration"
 	case arrow.BINARY, arrow.LARGE_BINARY:
 		return "binary"
-	}
-	return ""
-}
-
-// typeName is the Sluice column type for an Arrow type ("" when there is
-// none to declare).
-func typeName(t arrow.DataType) string {
-	if d, ok := t.(*arrow.DictionaryType); ok {
-		t = d.ValueType
-	}
-	switch t.ID() {
-	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64, arrow.FLOAT32:
-		return t.Name()
-	case arrow.FLOAT64:
-		return "double"
-	case arrow.BOOL:
-		return "bool"
-	case arrow.STRING, arrow.LARGE_STRING, arrow.STRING_VIEW:
-		return "string"
-	case arrow.BINARY, arrow.LARGE_BINARY:
-		return "binary"
-	case arrow.DATE32, arrow.DATE64:
-		return "date"
-	case arrow.TIMESTAMP:
-		return "timestamp"
-	case arrow.DURATION:
-		return "duration"
 	}
 	return ""
 }
