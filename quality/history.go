@@ -39,6 +39,11 @@ func (s *session) record(ctx context.Context, rep *Report) error {
 	if err != nil {
 		return err
 	}
+	if _, ok := rec.States[rowCountName]; !ok && s.g.cfg.partition != "" {
+		if rec.States[rowCountName], err = rowCountState(s.rowsIn); err != nil {
+			return fmt.Errorf("row count state: %w", err)
+		}
+	}
 	runID := ""
 	if rep.Lineage != nil {
 		runID = rep.Lineage.RunID
@@ -56,7 +61,7 @@ func (s *session) record(ctx context.Context, rep *Report) error {
 	}
 	fp := sha256.Sum256(fields)
 	run := history.RunRecord{
-		RunID: runID, Dataset: rep.Dataset, StartedAt: rep.StartedAt, Status: string(rep.Status),
+		RunID: runID, Dataset: rep.Dataset, Partition: s.g.cfg.partition, StartedAt: rep.StartedAt, Status: string(rep.Status),
 		Metrics: rec.Values, States: rec.States,
 		SchemaFingerprint: hex.EncodeToString(fp[:]), SchemaFields: fields,
 	}

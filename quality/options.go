@@ -65,6 +65,7 @@ type config struct {
 	// history records runs and serves history-aware checks (history.go).
 	history        history.Store
 	datasetVersion string
+	partition      string // partition.go
 }
 
 // WithSink sets the sink Run writes the clean output to. It is committed
@@ -129,6 +130,9 @@ func (c *config) validate() error {
 	}
 	if c.mode != ModeFilter && c.mode != ModeCheck {
 		return fmt.Errorf("quality: mode %d: %w", int(c.mode), ErrConfig)
+	}
+	if c.partition != "" && c.history == nil {
+		return fmt.Errorf("quality: partition %q needs a history store (WithHistory): %w", c.partition, ErrConfig)
 	}
 	if c.batchSize < 0 {
 		return fmt.Errorf("quality: batch size %d: %w", c.batchSize, ErrConfig)

@@ -70,6 +70,9 @@ type Report struct {
 	// one entry per column and kind with at least one match, in column
 	// order. Never holds values.
 	Privacy []PrivacyFinding `json:"privacy,omitempty"`
+	// Partitions says which partitions were combined; nil without
+	// WithPartition.
+	Partitions *PartitionReport `json:"partitions,omitempty"`
 }
 
 // RuleResult is the result of one rule.

@@ -174,6 +174,9 @@ func cellValue(col arrow.Array, row int) (v any) {
 
 // finish evaluates the dataset checks and builds the report.
 func (s *session) finish(ctx context.Context, rep *Report) error {
+	if err := s.combine(ctx, rep); err != nil {
+		return runErr("history", s.dataset, err)
+	}
 	checks, err := s.run.Finish(ctx)
 	if err != nil {
 		return runErr("finish", s.dataset, err)
