@@ -15,28 +15,7 @@ import (
 
 // TimestampType is the type inferred for timestamp columns: microseconds,
 // UTC.
-var TimestampType = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
-
-// timeLayouts are tried in order; values without a zone are UTC. Fractional
-// seconds are accepted after the seconds by time.Parse.
-var timeLayouts = []string{
-	time.RFC3339,
-	"2006-01-02T15:04:05",
-	"2006-01-02 15:04:05",
-	"2006-01-02 15:04:05Z07:00",
-}
-
-func parseTime(s string) (time.Time, bool) {
-	if len(s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') {
-		return time.Time{}, false
-	}
-	for _, l := range timeLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
-}
+var TimestampType = arrowtypes.Timestamp
 
 func parseDate(s string) (arrow.Date32, bool) {
 	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
@@ -96,7 +75,7 @@ func (st *stats) observe(s string) {
 		}
 	}
 	if !st.notTS {
-		if _, ok := parseTime(s); !ok {
+		if _, ok := arrowtypes.ParseTime(s); !ok {
 			st.notTS = true
 		}
 	}
@@ -238,7 +217,7 @@ func newAppender(b array.Builder, dt arrow.DataType, declared bool) appender {
 	case *array.TimestampBuilder:
 		unit := dt.(*arrow.TimestampType).Unit
 		return func(s string) error {
-			t, ok := parseTime(s)
+			t, ok := arrowtypes.ParseTime(s)
 			if !ok {
 				return bad(s)
 			}

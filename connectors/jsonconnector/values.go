@@ -17,26 +17,7 @@ import (
 
 // TimestampType is the type of hinted timestamp columns in examples:
 // microseconds, UTC. Any timestamp unit and zone may be declared.
-var TimestampType = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
-
-var timeLayouts = []string{
-	time.RFC3339,
-	"2006-01-02T15:04:05",
-	"2006-01-02 15:04:05",
-	"2006-01-02 15:04:05Z07:00",
-}
-
-func parseTime(s string) (time.Time, bool) {
-	if len(s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') {
-		return time.Time{}, false
-	}
-	for _, l := range timeLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
-}
+var TimestampType = arrowtypes.Timestamp
 
 func truncate(raw []byte) string {
 	const max = 40
@@ -169,7 +150,7 @@ func newAppender(b array.Builder, dt arrow.DataType, declared bool) appender {
 			if err != nil {
 				return err
 			}
-			t, ok := parseTime(s)
+			t, ok := arrowtypes.ParseTime(s)
 			if !ok {
 				return bad(raw)
 			}

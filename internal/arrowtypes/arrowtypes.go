@@ -1,8 +1,10 @@
-// Package arrowtypes names Arrow types the way rule files declare them.
+// Package arrowtypes names Arrow types the way rule files declare them and
+// parses the text forms of temporal values that text formats share.
 package arrowtypes
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
@@ -46,4 +48,30 @@ func Describe(t arrow.DataType) string {
 		return n
 	}
 	return t.String()
+}
+
+// Timestamp is the type text formats read timestamps as: microseconds, UTC.
+var Timestamp = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
+
+// timeLayouts are tried in order; values without a zone are UTC. Fractional
+// seconds are accepted after the seconds by time.Parse.
+var timeLayouts = []string{
+	time.RFC3339,
+	"2006-01-02T15:04:05",
+	"2006-01-02 15:04:05",
+	"2006-01-02 15:04:05Z07:00",
+}
+
+// ParseTime parses an RFC 3339 timestamp, with "T" or a space between date
+// and time and with or without a zone (then UTC).
+func ParseTime(s string) (time.Time, bool) {
+	if len(s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') {
+		return time.Time{}, false
+	}
+	for _, l := range timeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
