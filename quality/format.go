@@ -32,6 +32,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "  rule file  %s\n", r.RuleFile)
 	}
 	fmt.Fprintf(&b, "  rows       %d in, %d clean, %d quarantined\n", r.RowsIn, r.RowsClean, r.RowsQuarantined)
+	if p := r.Partitions; p != nil {
+		fmt.Fprintf(&b, "  partition  %s, combined with %d stored partitions%s\n", p.Current, len(p.Combined), rowsTotal(p))
+	}
 	fmt.Fprintf(&b, "  started    %s (%d ms)\n\n", r.StartedAt.UTC().Format(time.RFC3339), r.DurationMS)
 
 	width := 4

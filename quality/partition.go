@@ -112,3 +112,11 @@ func rowCountState(n int64) ([]byte, error) {
 	rc.UpdateRows(n)
 	return metrics.Encode(st)
 }
+
+// rowsTotal is the text report's note of the combined row count.
+func rowsTotal(p *PartitionReport) string {
+	if p.RowsTotal == nil {
+		return ""
+	}
+	return fmt.Sprintf(" (%d rows in all)", *p.RowsTotal)
+}

@@ -44,6 +44,7 @@ type checkFlags struct {
 	maskKeyEnv  string
 	maskKeyFile string
 	history     string
+	partition   string
 
 	store history.Store // opened from --history
 
@@ -67,6 +68,7 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 	fs.Uint64Var(&f.costLimit, "cost-limit", 0, "maximum cost of one expression per row (0: the default)")
 	f.lineage.register(fs)
 	fs.StringVar(&f.history, "history", "", "record runs and audit records in this history store (a SQLite file such as "+history.DefaultDSN+", or a postgres:// URL) and evaluate previous/change/anomaly/drift/schema checks against it; off by default")
+	fs.StringVar(&f.partition, "partition", "", "check INPUT as this partition of the dataset (e.g. a day): record it under KEY in --history, replacing an earlier run of KEY, and evaluate the dataset checks over it merged with the stored states of the other partitions")
 	fs.StringVar(&f.zone, "zone", quality.ZoneRestricted, "zone of the --out sink: restricted (anything), internal or public (what the rule file's privacy.allow lists)")
 	fs.Var(&f.masks, "mask", "mask a column in the outputs: COLUMN=hmac|redact|null|truncate:N|generalize (repeatable; overrides the rule file)")
 	fs.StringVar(&f.maskKeyEnv, "mask-key-env", "SLUICE_MASK_KEY", "environment variable holding the HMAC key of hmac masks")
@@ -89,6 +91,10 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 		return exitUsage, usageErrorf("check: no INPUT given")
 	case (f.out != "" || f.quarantine != "") && len(inputs) > 1:
 		return exitUsage, usageErrorf("check: --out and --quarantine take one INPUT, got %d", len(inputs))
+	case f.partition != "" && f.history == "":
+		return exitUsage, usageErrorf("check: --partition needs --history DSN: the other partitions' states are read from the history store")
+	case f.partition != "" && len(inputs) > 1:
+		return exitUsage, usageErrorf("check: --partition takes one INPUT, got %d", len(inputs))
 	case f.format != "text" && f.format != "json" && f.format != "junit":
 		return exitUsage, usageErrorf("check: --format must be text, json or junit, not %q", f.format)
 	}
@@ -182,6 +188,9 @@ func (c *cli) checkOne(ctx context.Context, rs *rules.RuleSet, input string, f *
 			version = ""
 		}
 		gopts = append(gopts, quality.WithHistory(f.store), quality.WithDatasetVersion(version))
+		if f.partition != "" {
+			gopts = append(gopts, quality.WithPartition(f.partition))
+		}
 	}
 	for col, m := range f.maskSpecs {
 		if len(schema.FieldIndices(col)) == 0 {
