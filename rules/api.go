@@ -140,7 +140,8 @@ type CompiledRule struct {
 	Index int
 	// Columns are the physical columns the rule reads, sorted.
 	Columns []string
-	// Engine names the path that evaluates the rule: "interpreter".
+	// Engine names the path that evaluates the rule: "vectorized" (the
+	// columnar engine of package rules/engine) or "interpreter" (cel-go).
 	Engine string
 }
 

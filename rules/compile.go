@@ -16,9 +16,12 @@ import (
 // Compile type-checks every rule against schema and returns the program.
 // All problems are returned at once in an Errors value.
 func (rs *RuleSet) Compile(schema *arrow.Schema, opts ...CompileOption) (*Program, error) {
-	cfg := compileConfig{costLimit: DefaultCostLimit}
+	cfg := compileConfig{costLimit: DefaultCostLimit, engine: EngineAuto}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if err := checkEngine(cfg.engine); err != nil {
+		return nil, err
 	}
 	if schema == nil {
 		return nil, fmt.Errorf("rules: compile %s: nil schema", rs.Dataset)
@@ -231,6 +234,9 @@ func (c *compiler) compileRow(i int, cr *CompiledRule) (*rowProgram, []int) {
 		c.atLoc(i, src, 1, 0, err.Error())
 		return nil, nil
 	}
+	if rp.vec != nil {
+		cr.Engine = EngineVectorized
+	}
 	return rp, rp.slots
 }
 
@@ -263,6 +269,7 @@ func (c *compiler) rowProgram(a *cel.Ast, nulls NullPolicy) (*rowProgram, error)
 		slots:     c.referencedSlots(native),
 		testsNull: testsNull(native.Expr()),
 		nulls:     nulls,
+		vec:       c.vectorize(a),
 	}, nil
 }
 

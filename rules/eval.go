@@ -247,49 +247,64 @@ func (r *Run) Eval(ctx context.Context, batch arrow.RecordBatch) (*BatchResult, 
 }
 
 func (r *Run) evalRows(rp *rowProgram, cols []*colReader, out []Outcome) map[string]int64 {
-	var kinds map[string]int64
-	act := &r.act
 	prg := r.program(rp, cols)
-	for row := range out {
-		if !rp.testsNull {
-			null := false
-			for _, k := range rp.slots {
-				if cols[k].null(row) {
-					null = true
-					break
-				}
-			}
-			if null {
-				out[row] = policy(rp.nulls)
-				continue
-			}
+	// The vectorized engine runs only where the interpreter would run
+	// unmetered: no row can then exceed the cost limit on either path.
+	if rp.vec != nil && prg == rp.fast {
+		if kinds, ok := r.evalVector(rp, prg, cols, out); ok {
+			return kinds
 		}
-		act.row = row
-		v, _, err := prg.Eval(act)
-		if err != nil || types.IsError(v) {
-			out[row] = Errored
-			if kinds == nil {
-				kinds = map[string]int64{}
-			}
-			msg := "error"
-			if err != nil {
-				msg = err.Error()
-			} else if e, ok := v.Value().(error); ok {
-				msg = e.Error()
-			}
-			kinds[msg]++
-			continue
-		}
-		if b, ok := v.(types.Bool); ok {
-			if b {
-				out[row] = Pass
-			} else {
-				out[row] = Fail
-			}
-			continue
-		}
-		out[row] = policy(rp.nulls)
 	}
+	var kinds map[string]int64
+	for row := range out {
+		if !rp.testsNull && r.nullInput(rp, cols, row) {
+			out[row] = policy(rp.nulls)
+			continue
+		}
+		kinds = r.evalRow(rp, prg, row, out, kinds)
+	}
+	return kinds
+}
+
+// nullInput reports whether a column rp reads is null on row.
+func (r *Run) nullInput(rp *rowProgram, cols []*colReader, row int) bool {
+	for _, k := range rp.slots {
+		if cols[k].null(row) {
+			return true
+		}
+	}
+	return false
+}
+
+// evalRow evaluates rp on row with the interpreter, records the outcome
+// and counts an error in kinds (allocated on the first error).
+func (r *Run) evalRow(rp *rowProgram, prg cel.Program, row int, out []Outcome, kinds map[string]int64) map[string]int64 {
+	act := &r.act
+	act.row = row
+	v, _, err := prg.Eval(act)
+	if err != nil || types.IsError(v) {
+		out[row] = Errored
+		if kinds == nil {
+			kinds = map[string]int64{}
+		}
+		msg := "error"
+		if err != nil {
+			msg = err.Error()
+		} else if e, ok := v.Value().(error); ok {
+			msg = e.Error()
+		}
+		kinds[msg]++
+		return kinds
+	}
+	if b, ok := v.(types.Bool); ok {
+		if b {
+			out[row] = Pass
+		} else {
+			out[row] = Fail
+		}
+		return kinds
+	}
+	out[row] = policy(rp.nulls)
 	return kinds
 }
 

@@ -90,24 +90,37 @@ func TestRowRuleOutcomes(t *testing.T) {
 		{"timestamp accessor in UTC", "expr: at.getHours() == 12", []rules.Outcome{F, P, S, F}, nil},
 		{"cross-type numbers", "expr: amount > qty", []rules.Outcome{P, F, S, P}, nil},
 	}
+	// Rules the vectorized engine runs under the default engine.
+	vectorized := map[string]bool{
+		"nulls skip by default": true, "nulls fail": true, "nulls pass": true,
+		"null test sees null": true, "not null": true, "has-free null literal on other column": true,
+		"non-identifier column": true, "backquoted column": true, "row dot identifier": true,
+		"cross-type numbers": true,
+	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			mem := arrowtest.Allocator(t)
-			p := compile(t, "rules:\n  - name: r\n    "+tt.rule+"\n", ordersSchema)
-			batch := ordersBatch(t, mem)
-			defer batch.Release()
-			res, err := p.NewRun().Eval(context.Background(), batch)
-			require.NoError(t, err)
-			require.Len(t, res.Outcomes, 1)
-			assert.Equal(t, 4, res.Rows)
-			assert.Equal(t, tt.want, res.Outcomes[0])
-			if tt.kinds == nil {
-				assert.Nil(t, res.ErrorKinds[0])
-			} else {
-				assert.Equal(t, tt.kinds, res.ErrorKinds[0])
-			}
-			assert.Equal(t, "interpreter", p.RowRules()[0].Engine)
-		})
+		for _, eng := range []string{rules.EngineAuto, rules.EngineInterpreter} {
+			t.Run(tt.name+"/"+eng, func(t *testing.T) {
+				mem := arrowtest.Allocator(t)
+				p := compile(t, "rules:\n  - name: r\n    "+tt.rule+"\n", ordersSchema, rules.WithEngine(eng))
+				batch := ordersBatch(t, mem)
+				defer batch.Release()
+				res, err := p.NewRun().Eval(context.Background(), batch)
+				require.NoError(t, err)
+				require.Len(t, res.Outcomes, 1)
+				assert.Equal(t, 4, res.Rows)
+				assert.Equal(t, tt.want, res.Outcomes[0])
+				if tt.kinds == nil {
+					assert.Nil(t, res.ErrorKinds[0])
+				} else {
+					assert.Equal(t, tt.kinds, res.ErrorKinds[0])
+				}
+				want := rules.EngineInterpreter
+				if eng == rules.EngineAuto && vectorized[tt.name] {
+					want = rules.EngineVectorized
+				}
+				assert.Equal(t, want, p.RowRules()[0].Engine)
+			})
+		}
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/google/cel-go/cel"
+
+	"github.com/sluicedata/sluice/rules/engine"
 )
 
 // DefaultCostLimit is the default cap on the cost of one expression: per row
@@ -25,7 +27,10 @@ const (
 // CompileOption tunes Compile.
 type CompileOption func(*compileConfig)
 
-type compileConfig struct{ costLimit uint64 }
+type compileConfig struct {
+	costLimit uint64
+	engine    string
+}
 
 // WithCostLimit caps the estimated and actual cost of each expression
 // (DefaultCostLimit otherwise).
@@ -66,6 +71,9 @@ type rowProgram struct {
 	testsNull bool
 	nulls     NullPolicy
 	text      string // source of a hidden expression
+	// vec is the expression compiled for the vectorized engine; nil when
+	// the interpreter runs it.
+	vec *engine.Program
 }
 
 // RuleSet returns the rule set the program was compiled from.

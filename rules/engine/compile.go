@@ -1,0 +1,360 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	celast "github.com/google/cel-go/common/ast"
+	"github.com/google/cel-go/common/types"
+)
+
+// ErrNotVectorizable reports an expression outside the engine's subset.
+var ErrNotVectorizable = errors.New("engine: not vectorizable")
+
+// Resolver maps a CEL variable name to the index of its input column and the
+// column's Arrow type; ok is false for names that are not columns.
+type Resolver func(name string) (slot int, dt arrow.DataType, ok bool)
+
+// Program is a compiled expression. Immutable and safe for concurrent use.
+type Program struct {
+	root  boolNode
+	slots []int
+}
+
+// Slots returns the input columns the program reads.
+func (p *Program) Slots() []int { return append([]int(nil), p.slots...) }
+
+// Compile compiles a checked CEL expression whose result is a bool. It
+// returns an error wrapping ErrNotVectorizable when the expression is
+// outside the subset (see the package documentation).
+func Compile(a *celast.AST, resolve Resolver) (*Program, error) {
+	if a == nil || !a.IsChecked() {
+		return nil, fmt.Errorf("%w: expression is not type-checked", ErrNotVectorizable)
+	}
+	c := &compiler{a: a, resolve: resolve, seen: map[int]bool{}}
+	root, err := c.boolExpr(a.Expr())
+	if err != nil {
+		return nil, err
+	}
+	return &Program{root: root, slots: c.slots}, nil
+}
+
+type compiler struct {
+	a       *celast.AST
+	resolve Resolver
+	seen    map[int]bool
+	slots   []int
+}
+
+func refuse(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrNotVectorizable}, args...)...)
+}
+
+// overload returns the single overload id the checker resolved for a call.
+func (c *compiler) overload(e celast.Expr) (string, error) {
+	ref, ok := c.a.ReferenceMap()[e.ID()]
+	if !ok || len(ref.OverloadIDs) != 1 {
+		return "", refuse("call %s has no single overload", e.AsCall().FunctionName())
+	}
+	return ref.OverloadIDs[0], nil
+}
+
+// compare operators by overload id prefix.
+var compareOps = map[string]cmpOp{
+	"less":           opLT,
+	"less_equals":    opLE,
+	"greater":        opGT,
+	"greater_equals": opGE,
+	"equals":         opEQ,
+	"not_equals":     opNE,
+}
+
+func compareOp(id string) (cmpOp, bool) {
+	switch id {
+	case "equals":
+		return opEQ, true
+	case "not_equals":
+		return opNE, true
+	}
+	for _, prefix := range []string{"less_equals", "greater_equals", "less", "greater"} {
+		if id == prefix+"_int64" || id == prefix+"_double" || id == prefix+"_int64_double" || id == prefix+"_double_int64" {
+			return compareOps[prefix], true
+		}
+	}
+	return 0, false
+}
+
+func (c *compiler) boolExpr(e celast.Expr) (boolNode, error) {
+	if e.Kind() != celast.CallKind {
+		return nil, refuse("%v expression", e.Kind())
+	}
+	id, err := c.overload(e)
+	if err != nil {
+		return nil, err
+	}
+	call := e.AsCall()
+	args := call.Args()
+	if call.IsMemberFunction() {
+		args = append([]celast.Expr{call.Target()}, args...)
+	}
+	switch id {
+	case "logical_and", "logical_or":
+		if len(args) != 2 {
+			return nil, refuse("%s with %d arguments", id, len(args))
+		}
+		l, err := c.boolExpr(args[0])
+		if err != nil {
+			return nil, err
+		}
+		r, err := c.boolExpr(args[1])
+		if err != nil {
+			return nil, err
+		}
+		return &logicNode{or: id == "logical_or", l: l, r: r}, nil
+	case "logical_not":
+		x, err := c.boolExpr(args[0])
+		if err != nil {
+			return nil, err
+		}
+		return &notNode{x: x}, nil
+	case "in_list":
+		return c.inList(args[0], args[1])
+	case "starts_with_string", "ends_with_string", "contains_string":
+		s, err := c.stringColumn(args[0])
+		if err != nil {
+			return nil, err
+		}
+		lit, ok := stringLiteral(args[1])
+		if !ok {
+			return nil, refuse("%s with a non-literal argument", id)
+		}
+		var f func(string) bool
+		switch id {
+		case "starts_with_string":
+			f = func(v string) bool { return strings.HasPrefix(v, lit) }
+		case "ends_with_string":
+			f = func(v string) bool { return strings.HasSuffix(v, lit) }
+		default:
+			f = func(v string) bool { return strings.Contains(v, lit) }
+		}
+		return &strPredNode{slot: s, pred: f, nullErr: true}, nil
+	}
+	op, ok := compareOp(id)
+	if !ok {
+		return nil, refuse("overload %s", id)
+	}
+	return c.compare(op, args[0], args[1])
+}
+
+func stringLiteral(e celast.Expr) (string, bool) {
+	if e.Kind() != celast.LiteralKind {
+		return "", false
+	}
+	s, ok := e.AsLiteral().(types.String)
+	return string(s), ok
+}
+
+func isNullLiteral(e celast.Expr) bool {
+	return e.Kind() == celast.LiteralKind && e.AsLiteral() == types.NullValue
+}
+
+// column resolves an identifier to a slot and its Arrow type.
+func (c *compiler) column(e celast.Expr) (int, arrow.DataType, error) {
+	if e.Kind() != celast.IdentKind {
+		return 0, nil, refuse("%v expression", e.Kind())
+	}
+	name := e.AsIdent()
+	if ref, ok := c.a.ReferenceMap()[e.ID()]; ok {
+		if ref.Value != nil {
+			return 0, nil, refuse("constant identifier %s", name)
+		}
+		if ref.Name != "" {
+			name = ref.Name
+		}
+	}
+	slot, dt, ok := c.resolve(name)
+	if !ok {
+		return 0, nil, refuse("identifier %s", name)
+	}
+	if !c.seen[slot] {
+		c.seen[slot] = true
+		c.slots = append(c.slots, slot)
+	}
+	return slot, dt, nil
+}
+
+func isStringType(dt arrow.DataType) bool {
+	switch dt.ID() {
+	case arrow.STRING, arrow.LARGE_STRING:
+		return true
+	case arrow.DICTIONARY:
+		v := dt.(*arrow.DictionaryType).ValueType.ID()
+		return v == arrow.STRING || v == arrow.LARGE_STRING
+	}
+	return false
+}
+
+func (c *compiler) stringColumn(e celast.Expr) (int, error) {
+	slot, dt, err := c.column(e)
+	if err != nil {
+		return 0, err
+	}
+	if !isStringType(dt) {
+		return 0, refuse("column of type %s used as a string", dt)
+	}
+	return slot, nil
+}
+
+// numeric compiles an int or double operand: a column, a literal or size(s).
+func (c *compiler) numeric(e celast.Expr) (*numOperand, error) {
+	switch e.Kind() {
+	case celast.LiteralKind:
+		switch v := e.AsLiteral().(type) {
+		case types.Int:
+			return &numOperand{kind: kindInt, isConst: true, ic: int64(v)}, nil
+		case types.Double:
+			return &numOperand{kind: kindDouble, isConst: true, fc: float64(v)}, nil
+		}
+		return nil, refuse("literal of type %s", e.AsLiteral().Type())
+	case celast.IdentKind:
+		slot, dt, err := c.column(e)
+		if err != nil {
+			return nil, err
+		}
+		switch dt.ID() {
+		case arrow.INT64:
+			return &numOperand{kind: kindInt, slot: slot}, nil
+		case arrow.FLOAT64:
+			return &numOperand{kind: kindDouble, slot: slot}, nil
+		}
+		return nil, refuse("column of type %s", dt)
+	case celast.CallKind:
+		id, err := c.overload(e)
+		if err != nil {
+			return nil, err
+		}
+		if id != "size_string" && id != "string_size" {
+			return nil, refuse("overload %s as a number", id)
+		}
+		call := e.AsCall()
+		arg := call.Target()
+		if !call.IsMemberFunction() {
+			if len(call.Args()) != 1 {
+				return nil, refuse("size with %d arguments", len(call.Args()))
+			}
+			arg = call.Args()[0]
+		}
+		s, err := c.stringColumn(arg)
+		if err != nil {
+			return nil, err
+		}
+		return &numOperand{kind: kindInt, slot: s, size: true}, nil
+	}
+	return nil, refuse("%v expression as a number", e.Kind())
+}
+
+func (c *compiler) compare(op cmpOp, l, r celast.Expr) (boolNode, error) {
+	if op == opEQ || op == opNE {
+		// x == null, null == x.
+		if isNullLiteral(r) {
+			l, r = r, l
+		}
+		if isNullLiteral(l) {
+			if isNullLiteral(r) {
+				return &constNode{v: op == opEQ}, nil
+			}
+			slot, _, err := c.column(r)
+			if err != nil {
+				return nil, err
+			}
+			return &isNullNode{slot: slot, not: op == opNE}, nil
+		}
+		// String equality with a literal.
+		if _, ok := stringLiteral(l); ok {
+			l, r = r, l
+		}
+		if lit, ok := stringLiteral(r); ok {
+			slot, err := c.stringColumn(l)
+			if err != nil {
+				return nil, err
+			}
+			ne := op == opNE
+			return &strPredNode{slot: slot, pred: func(v string) bool { return v == lit }, not: ne}, nil
+		}
+	}
+	ln, err := c.numeric(l)
+	if err != nil {
+		return nil, err
+	}
+	rn, err := c.numeric(r)
+	if err != nil {
+		return nil, err
+	}
+	return &cmpNode{op: op, l: ln, r: rn}, nil
+}
+
+func (c *compiler) inList(x, list celast.Expr) (boolNode, error) {
+	if list.Kind() != celast.ListKind {
+		return nil, refuse("in over a %v expression", list.Kind())
+	}
+	lst := list.AsList()
+	if len(lst.OptionalIndices()) > 0 {
+		return nil, refuse("in over a list with optional elements")
+	}
+	elems := lst.Elements()
+	if x.Kind() == celast.IdentKind {
+		if _, dt, err := c.column(x); err == nil && isStringType(dt) {
+			set := make(map[string]struct{}, len(elems))
+			for _, el := range elems {
+				s, ok := stringLiteral(el)
+				if !ok {
+					return nil, refuse("in over a list with a non-string element")
+				}
+				set[s] = struct{}{}
+			}
+			slot, _ := c.stringColumn(x)
+			return &strPredNode{slot: slot, pred: stringSetPred(set)}, nil
+		}
+	}
+	n, err := c.numeric(x)
+	if err != nil {
+		return nil, err
+	}
+	if n.kind != kindInt || n.isConst {
+		return nil, refuse("in with a non-int, non-string operand")
+	}
+	set := make(map[int64]struct{}, len(elems))
+	for _, el := range elems {
+		if el.Kind() != celast.LiteralKind {
+			return nil, refuse("in over a list with a non-literal element")
+		}
+		v, ok := el.AsLiteral().(types.Int)
+		if !ok {
+			return nil, refuse("in over a list with a non-int element")
+		}
+		set[int64(v)] = struct{}{}
+	}
+	return &intInNode{x: n, set: set}, nil
+}
+
+// stringSetPred tests membership; a linear scan beats hashing for a few
+// short members.
+func stringSetPred(set map[string]struct{}) func(string) bool {
+	if len(set) <= 8 {
+		members := make([]string, 0, len(set))
+		for s := range set {
+			members = append(members, s)
+		}
+		return func(v string) bool {
+			for _, m := range members {
+				if v == m {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return func(v string) bool { _, ok := set[v]; return ok }
+}

@@ -1,0 +1,602 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// Result holds the outcome of a program on a batch: bit i of Value is the
+// value on row i and bit i of Err marks an evaluation error there (Value is
+// then meaningless).
+type Result struct {
+	N     int
+	Value []uint64
+	Err   []uint64
+}
+
+// True reports whether row i evaluated to true without error.
+func (r *Result) True(i int) bool { return r.Value[i>>6]&(1<<(i&63)) != 0 }
+
+// Errored reports whether row i is an evaluation error.
+func (r *Result) Errored(i int) bool { return r.Err[i>>6]&(1<<(i&63)) != 0 }
+
+// HasErrors reports whether any row is an evaluation error.
+func (r *Result) HasErrors() bool {
+	for _, w := range r.Err {
+		if w != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Eval runs the program on n rows; cols[slot] is the array of each input
+// slot the program reads (others may be nil). Arrays are borrowed.
+func (p *Program) Eval(cols []arrow.Array, n int) (*Result, error) {
+	b := &batch{n: n, words: (n + 63) / 64, cols: make([]*column, len(cols))}
+	for _, s := range p.slots {
+		if s >= len(cols) || cols[s] == nil {
+			return nil, fmt.Errorf("engine: input column %d is missing", s)
+		}
+		if cols[s].Len() != n {
+			return nil, fmt.Errorf("engine: input column %d has %d rows, want %d", s, cols[s].Len(), n)
+		}
+		c, err := bindColumn(cols[s])
+		if err != nil {
+			return nil, err
+		}
+		b.cols[s] = c
+	}
+	v, e := p.root.eval(b)
+	return &Result{N: n, Value: v, Err: e}, nil
+}
+
+type batch struct {
+	n, words int
+	cols     []*column
+}
+
+func (b *batch) bits() []uint64 { return make([]uint64, b.words) }
+
+func setBit(w []uint64, i int) { w[i>>6] |= 1 << (i & 63) }
+
+func getBit(w []uint64, i int) bool { return w[i>>6]&(1<<(i&63)) != 0 }
+
+// column is one bound input array.
+type column struct {
+	nulls []uint64 // bit set = null; nil when no row is null
+	i64   []int64
+	f64   []float64
+	str   *strColumn
+}
+
+// strColumn reads a string column, plain or dictionary-encoded.
+type strColumn struct {
+	plain interface{ Value(int) string }
+	// dictionary: per-entry values and nulls, and the row → entry index.
+	dict      interface{ Value(int) string }
+	dictNulls []bool
+	index     func(i int) int
+	idx32     []int32
+}
+
+func bindColumn(arr arrow.Array) (*column, error) {
+	c := &column{}
+	if arr.NullN() > 0 {
+		c.nulls = make([]uint64, (arr.Len()+63)/64)
+		for i := range arr.Len() {
+			if arr.IsNull(i) {
+				setBit(c.nulls, i)
+			}
+		}
+	}
+	switch a := arr.(type) {
+	case *array.Int64:
+		c.i64 = a.Int64Values()
+	case *array.Float64:
+		c.f64 = a.Float64Values()
+	case *array.String:
+		c.str = &strColumn{plain: a}
+	case *array.LargeString:
+		c.str = &strColumn{plain: a}
+	case *array.Dictionary:
+		d := a.Dictionary()
+		sv, ok := d.(interface{ Value(int) string })
+		if !ok {
+			return nil, fmt.Errorf("engine: dictionary of %s is not supported", d.DataType())
+		}
+		sc := &strColumn{dict: sv, dictNulls: make([]bool, d.Len()), index: a.GetValueIndex}
+		if ix, ok := a.Indices().(*array.Int32); ok {
+			sc.idx32 = ix.Int32Values()
+		}
+		for k := range d.Len() {
+			sc.dictNulls[k] = d.IsNull(k)
+		}
+		if d.NullN() > 0 {
+			if c.nulls == nil {
+				c.nulls = make([]uint64, (arr.Len()+63)/64)
+			}
+			for i := range arr.Len() {
+				if !a.IsNull(i) && sc.dictNulls[a.GetValueIndex(i)] {
+					setBit(c.nulls, i)
+				}
+			}
+		}
+		c.str = sc
+	default:
+		return nil, fmt.Errorf("engine: column type %s is not supported", arr.DataType())
+	}
+	return c, nil
+}
+
+func (c *column) null(i int) bool { return c.nulls != nil && getBit(c.nulls, i) }
+
+// boolNode is a boolean-valued node: value and error bitmaps.
+type boolNode interface {
+	eval(b *batch) (val, err []uint64)
+}
+
+type constNode struct{ v bool }
+
+func (n *constNode) eval(b *batch) ([]uint64, []uint64) {
+	v := b.bits()
+	if n.v {
+		for i := range v {
+			v[i] = ^uint64(0)
+		}
+	}
+	return v, b.bits()
+}
+
+type logicNode struct {
+	or   bool
+	l, r boolNode
+}
+
+func (n *logicNode) eval(b *batch) ([]uint64, []uint64) {
+	lv, le := n.l.eval(b)
+	rv, re := n.r.eval(b)
+	for i := range lv {
+		lt, lf := lv[i]&^le[i], ^lv[i]&^le[i]
+		rt, rf := rv[i]&^re[i], ^rv[i]&^re[i]
+		var t, f uint64
+		if n.or {
+			t, f = lt|rt, lf&rf
+		} else {
+			t, f = lt&rt, lf|rf
+		}
+		lv[i], le[i] = t, ^(t | f)
+	}
+	return lv, le
+}
+
+type notNode struct{ x boolNode }
+
+func (n *notNode) eval(b *batch) ([]uint64, []uint64) {
+	v, e := n.x.eval(b)
+	for i := range v {
+		v[i] = ^v[i] &^ e[i]
+	}
+	return v, e
+}
+
+type isNullNode struct {
+	slot int
+	not  bool
+}
+
+func (n *isNullNode) eval(b *batch) ([]uint64, []uint64) {
+	v := b.bits()
+	if c := b.cols[n.slot]; c.nulls != nil {
+		copy(v, c.nulls)
+	}
+	if n.not {
+		for i := range v {
+			v[i] = ^v[i]
+		}
+	}
+	return v, b.bits()
+}
+
+// strPredNode applies a predicate to a string column. A null input is an
+// error (nullErr) or false; not negates non-error results.
+type strPredNode struct {
+	slot    int
+	pred    func(string) bool
+	nullErr bool
+	not     bool
+}
+
+func (n *strPredNode) eval(b *batch) ([]uint64, []uint64) {
+	c := b.cols[n.slot]
+	v, e := b.bits(), b.bits()
+	s := c.str
+	if s.dict != nil {
+		per := make([]bool, len(s.dictNulls))
+		for k := range per {
+			if !s.dictNulls[k] {
+				per[k] = n.pred(s.dict.Value(k)) != n.not
+			}
+		}
+		if s.idx32 != nil {
+			for i, k := range s.idx32[:b.n] {
+				if per[k] {
+					v[i>>6] |= 1 << (i & 63)
+				}
+			}
+		} else {
+			for i := range b.n {
+				if per[s.index(i)] {
+					setBit(v, i)
+				}
+			}
+		}
+	} else if sa, ok := s.plain.(*array.String); ok {
+		for i := range b.n {
+			if n.pred(sa.Value(i)) != n.not {
+				v[i>>6] |= 1 << (i & 63)
+			}
+		}
+	} else {
+		for i := range b.n {
+			if n.pred(s.plain.Value(i)) != n.not {
+				setBit(v, i)
+			}
+		}
+	}
+	if c.nulls != nil {
+		for i := range v {
+			if n.nullErr {
+				e[i] = c.nulls[i]
+				v[i] &^= c.nulls[i]
+			} else if n.not {
+				v[i] |= c.nulls[i] // null != lit
+			} else {
+				v[i] &^= c.nulls[i]
+			}
+		}
+	}
+	return v, e
+}
+
+type numKind uint8
+
+const (
+	kindInt numKind = iota
+	kindDouble
+)
+
+// numOperand is an int or double operand: a literal, a column or the size
+// of a string column.
+type numOperand struct {
+	kind    numKind
+	isConst bool
+	ic      int64
+	fc      float64
+	slot    int
+	size    bool
+}
+
+// numView is an operand bound to a batch.
+type numView struct {
+	kind    numKind
+	isConst bool
+	ic      int64
+	fc      float64
+	i64     []int64
+	f64     []float64
+	nulls   []uint64
+	// nullErr: a null row is an evaluation error (size of a null string),
+	// not a null value.
+	nullErr bool
+}
+
+func (o *numOperand) bind(b *batch) numView {
+	if o.isConst {
+		return numView{kind: o.kind, isConst: true, ic: o.ic, fc: o.fc}
+	}
+	c := b.cols[o.slot]
+	if !o.size {
+		return numView{kind: o.kind, i64: c.i64, f64: c.f64, nulls: c.nulls}
+	}
+	sizes := make([]int64, b.n)
+	s := c.str
+	if s.dict != nil {
+		per := make([]int64, len(s.dictNulls))
+		for k := range per {
+			if !s.dictNulls[k] {
+				per[k] = int64(utf8.RuneCountInString(s.dict.Value(k)))
+			}
+		}
+		for i := range b.n {
+			if !c.null(i) {
+				sizes[i] = per[s.index(i)]
+			}
+		}
+	} else {
+		for i := range b.n {
+			if !c.null(i) {
+				sizes[i] = int64(utf8.RuneCountInString(s.plain.Value(i)))
+			}
+		}
+	}
+	return numView{kind: kindInt, i64: sizes, nulls: c.nulls, nullErr: true}
+}
+
+func (v *numView) null(i int) bool { return v.nulls != nil && getBit(v.nulls, i) }
+
+func (v *numView) int(i int) int64 {
+	if v.isConst {
+		return v.ic
+	}
+	return v.i64[i]
+}
+
+func (v *numView) double(i int) float64 {
+	if v.isConst {
+		return v.fc
+	}
+	return v.f64[i]
+}
+
+type cmpOp uint8
+
+const (
+	opLT cmpOp = iota
+	opLE
+	opGT
+	opGE
+	opEQ
+	opNE
+)
+
+// holds reports whether the comparison result c (-1, 0, 1) satisfies op.
+func (op cmpOp) holds(c int) bool {
+	switch op {
+	case opLT:
+		return c < 0
+	case opLE:
+		return c <= 0
+	case opGT:
+		return c > 0
+	case opGE:
+		return c >= 0
+	case opEQ:
+		return c == 0
+	}
+	return c != 0
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func cmpDouble(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// cmpDoubleInt is cel-go's heterogeneous comparison of a double and an int.
+func cmpDoubleInt(d float64, i int64) int {
+	if d < math.MinInt64 {
+		return -1
+	}
+	if d > math.MaxInt64 {
+		return 1
+	}
+	return cmpDouble(d, float64(i))
+}
+
+type cmpNode struct {
+	op   cmpOp
+	l, r *numOperand
+}
+
+func (n *cmpNode) eval(b *batch) ([]uint64, []uint64) {
+	l, r := n.l.bind(b), n.r.bind(b)
+	v, e := b.bits(), b.bits()
+	eq := n.op == opEQ || n.op == opNE
+	// Fast paths: a column against a literal of the same kind, no nulls.
+	if !l.isConst && r.isConst && l.kind == r.kind {
+		if l.kind == kindInt {
+			cmpIntConst(n.op, l.i64[:b.n], r.ic, v)
+		} else {
+			cmpDoubleConst(n.op, l.f64[:b.n], r.fc, v, e)
+		}
+		op := n.op
+		if l.nullErr {
+			op = opLT // any ordering: nulls are errors
+		}
+		applyNulls(op, l.nulls, v, e)
+		return v, e
+	}
+	for i := range b.n {
+		ln, rn := l.null(i), r.null(i)
+		if ln || rn {
+			if (ln && l.nullErr) || (rn && r.nullErr) {
+				setBit(e, i)
+			} else if eq {
+				if (ln && rn) == (n.op == opEQ) {
+					setBit(v, i)
+				}
+			} else {
+				setBit(e, i)
+			}
+			continue
+		}
+		c, nan := 0, false
+		switch {
+		case l.kind == kindInt && r.kind == kindInt:
+			c = cmpInt(l.int(i), r.int(i))
+		case l.kind == kindDouble && r.kind == kindDouble:
+			a, d := l.double(i), r.double(i)
+			nan = math.IsNaN(a) || math.IsNaN(d)
+			c = cmpDouble(a, d)
+		case l.kind == kindDouble:
+			a := l.double(i)
+			nan = math.IsNaN(a)
+			c = cmpDoubleInt(a, r.int(i))
+		default:
+			d := r.double(i)
+			nan = math.IsNaN(d)
+			c = -cmpDoubleInt(d, l.int(i))
+		}
+		switch {
+		case nan && eq:
+			if n.op == opNE {
+				setBit(v, i)
+			}
+		case nan:
+			setBit(e, i)
+		case n.op.holds(c):
+			setBit(v, i)
+		}
+	}
+	return v, e
+}
+
+// applyNulls sets the outcome of rows where the column operand is null:
+// == is false, != is true, ordering is an error.
+func applyNulls(op cmpOp, nulls, v, e []uint64) {
+	if nulls == nil {
+		return
+	}
+	for i := range v {
+		switch op {
+		case opEQ:
+			v[i] &^= nulls[i]
+		case opNE:
+			v[i] |= nulls[i]
+		default:
+			v[i] &^= nulls[i]
+			e[i] |= nulls[i]
+		}
+	}
+}
+
+func cmpIntConst(op cmpOp, xs []int64, k int64, v []uint64) {
+	for w := 0; w*64 < len(xs); w++ {
+		chunk := xs[w*64 : min(w*64+64, len(xs))]
+		var word uint64
+		switch op {
+		case opLT:
+			for j, x := range chunk {
+				word |= b2u(x < k) << j
+			}
+		case opLE:
+			for j, x := range chunk {
+				word |= b2u(x <= k) << j
+			}
+		case opGT:
+			for j, x := range chunk {
+				word |= b2u(x > k) << j
+			}
+		case opGE:
+			for j, x := range chunk {
+				word |= b2u(x >= k) << j
+			}
+		case opEQ:
+			for j, x := range chunk {
+				word |= b2u(x == k) << j
+			}
+		case opNE:
+			for j, x := range chunk {
+				word |= b2u(x != k) << j
+			}
+		}
+		v[w] = word
+	}
+}
+
+// cmpDoubleConst compares with Go's float operators, which agree with CEL
+// except on NaN: ordering a NaN is an error, == is false and != true.
+func cmpDoubleConst(op cmpOp, xs []float64, k float64, v, e []uint64) {
+	kNaN := math.IsNaN(k)
+	for w := 0; w*64 < len(xs); w++ {
+		chunk := xs[w*64 : min(w*64+64, len(xs))]
+		var word, nan uint64
+		switch op {
+		case opLT:
+			for j, x := range chunk {
+				word |= b2u(x < k) << j
+			}
+		case opLE:
+			for j, x := range chunk {
+				word |= b2u(x <= k) << j
+			}
+		case opGT:
+			for j, x := range chunk {
+				word |= b2u(x > k) << j
+			}
+		case opGE:
+			for j, x := range chunk {
+				word |= b2u(x >= k) << j
+			}
+		case opEQ:
+			for j, x := range chunk {
+				word |= b2u(x == k) << j
+			}
+		case opNE:
+			for j, x := range chunk {
+				word |= b2u(x != k) << j
+			}
+		}
+		if op != opEQ && op != opNE {
+			if kNaN {
+				nan = ^uint64(0) >> (64 - len(chunk))
+			} else {
+				for j, x := range chunk {
+					nan |= b2u(x != x) << j
+				}
+			}
+		}
+		v[w], e[w] = word&^nan, nan
+	}
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// intInNode tests an int operand against a set of ints. A null column is
+// not in the set; size() of a null string is an error (unless the set is
+// empty: the interpreter folds `x in []` to false).
+type intInNode struct {
+	x   *numOperand
+	set map[int64]struct{}
+}
+
+func (n *intInNode) eval(b *batch) ([]uint64, []uint64) {
+	x := n.x.bind(b)
+	v, e := b.bits(), b.bits()
+	for i := range b.n {
+		if x.null(i) {
+			if n.x.size && len(n.set) > 0 {
+				setBit(e, i)
+			}
+			continue
+		}
+		if _, ok := n.set[x.i64[i]]; ok {
+			setBit(v, i)
+		}
+	}
+	return v, e
+}
