@@ -30,6 +30,8 @@ var cases = map[string]func(cfg config) error{
 	"parquet-gen":     parquetGen,
 	"interp":          interp,
 	"lineage":         lineageCase,
+	"vector":          vector,
+	"history":         historyCase,
 }
 
 // Measurement is one printed line.
