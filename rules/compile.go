@@ -262,14 +262,15 @@ func (c *compiler) rowProgram(a *cel.Ast, nulls NullPolicy) (*rowProgram, error)
 		return nil, fmt.Errorf("cannot plan the expression: %w", err)
 	}
 	native := a.NativeRep()
+	slots := c.referencedSlots(native)
 	return &rowProgram{
 		prg:       prg,
 		fast:      fast,
 		ast:       a,
-		slots:     c.referencedSlots(native),
+		slots:     slots,
 		testsNull: testsNull(native.Expr()),
 		nulls:     nulls,
-		vec:       c.vectorize(a),
+		vec:       c.vectorize(a, slots),
 	}, nil
 }
 

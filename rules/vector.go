@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/google/cel-go/cel"
@@ -30,8 +31,10 @@ func checkEngine(name string) error {
 }
 
 // vectorize compiles a checked row expression for the vectorized engine;
-// nil when the engine is off or the expression is outside its subset.
-func (c *compiler) vectorize(a *cel.Ast) *engine.Program {
+// nil when the engine is off or the expression is outside its subset. The
+// engine must read exactly the columns in slots, whose nulls decide the
+// nulls policy.
+func (c *compiler) vectorize(a *cel.Ast, slots []int) *engine.Program {
 	if c.cfg.engine == EngineInterpreter {
 		return nil
 	}
@@ -45,6 +48,11 @@ func (c *compiler) vectorize(a *cel.Ast) *engine.Program {
 	vp, err := engine.Compile(a.NativeRep(), resolve)
 	if err != nil {
 		return nil // outside the subset (engine.ErrNotVectorizable): the interpreter runs it
+	}
+	got := vp.Slots()
+	slices.Sort(got)
+	if !slices.Equal(got, slices.Sorted(slices.Values(slots))) {
+		return nil
 	}
 	return vp
 }
@@ -63,19 +71,28 @@ func (r *Run) evalVector(rp *rowProgram, prg cel.Program, cols []*colReader, out
 		return nil, false
 	}
 	var kinds map[string]int64
-	for row := range out {
-		if !rp.testsNull && r.nullInput(rp, cols, row) {
-			out[row] = policy(rp.nulls)
-			continue
+	for w := 0; w*64 < len(out); w++ {
+		val, errs := res.Value[w], res.Err[w]
+		var nulls uint64
+		if res.Null != nil && !rp.testsNull {
+			nulls = res.Null[w]
 		}
-		if res.Errored(row) {
-			kinds = r.evalRow(rp, prg, row, out, kinds)
-			continue
+		end := min(w*64+64, len(out))
+		for row := w * 64; row < end; row++ {
+			// Pass is 0 and Fail 1.
+			out[row] = Fail - Outcome(val>>(row&63)&1)
 		}
-		if res.True(row) {
-			out[row] = Pass
-		} else {
-			out[row] = Fail
+		if special := nulls | errs; special != 0 {
+			for row := w * 64; row < end; row++ {
+				bit := uint64(1) << (row & 63)
+				switch {
+				case special&bit == 0:
+				case nulls&bit != 0:
+					out[row] = policy(rp.nulls)
+				default:
+					kinds = r.evalRow(rp, prg, row, out, kinds)
+				}
+			}
 		}
 	}
 	return kinds, true

@@ -315,7 +315,13 @@ func (c *compiler) inList(x, list celast.Expr) (boolNode, error) {
 				set[s] = struct{}{}
 			}
 			slot, _ := c.stringColumn(x)
-			return &strPredNode{slot: slot, pred: stringSetPred(set)}, nil
+			node := &strPredNode{slot: slot, pred: stringSetPred(set)}
+			if len(set) <= 8 {
+				for m := range set {
+					node.members = append(node.members, m)
+				}
+			}
+			return node, nil
 		}
 	}
 	n, err := c.numeric(x)

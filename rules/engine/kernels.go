@@ -16,6 +16,9 @@ type Result struct {
 	N     int
 	Value []uint64
 	Err   []uint64
+	// Null marks rows where any input column the program reads is null;
+	// nil when there is none.
+	Null []uint64
 }
 
 // True reports whether row i evaluated to true without error.
@@ -52,7 +55,20 @@ func (p *Program) Eval(cols []arrow.Array, n int) (*Result, error) {
 		b.cols[s] = c
 	}
 	v, e := p.root.eval(b)
-	return &Result{N: n, Value: v, Err: e}, nil
+	res := &Result{N: n, Value: v, Err: e}
+	for _, s := range p.slots {
+		nulls := b.cols[s].nulls
+		if nulls == nil {
+			continue
+		}
+		if res.Null == nil {
+			res.Null = make([]uint64, b.words)
+		}
+		for i, w := range nulls {
+			res.Null[i] |= w
+		}
+	}
+	return res, nil
 }
 
 type batch struct {
@@ -87,12 +103,7 @@ type strColumn struct {
 func bindColumn(arr arrow.Array) (*column, error) {
 	c := &column{}
 	if arr.NullN() > 0 {
-		c.nulls = make([]uint64, (arr.Len()+63)/64)
-		for i := range arr.Len() {
-			if arr.IsNull(i) {
-				setBit(c.nulls, i)
-			}
-		}
+		c.nulls = nullWords(arr)
 	}
 	switch a := arr.(type) {
 	case *array.Int64:
@@ -131,6 +142,42 @@ func bindColumn(arr arrow.Array) (*column, error) {
 		return nil, fmt.Errorf("engine: column type %s is not supported", arr.DataType())
 	}
 	return c, nil
+}
+
+// nullWords returns the inverted validity bitmap of arr as words, bit 0 of
+// word 0 being row 0 (the array's offset applied).
+func nullWords(arr arrow.Array) []uint64 {
+	n := arr.Len()
+	out := make([]uint64, (n+63)/64)
+	buf := arr.NullBitmapBytes()
+	if len(buf) == 0 {
+		for i := range n {
+			if arr.IsNull(i) {
+				setBit(out, i)
+			}
+		}
+		return out
+	}
+	off := arr.Data().Offset()
+	for w := range out {
+		start := off + w*64
+		count := min(64, n-w*64)
+		var word uint64
+		first := start >> 3
+		shift := uint(start & 7)
+		for k := 0; k < 9 && first+k < len(buf); k++ {
+			word |= uint64(buf[first+k]) << (8 * uint(k)) >> shift
+			if k == 8 {
+				word |= uint64(buf[first+k]) << (64 - shift)
+			}
+		}
+		word = ^word
+		if count < 64 {
+			word &= (1 << uint(count)) - 1
+		}
+		out[w] = word
+	}
+	return out
 }
 
 func (c *column) null(i int) bool { return c.nulls != nil && getBit(c.nulls, i) }
@@ -205,8 +252,11 @@ func (n *isNullNode) eval(b *batch) ([]uint64, []uint64) {
 // strPredNode applies a predicate to a string column. A null input is an
 // error (nullErr) or false; not negates non-error results.
 type strPredNode struct {
-	slot    int
-	pred    func(string) bool
+	slot int
+	pred func(string) bool
+	// members, when set, is a small set pred tests: the plain-string loop
+	// scans it inline.
+	members []string
 	nullErr bool
 	not     bool
 }
@@ -224,9 +274,7 @@ func (n *strPredNode) eval(b *batch) ([]uint64, []uint64) {
 		}
 		if s.idx32 != nil {
 			for i, k := range s.idx32[:b.n] {
-				if per[k] {
-					v[i>>6] |= 1 << (i & 63)
-				}
+				v[i>>6] |= b2u(per[k]) << (i & 63)
 			}
 		} else {
 			for i := range b.n {
@@ -234,6 +282,17 @@ func (n *strPredNode) eval(b *batch) ([]uint64, []uint64) {
 					setBit(v, i)
 				}
 			}
+		}
+	} else if sa, ok := s.plain.(*array.String); ok && n.members != nil {
+		for i := range b.n {
+			x, hit := sa.Value(i), false
+			for _, m := range n.members {
+				if len(x) == len(m) && x == m {
+					hit = true
+					break
+				}
+			}
+			v[i>>6] |= b2u(hit != n.not) << (i & 63)
 		}
 	} else if sa, ok := s.plain.(*array.String); ok {
 		for i := range b.n {
