@@ -87,6 +87,11 @@ func compareOp(id string) (cmpOp, bool) {
 }
 
 func (c *compiler) boolExpr(e celast.Expr) (boolNode, error) {
+	if e.Kind() == celast.LiteralKind {
+		if b, ok := e.AsLiteral().(types.Bool); ok {
+			return &constNode{v: bool(b)}, nil
+		}
+	}
 	if e.Kind() != celast.CallKind {
 		return nil, refuse("%v expression", e.Kind())
 	}

@@ -256,6 +256,12 @@ func diffCase(t *testing.T, mem memory.Allocator, seed uint64) bool {
 	t.Helper()
 	g := gen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 	expr := g.boolExpr(3)
+	return diffExpr(t, mem, g, seed, expr)
+}
+
+// diffExpr compares the engines on expr over a batch drawn from g.
+func diffExpr(t *testing.T, mem memory.Allocator, g gen, seed uint64, expr string) bool {
+	t.Helper()
 	rs := &rules.RuleSet{Version: 1, Dataset: "diff", Rules: []rules.Rule{
 		{Name: "r", Expr: expr, Nulls: policies[g.pick(3)]},
 	}}
@@ -305,4 +311,44 @@ func FuzzDifferential(f *testing.F) {
 		mem := arrowtest.Allocator(t)
 		diffCase(t, mem, seed)
 	})
+}
+
+// TestSubset pins which expressions run vectorized, and checks each against
+// the interpreter on a few batches.
+func TestSubset(t *testing.T) {
+	tests := []struct {
+		expr       string
+		vectorized bool
+	}{
+		{"i1 < 3 && f1 >= 0.5", true},
+		{"f1 > i1 || !(i2 != 7)", true},
+		{"f1 < 1.0 && false", true}, // NaN and null rows: error && false is false
+		{"f1 < 1.0 || true", true},
+		{"false && f1 < 1.0", true},
+		{"i1 <= -1 && i2 >= 9223372036854775807", true},
+		{"f1 == 2.5 || f2 != 0.0", true},
+		{"s1 in ['a', 'ab', '日本']", true},
+		{"s2 in ['a', 'b'] && s3 in []", true},
+		{"i1 in [1, 2, 3]", true},
+		{"s1 == 'a' || 'b' != s2", true},
+		{"s4.startsWith('a') && s2.endsWith('本') || s3.contains('b')", true},
+		{"size(s1) > 1 && s2.size() <= 2", true},
+		{"i1 == null || s2 != null", true},
+		{"null == f1", true},
+		{"i1 + 1 > 2", false},
+		{"s1.matches('^a')", false},
+		{"i1 in [1, 2.0]", false},
+		{"s1 == s4", false},
+		{"f1 < 1u", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			mem := arrowtest.Allocator(t)
+			for seed := range uint64(20) {
+				g := gen{r: rand.New(rand.NewPCG(seed, 99))}
+				got := diffExpr(t, mem, g, seed, tt.expr)
+				assert.Equal(t, tt.vectorized, got)
+			}
+		})
+	}
 }

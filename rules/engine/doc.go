@@ -16,7 +16,7 @@
 //   - <, <=, >, >=, ==, != between int and double operands (columns,
 //     literals, size(s)), with CEL's heterogeneous numeric comparison;
 //   - == and != between a string operand and a string literal;
-//   - &&, || and !;
+//   - &&, || and ! over these, and the literals true and false;
 //   - x in [literals] where every literal has x's type (int or string);
 //   - s.startsWith(lit), s.endsWith(lit), s.contains(lit);
 //   - size(s) and s.size() of a string column;
