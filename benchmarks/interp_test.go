@@ -45,7 +45,7 @@ rules:
 	if err != nil {
 		b.Fatal(err)
 	}
-	prog, err := rs.Compile(schema)
+	prog, err := rs.Compile(schema, rules.WithEngine(rules.EngineInterpreter))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func interp(cfg config) error {
 	if err != nil {
 		return err
 	}
-	prog, err := rs.Compile(interpSchema)
+	prog, err := rs.Compile(interpSchema, rules.WithEngine(rules.EngineInterpreter))
 	if err != nil {
 		return err
 	}
