@@ -146,6 +146,13 @@ func (c *compiler) boolExpr(e celast.Expr) (boolNode, error) {
 		}
 		return &strPredNode{slot: s, pred: f, nullErr: true}, nil
 	}
+	if f, ok := detectors[id]; ok && len(args) == 1 {
+		s, err := c.stringColumn(args[0])
+		if err != nil {
+			return nil, err
+		}
+		return &strPredNode{slot: s, pred: f, nullErr: true}, nil
+	}
 	op, ok := compareOp(id)
 	if !ok {
 		return nil, refuse("overload %s", id)
