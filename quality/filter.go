@@ -45,7 +45,9 @@ func (g *Gate) Filter(ctx context.Context, reader array.RecordReader) (array.Rec
 		lin:    lin,
 	}
 	f.refs.Store(1)
-	if err := f.out.createQuarantine(ctx, reader.Schema()); err != nil {
+	if err := g.priv.checkMasks(g.cfg.mem, reader.Schema()); err != nil {
+		f.err = runErr("create", datasetLabel(rep), err)
+	} else if err := f.out.createQuarantine(ctx, reader.Schema()); err != nil {
 		f.err = err
 	}
 	return f, f.report
@@ -141,6 +143,14 @@ func (f *filterReader) Next() bool {
 				return false
 			}
 			f.cur = clean
+		}
+		// The stream leaves the gate like any output: masked.
+		masked, err := f.g.priv.maskBatch(f.g.cfg.mem, f.cur)
+		f.cur.Release()
+		f.cur = masked
+		if err != nil {
+			f.fail(runErr("mask", f.s.dataset, err))
+			return false
 		}
 		return true
 	}

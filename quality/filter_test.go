@@ -111,3 +111,39 @@ func TestFilterReaderError(t *testing.T) {
 	out.Release()
 	assert.Equal(t, 1, fr.refs)
 }
+
+// TestFilterStreamIsMasked: the stream Filter returns leaves the gate like
+// any other output, with masked columns masked.
+func TestFilterStreamIsMasked(t *testing.T) {
+	mem := arrowtest.Allocator(t)
+	prog := compile(t, ordersRules, ordersSchema)
+	gate, err := NewGate(prog, WithAllocator(mem), WithMask("email", Mask{Kind: MaskRedact}))
+	require.NoError(t, err)
+	out, report := gate.Filter(context.Background(), readerOf(t, mem, sixOrders, 2))
+	defer out.Release()
+	var emails []string
+	for out.Next() {
+		col := out.RecordBatch().Column(out.Schema().FieldIndices("email")[0]).(*array.String)
+		for i := range col.Len() {
+			if col.IsValid(i) {
+				emails = append(emails, col.Value(i))
+			}
+		}
+	}
+	require.NoError(t, out.Err())
+	_, err = report()
+	require.NoError(t, err)
+	require.NotEmpty(t, emails)
+	for _, e := range emails {
+		assert.Equal(t, Redacted, e)
+	}
+
+	bad, err := NewGate(prog, WithAllocator(mem), WithMask("nope", Mask{Kind: MaskRedact}))
+	require.NoError(t, err)
+	out2, report2 := bad.Filter(context.Background(), readerOf(t, mem, sixOrders, 2))
+	defer out2.Release()
+	assert.False(t, out2.Next())
+	require.ErrorIs(t, out2.Err(), ErrConfig)
+	_, err = report2()
+	require.ErrorIs(t, err, ErrConfig)
+}
