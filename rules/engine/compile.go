@@ -92,6 +92,16 @@ func (c *compiler) boolExpr(e celast.Expr) (boolNode, error) {
 			return &constNode{v: bool(b)}, nil
 		}
 	}
+	if e.Kind() == celast.IdentKind {
+		slot, dt, err := c.column(e)
+		if err != nil {
+			return nil, err
+		}
+		if dt.ID() != arrow.BOOL {
+			return nil, refuse("column of type %s used as a bool", dt)
+		}
+		return &boolColNode{slot: slot}, nil
+	}
 	if e.Kind() != celast.CallKind {
 		return nil, refuse("%v expression", e.Kind())
 	}
@@ -236,9 +246,9 @@ func (c *compiler) numeric(e celast.Expr) (*numOperand, error) {
 			return nil, err
 		}
 		switch dt.ID() {
-		case arrow.INT64:
+		case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64:
 			return &numOperand{kind: kindInt, slot: slot}, nil
-		case arrow.FLOAT64:
+		case arrow.FLOAT32, arrow.FLOAT64:
 			return &numOperand{kind: kindDouble, slot: slot}, nil
 		}
 		return nil, refuse("column of type %s", dt)
@@ -246,6 +256,24 @@ func (c *compiler) numeric(e celast.Expr) (*numOperand, error) {
 		id, err := c.overload(e)
 		if err != nil {
 			return nil, err
+		}
+		if a, ok := arithOps[id]; ok {
+			args := e.AsCall().Args()
+			if len(args) != 2 {
+				return nil, refuse("%s with %d arguments", id, len(args))
+			}
+			l, err := c.numeric(args[0])
+			if err != nil {
+				return nil, err
+			}
+			r, err := c.numeric(args[1])
+			if err != nil {
+				return nil, err
+			}
+			if l.kind != a.kind || r.kind != a.kind {
+				return nil, refuse("%s over mixed operands", id)
+			}
+			return &numOperand{kind: a.kind, op: a.op, l: l, r: r}, nil
 		}
 		if id != "size_string" && id != "string_size" {
 			return nil, refuse("overload %s as a number", id)
@@ -282,6 +310,17 @@ func (c *compiler) compare(op cmpOp, l, r celast.Expr) (boolNode, error) {
 				return nil, err
 			}
 			return &isNullNode{slot: slot, not: op == opNE}, nil
+		}
+		if c.isBoolLeaf(l) || c.isBoolLeaf(r) {
+			lo, err := c.boolOperand(l)
+			if err != nil {
+				return nil, err
+			}
+			ro, err := c.boolOperand(r)
+			if err != nil {
+				return nil, err
+			}
+			return &boolEqNode{ne: op == opNE, l: lo, r: ro}, nil
 		}
 		// String equality with a literal.
 		if _, ok := stringLiteral(l); ok {
@@ -340,7 +379,7 @@ func (c *compiler) inList(x, list celast.Expr) (boolNode, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n.kind != kindInt || n.isConst {
+	if n.kind != kindInt || n.isConst || n.l != nil {
 		return nil, refuse("in with a non-int, non-string operand")
 	}
 	set := make(map[int64]struct{}, len(elems))
@@ -375,4 +414,39 @@ func stringSetPred(set map[string]struct{}) func(string) bool {
 		}
 	}
 	return func(v string) bool { _, ok := set[v]; return ok }
+}
+
+// isBoolLeaf reports whether e is a bool literal, a bool column or a call
+// the checker typed bool.
+func (c *compiler) isBoolLeaf(e celast.Expr) bool {
+	switch e.Kind() {
+	case celast.CallKind:
+		return c.a.GetType(e.ID()).Kind() == types.BoolKind
+	case celast.LiteralKind:
+		_, ok := e.AsLiteral().(types.Bool)
+		return ok
+	case celast.IdentKind:
+		_, dt, err := c.column(e)
+		return err == nil && dt.ID() == arrow.BOOL
+	}
+	return false
+}
+
+// boolOperand compiles an operand of bool equality.
+func (c *compiler) boolOperand(e celast.Expr) (*boolOperand, error) {
+	if e.Kind() == celast.IdentKind {
+		slot, dt, err := c.column(e)
+		if err != nil {
+			return nil, err
+		}
+		if dt.ID() != arrow.BOOL {
+			return nil, refuse("column of type %s compared with a bool", dt)
+		}
+		return &boolOperand{col: slot}, nil
+	}
+	n, err := c.boolExpr(e)
+	if err != nil {
+		return nil, err
+	}
+	return &boolOperand{col: -1, node: n}, nil
 }

@@ -32,6 +32,12 @@ var diffSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "s2", Type: &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}, Nullable: true},
 	{Name: "s3", Type: &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Uint16, ValueType: arrow.BinaryTypes.LargeString}, Nullable: true},
 	{Name: "s4", Type: arrow.BinaryTypes.LargeString, Nullable: true},
+	{Name: "n8", Type: arrow.PrimitiveTypes.Int8, Nullable: true},
+	{Name: "n16", Type: arrow.PrimitiveTypes.Int16, Nullable: true},
+	{Name: "n32", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+	{Name: "g1", Type: arrow.PrimitiveTypes.Float32, Nullable: true},
+	{Name: "b1", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
+	{Name: "b2", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
 }, nil)
 
 var (
@@ -65,8 +71,52 @@ func (g gen) strLit() string { return strconv.Quote(strLits[g.pick(len(strLits))
 
 func (g gen) strCol() string { return []string{"s1", "s2", "s3", "s4"}[g.pick(4)] }
 
+// intCols and doubleCols are the columns CEL reads as int and double.
+var (
+	intCols    = []string{"i1", "i2", "n8", "n16", "n32"}
+	doubleCols = []string{"f1", "f2", "g1"}
+)
+
+// intArith is an int-valued arithmetic expression.
+func (g gen) intArith(depth int) string {
+	operand := func() string {
+		switch {
+		case depth > 0 && g.pick(3) == 0:
+			return g.intArith(depth - 1)
+		case g.pick(3) == 0:
+			return g.intLit()
+		case g.pick(4) == 0:
+			return "size(" + g.strCol() + ")"
+		}
+		return intCols[g.pick(len(intCols))]
+	}
+	op := []string{" + ", " - ", " * ", " / ", " % "}[g.pick(5)]
+	return "(" + operand() + op + operand() + ")"
+}
+
+// doubleArith is a double-valued arithmetic expression.
+func (g gen) doubleArith(depth int) string {
+	operand := func() string {
+		switch {
+		case depth > 0 && g.pick(3) == 0:
+			return g.doubleArith(depth - 1)
+		case g.pick(3) == 0:
+			return g.floatLit()
+		}
+		return doubleCols[g.pick(len(doubleCols))]
+	}
+	op := []string{" + ", " - ", " * ", " / "}[g.pick(4)]
+	return "(" + operand() + op + operand() + ")"
+}
+
 func (g gen) num() string {
-	switch g.pick(7) {
+	switch g.pick(10) {
+	case 7:
+		return g.intArith(1)
+	case 8:
+		return g.doubleArith(1)
+	case 9:
+		return []string{"n8", "n16", "n32", "g1"}[g.pick(4)]
 	case 0:
 		return []string{"i1", "i2"}[g.pick(2)]
 	case 1:
@@ -93,9 +143,9 @@ func (g gen) list(elem func() string) string {
 }
 
 func (g gen) boolExpr(depth int) string {
-	k := g.pick(12)
+	k := g.pick(14)
 	if depth <= 0 {
-		k = 3 + g.pick(9)
+		k = 3 + g.pick(11)
 	}
 	switch k {
 	case 0:
@@ -117,24 +167,46 @@ func (g gen) boolExpr(depth int) string {
 		case 0:
 			return g.strCol() + " in " + g.list(g.strLit)
 		case 1:
-			return []string{"i1", "i2"}[g.pick(2)] + " in " + g.list(g.intLit)
+			return intCols[g.pick(len(intCols))] + " in " + g.list(g.intLit)
 		}
 		return "size(" + g.strCol() + ") in " + g.list(g.intLit)
 	case 7:
 		fn := []string{"startsWith", "endsWith", "contains"}[g.pick(3)]
 		return g.strCol() + "." + fn + "(" + g.strLit() + ")"
 	case 8:
-		col := []string{"i1", "i2", "f1", "f2", "s1", "s2", "s3", "s4"}[g.pick(8)]
+		cols := []string{"i1", "i2", "f1", "f2", "s1", "s2", "s3", "s4", "n8", "n16", "n32", "g1", "b1", "b2"}
+		col := cols[g.pick(len(cols))]
 		if g.pick(2) == 0 {
 			return col + []string{" == null", " != null"}[g.pick(2)]
 		}
 		return "null" + []string{" == ", " != "}[g.pick(2)] + col
 	case 9:
 		// Outside the subset: the rule stays on the interpreter.
-		return []string{"i1 + 1 > i2", "f1 / 0.0 > 1.0", "s1.matches('^a')", "i1 % 2 == 0",
+		return []string{"i1 + 1 in [2]", "-f1 > 1.0", "s1.matches('^a')", "i1 - 1u > 2u",
 			"(i1 > 0 ? f1 : f2) > 1.0", "s1 + s4 == 'ab'", "i1 < 5u", "s1 == s4"}[g.pick(8)]
 	case 10:
 		return []string{"true", "false"}[g.pick(2)] + []string{" && ", " || "}[g.pick(2)] + g.boolExpr(depth-1)
+	case 11:
+		b := []string{"b1", "b2"}[g.pick(2)]
+		switch g.pick(3) {
+		case 0:
+			return b
+		case 1:
+			return "!" + b
+		}
+		return b + []string{" && ", " || "}[g.pick(2)] + g.boolExpr(depth-1)
+	case 12:
+		b := []string{"b1", "b2"}[g.pick(2)]
+		eq := []string{" == ", " != "}[g.pick(2)]
+		switch g.pick(4) {
+		case 0:
+			return b + eq + []string{"true", "false"}[g.pick(2)]
+		case 1:
+			return []string{"true", "false"}[g.pick(2)] + eq + b
+		case 2:
+			return "b1" + eq + "b2"
+		}
+		return b + eq + "(" + g.boolExpr(depth-1) + ")"
 	}
 	return g.num() + " < " + g.num()
 }
@@ -192,6 +264,34 @@ func (g gen) stringArray(mem memory.Allocator, dt arrow.DataType, n, nullRate in
 	return b.NewArray()
 }
 
+// narrowArray builds an int8, int16, int32, float32 or bool column whose
+// values include the type's extremes.
+func (g gen) narrowArray(mem memory.Allocator, dt arrow.DataType, n, nullRate int) arrow.Array {
+	b := array.NewBuilder(mem, dt)
+	defer b.Release()
+	for range n {
+		if !g.valid(nullRate) {
+			b.AppendNull()
+			continue
+		}
+		small := g.r.Int64N(21) - 10
+		switch x := b.(type) {
+		case *array.Int8Builder:
+			x.Append([]int8{int8(small), math.MaxInt8, math.MinInt8}[g.pick(3)])
+		case *array.Int16Builder:
+			x.Append([]int16{int16(small), math.MaxInt16, math.MinInt16}[g.pick(3)])
+		case *array.Int32Builder:
+			x.Append([]int32{int32(small), math.MaxInt32, math.MinInt32}[g.pick(3)])
+		case *array.Float32Builder:
+			x.Append([]float32{float32(small) / 2, 0.1, math.MaxFloat32, -math.SmallestNonzeroFloat32,
+				float32(math.Inf(1)), float32(math.NaN()), 1 << 24, 1<<24 + 2}[g.pick(8)])
+		case *array.BooleanBuilder:
+			x.Append(g.pick(2) == 0)
+		}
+	}
+	return b.NewArray()
+}
+
 // dictArray builds a dictionary column whose dictionary may hold a null
 // entry and duplicates are not required to be absent.
 func (g gen) dictArray(mem memory.Allocator, dt *arrow.DictionaryType, n, nullRate int) arrow.Array {
@@ -233,6 +333,8 @@ func (g gen) batch(mem memory.Allocator, n int) arrow.RecordBatch {
 			full = g.intArray(mem, total, nullRate)
 		case *arrow.Float64Type:
 			full = g.floatArray(mem, total, nullRate)
+		case *arrow.Int8Type, *arrow.Int16Type, *arrow.Int32Type, *arrow.Float32Type, *arrow.BooleanType:
+			full = g.narrowArray(mem, dt, total, nullRate)
 		case *arrow.DictionaryType:
 			full = g.dictArray(mem, dt, total, nullRate)
 		default:
@@ -335,7 +437,17 @@ func TestSubset(t *testing.T) {
 		{"size(s1) > 1 && s2.size() <= 2", true},
 		{"i1 == null || s2 != null", true},
 		{"null == f1", true},
-		{"i1 + 1 > 2", false},
+		{"i1 + 1 > 2", true},
+		{"n8 * n16 - n32 <= i1 / i2 && g1 + f1 > f2 * 0.5", true},
+		{"i1 % 2 == 0 || i1 * 9223372036854775807 > 0", true},
+		{"f1 / 0.0 > 1.0", true},
+		{"b1 && !b2 || (b1 == true) != (b2 != (i1 > 2))", true},
+		{"b1 == b2", true},
+		{"b1 == null", true},
+		{"i1 + 1 in [1, 2]", false},
+		{"i1 + 1u > 2u", false},
+		{"(i1 > 2) == (f1 < 1.0 || s1 == 'a')", true},
+		{"(i1 > 2) != s1.startsWith('a')", true},
 		{"s1.matches('^a')", false},
 		{"i1 in [1, 2.0]", false},
 		{"s1 == s4", false},

@@ -10,11 +10,20 @@
 //
 // # Supported subset
 //
-//   - columns of type int64, float64, string, large_string and dictionaries
-//     of string or large_string (any index type); int, double and string
-//     literals;
+//   - columns of type int8, int16, int32 and int64 (CEL int), float32 and
+//     float64 (CEL double, float32 widened exactly), bool, string,
+//     large_string and dictionaries of string or large_string (any index
+//     type); int, double, bool and string literals;
 //   - <, <=, >, >=, ==, != between int and double operands (columns,
-//     literals, size(s)), with CEL's heterogeneous numeric comparison;
+//     literals, size(s), arithmetic), with CEL's heterogeneous numeric
+//     comparison;
+//   - arithmetic + - * / % on int operands with CEL's checked semantics
+//     (overflow, division and modulus by zero, MinInt64 / -1 are errors),
+//     and + - * / on double operands (IEEE: no errors); a null operand of
+//     arithmetic is an error;
+//   - a bool column as an operand of &&, || and ! (null is an error there),
+//     and == and != between bool operands (bool columns, literals, and
+//     bool-typed calls of the subset), where null equals only null;
 //   - == and != between a string operand and a string literal;
 //   - &&, || and ! over these, and the literals true and false;
 //   - x in [literals] where every literal has x's type (int or string);
@@ -28,8 +37,8 @@
 // # Errors
 //
 // Within the subset an error arises only from a null operand of an ordering
-// comparison or a string function, or from a NaN in an ordering
-// comparison. The engine marks such rows in Result.Err without a message;
+// comparison, a string function, arithmetic or a logical operator, from a
+// NaN in an ordering comparison, or from checked int arithmetic. The engine marks such rows in Result.Err without a message;
 // the caller re-evaluates them on the interpreter, which is the oracle for
 // error messages.
 package engine

@@ -87,7 +87,18 @@ type column struct {
 	nulls []uint64 // bit set = null; nil when no row is null
 	i64   []int64
 	f64   []float64
+	bools []uint64 // bit set = true
 	str   *strColumn
+}
+
+// widen converts narrower ints (floats) to int64 (float64), as the
+// interpreter does when it reads them as CEL int (double).
+func widen[W int64 | float64, N int8 | int16 | int32 | float32](xs []N) []W {
+	out := make([]W, len(xs))
+	for i, x := range xs {
+		out[i] = W(x)
+	}
+	return out
 }
 
 // strColumn reads a string column, plain or dictionary-encoded.
@@ -108,8 +119,23 @@ func bindColumn(arr arrow.Array) (*column, error) {
 	switch a := arr.(type) {
 	case *array.Int64:
 		c.i64 = a.Int64Values()
+	case *array.Int8:
+		c.i64 = widen[int64](a.Int8Values())
+	case *array.Int16:
+		c.i64 = widen[int64](a.Int16Values())
+	case *array.Int32:
+		c.i64 = widen[int64](a.Int32Values())
 	case *array.Float64:
 		c.f64 = a.Float64Values()
+	case *array.Float32:
+		c.f64 = widen[float64](a.Float32Values())
+	case *array.Boolean:
+		c.bools = make([]uint64, (a.Len()+63)/64)
+		for i := range a.Len() {
+			if a.Value(i) {
+				setBit(c.bools, i)
+			}
+		}
 	case *array.String:
 		c.str = &strColumn{plain: a}
 	case *array.LargeString:
@@ -338,6 +364,9 @@ type numOperand struct {
 	fc      float64
 	slot    int
 	size    bool
+	// arith: l op r, when l is set.
+	op   arithOp
+	l, r *numOperand
 }
 
 // numView is an operand bound to a batch.
@@ -352,11 +381,16 @@ type numView struct {
 	// nullErr: a null row is an evaluation error (size of a null string),
 	// not a null value.
 	nullErr bool
+	// errs marks rows whose value is an evaluation error; nil when none.
+	errs []uint64
 }
 
 func (o *numOperand) bind(b *batch) numView {
 	if o.isConst {
 		return numView{kind: o.kind, isConst: true, ic: o.ic, fc: o.fc}
+	}
+	if o.l != nil {
+		return o.bindArith(b)
 	}
 	c := b.cols[o.slot]
 	if !o.size {
@@ -482,9 +516,19 @@ func (n *cmpNode) eval(b *batch) ([]uint64, []uint64) {
 			op = opLT // any ordering: nulls are errors
 		}
 		applyNulls(op, l.nulls, v, e)
+		if l.errs != nil {
+			for i := range v {
+				v[i] &^= l.errs[i]
+				e[i] |= l.errs[i]
+			}
+		}
 		return v, e
 	}
 	for i := range b.n {
+		if (l.errs != nil && getBit(l.errs, i)) || (r.errs != nil && getBit(r.errs, i)) {
+			setBit(e, i)
+			continue
+		}
 		ln, rn := l.null(i), r.null(i)
 		if ln || rn {
 			if (ln && l.nullErr) || (rn && r.nullErr) {
