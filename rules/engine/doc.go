@@ -28,6 +28,8 @@
 //   - &&, || and ! over these, and the literals true and false;
 //   - x in [literals] where every literal has x's type (int or string);
 //   - s.startsWith(lit), s.endsWith(lit), s.contains(lit);
+//   - the PII detectors is_email(s), is_phone(s), is_credit_card(s),
+//     is_iban(s), is_ip(s), is_us_ssn(s), is_uk_nino(s), is_mac(s);
 //   - size(s) and s.size() of a string column;
 //   - x == null and x != null.
 //
