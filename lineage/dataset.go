@@ -40,3 +40,14 @@ func (d Dataset) String() string {
 
 // IsZero reports whether d has neither namespace nor name.
 func (d Dataset) IsZero() bool { return d.Namespace == "" && d.Name == "" }
+
+// FileDatasetOf is FileDataset for callers that cannot fail: when the
+// absolute path cannot be had (the working directory is gone), the name is
+// the cleaned path as given.
+func FileDatasetOf(path string) Dataset {
+	d, err := FileDataset(path)
+	if err != nil {
+		return Dataset{Namespace: FileNamespace, Name: filepath.Clean(path)}
+	}
+	return d
+}

@@ -7,7 +7,6 @@ import (
 	"github.com/sluicedata/sluice/internal/atomicfile"
 	"io"
 	"os"
-	"path/filepath"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -21,14 +20,6 @@ import (
 
 // fileMagic starts (and ends) an Arrow IPC file.
 const fileMagic = "ARROW1"
-
-func datasetOf(path string) lineage.Dataset {
-	d, err := lineage.FileDataset(path)
-	if err != nil {
-		return lineage.Dataset{Namespace: lineage.FileNamespace, Name: filepath.Clean(path)}
-	}
-	return d
-}
 
 func corrupt(path string, err error) error {
 	return fmt.Errorf("arrowconnector: %s: %w: %w", path, connectors.ErrCorrupt, err)
@@ -45,7 +36,7 @@ var _ connectors.Source = (*Source)(nil)
 // NewSource returns a Source reading the Arrow IPC file or stream at path.
 // Nothing is read until Schema or Open.
 func NewSource(path string) *Source {
-	return &Source{path: path, ds: datasetOf(path)}
+	return &Source{path: path, ds: lineage.FileDatasetOf(path)}
 }
 
 // Dataset returns namespace "file" and the absolute path.
@@ -300,7 +291,7 @@ var _ connectors.Sink = (*Sink)(nil)
 
 // NewSink returns a Sink writing path; see the package documentation.
 func NewSink(path string, opts ...Option) *Sink {
-	s := &Sink{path: path, ds: datasetOf(path)}
+	s := &Sink{path: path, ds: lineage.FileDatasetOf(path)}
 	for _, o := range opts {
 		o(s)
 	}

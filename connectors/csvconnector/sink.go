@@ -30,7 +30,7 @@ var _ connectors.Sink = (*Sink)(nil)
 // NewSink returns a Sink writing the CSV file at path. Of the options only
 // WithDelimiter applies.
 func NewSink(path string, opts ...Option) *Sink {
-	return &Sink{path: path, ds: datasetOf(path), cfg: newConfig(opts)}
+	return &Sink{path: path, ds: lineage.FileDatasetOf(path), cfg: newConfig(opts)}
 }
 
 // Dataset returns namespace "file" and the absolute path.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -20,14 +19,6 @@ import (
 	"github.com/sluicedata/sluice/connectors"
 	"github.com/sluicedata/sluice/lineage"
 )
-
-func datasetOf(path string) lineage.Dataset {
-	d, err := lineage.FileDataset(path)
-	if err != nil {
-		return lineage.Dataset{Namespace: lineage.FileNamespace, Name: filepath.Clean(path)}
-	}
-	return d
-}
 
 // Source reads a CSV file with a header line.
 type Source struct {
@@ -41,7 +32,7 @@ var _ connectors.Source = (*Source)(nil)
 // NewSource returns a Source reading the CSV file at path. Nothing is read
 // until Schema or Open.
 func NewSource(path string, opts ...Option) *Source {
-	return &Source{path: path, ds: datasetOf(path), cfg: newConfig(opts)}
+	return &Source{path: path, ds: lineage.FileDatasetOf(path), cfg: newConfig(opts)}
 }
 
 // Dataset returns namespace "file" and the absolute path.

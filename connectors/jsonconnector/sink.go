@@ -30,7 +30,7 @@ var _ connectors.Sink = (*Sink)(nil)
 // NewSink returns a Sink writing NDJSON to path. No option applies to a
 // Sink today.
 func NewSink(path string, _ ...Option) *Sink {
-	return &Sink{path: path, ds: datasetOf(path)}
+	return &Sink{path: path, ds: lineage.FileDatasetOf(path)}
 }
 
 // Dataset returns namespace "file" and the absolute path.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -14,14 +13,6 @@ import (
 	"github.com/sluicedata/sluice/connectors"
 	"github.com/sluicedata/sluice/lineage"
 )
-
-func datasetOf(path string) lineage.Dataset {
-	d, err := lineage.FileDataset(path)
-	if err != nil {
-		return lineage.Dataset{Namespace: lineage.FileNamespace, Name: filepath.Clean(path)}
-	}
-	return d
-}
 
 // Source reads NDJSON or a JSON array of objects.
 type Source struct {
@@ -35,7 +26,7 @@ var _ connectors.Source = (*Source)(nil)
 // NewSource returns a Source reading the JSON file at path. Nothing is read
 // until Schema or Open.
 func NewSource(path string, opts ...Option) *Source {
-	return &Source{path: path, ds: datasetOf(path), cfg: newConfig(opts)}
+	return &Source{path: path, ds: lineage.FileDatasetOf(path), cfg: newConfig(opts)}
 }
 
 // Dataset returns namespace "file" and the absolute path.
