@@ -64,6 +64,13 @@ func (p *Program) NewRun(opts ...RunOption) *Run {
 	if r.cfg.now == nil {
 		r.cfg.now = time.Now
 	}
+	r.init()
+	return r
+}
+
+// init creates the run's empty states.
+func (r *Run) init() {
+	p := r.p
 	r.states = make([]metrics.State, len(p.metrics))
 	r.values = make([]map[any]int64, len(p.metrics))
 	r.counts = make([]int64, len(p.hidden))
@@ -80,7 +87,6 @@ func (p *Program) NewRun(opts ...RunOption) *Run {
 		}
 	}
 	r.act.byIdent = p.ce.byIdent
-	return r
 }
 
 // rowActivation resolves column variables straight from the current batch.
