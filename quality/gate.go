@@ -96,14 +96,7 @@ func (g *Gate) Check(ctx context.Context, reader array.RecordReader) (*Report, e
 	lin := g.startLineage(g.cfg.dataset, rep)
 	lin.startCheck(ctx, rep)
 	s := g.newSession(datasetLabel(rep))
-	for reader.Next() {
-		if _, err := s.eval(ctx, reader.RecordBatch(), false); err != nil {
-			lin.fail(err)
-			return nil, err
-		}
-	}
-	if err := reader.Err(); err != nil {
-		err = runErr("read", s.dataset, err)
+	if err := s.evalReader(ctx, reader, false, nil); err != nil {
 		lin.fail(err)
 		return nil, err
 	}
@@ -175,21 +168,14 @@ func (g *Gate) Run(ctx context.Context, src connectors.Source) (rep *Report, err
 	if g.cfg.sink != nil {
 		s.priv.out = reader.Schema()
 	}
-	for reader.Next() {
-		batch := reader.RecordBatch()
+	err = s.evalReader(ctx, reader, out.quar != nil, func(batch arrow.RecordBatch, sp *split) error {
 		if lin != nil {
 			lin.rows += batch.NumRows()
 		}
-		sp, err := s.eval(ctx, batch, out.quar != nil)
-		if err != nil {
-			return nil, err
-		}
-		if err := out.write(ctx, batch, sp); err != nil {
-			return nil, err
-		}
-	}
-	if err := reader.Err(); err != nil {
-		return nil, runErr("read", label, err)
+		return out.write(ctx, batch, sp)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, runErr("read", label, err)

@@ -3,7 +3,10 @@ package quality
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -549,4 +552,45 @@ func TestCheckWithDataset(t *testing.T) {
 	assert.Equal(t, &ds, rep.DatasetID)
 	assert.Equal(t, "check", rep.Mode)
 	assert.Equal(t, "orders.yaml", rep.RuleFile)
+}
+
+func TestRunSameReportForAnyWorkerCount(t *testing.T) {
+	mem := arrowtest.Allocator(t)
+	prog := compile(t, ordersRules, ordersSchema)
+	rng := rand.New(rand.NewPCG(3, 4))
+	var rows []order
+	for i := range 3000 {
+		o := order{id: int64(i % 7)}
+		if rng.IntN(10) > 0 {
+			o.email = sp(fmt.Sprintf("u%d%s", i, []string{"@x.com", ""}[rng.IntN(2)]))
+		}
+		if rng.IntN(10) > 0 {
+			o.amount = fp(rng.Float64()*100 - 10)
+		}
+		o.qty = ip(int64(rng.IntN(3)))
+		rows = append(rows, o)
+	}
+	run := func(workers int) (*Report, *recSink) {
+		quar := newRecSink(t, "quarantine")
+		gate, err := NewGate(prog, WithQuarantine(quar), WithAllocator(mem), WithWorkers(workers),
+			WithClock(func() time.Time { return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC) }))
+		require.NoError(t, err)
+		rep, err := gate.Run(context.Background(), newSliceSource(t, mem, rows, 37))
+		require.NoError(t, err)
+		return rep, quar
+	}
+	want, wantQ := run(1)
+	require.NotZero(t, want.RowsQuarantined)
+	for _, workers := range []int{2, 5} {
+		got, gotQ := run(workers)
+		assert.Equal(t, want.Rules, got.Rules, "%d workers", workers)
+		assert.Equal(t, want.RowsQuarantined, got.RowsQuarantined, "%d workers", workers)
+		assert.Equal(t, wantQ.ids(), gotQ.ids(), "%d workers: quarantine rows in source order", workers)
+		assert.Equal(t, wantQ.failedRules(), gotQ.failedRules(), "%d workers", workers)
+	}
+}
+
+func TestNewGateRejectsNegativeWorkers(t *testing.T) {
+	_, err := NewGate(compile(t, ordersRules, ordersSchema), WithWorkers(-1))
+	require.ErrorIs(t, err, ErrConfig)
 }

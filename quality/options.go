@@ -58,6 +58,7 @@ type config struct {
 	strict      bool
 	dataset     lineage.Dataset
 	batchSize   int
+	workers     int
 	lineage     *lineage.Run
 	zone        string
 	masks       map[string]Mask
@@ -115,6 +116,12 @@ func WithDataset(d lineage.Dataset) Option { return func(c *config) { c.dataset 
 // connectors.DefaultBatchSize).
 func WithBatchSize(n int) Option { return func(c *config) { c.batchSize = n } }
 
+// WithWorkers sets how many goroutines Check and Run evaluate batches on
+// (default 0: one per core, GOMAXPROCS). Reports are the same for any
+// count: batches are accounted for and written in the source's order. Filter
+// evaluates on the goroutine that reads its stream.
+func WithWorkers(n int) Option { return func(c *config) { c.workers = n } }
+
 // WithLineage records the gate's work on run: a span "read {dataset}" for
 // the source of Run (linked to the run that wrote it when its metadata says
 // so), "check {rule set}" with one assertion per rule, "write {dataset}" for
@@ -136,6 +143,9 @@ func (c *config) validate() error {
 	}
 	if c.batchSize < 0 {
 		return fmt.Errorf("quality: batch size %d: %w", c.batchSize, ErrConfig)
+	}
+	if c.workers < 0 {
+		return fmt.Errorf("quality: workers %d: %w", c.workers, ErrConfig)
 	}
 	return nil
 }

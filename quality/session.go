@@ -2,10 +2,12 @@ package quality
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/sluicedata/sluice/quality/history"
 	"github.com/sluicedata/sluice/rules"
@@ -74,6 +76,36 @@ func (s *session) eval(ctx context.Context, batch arrow.RecordBatch, withRules b
 	if err != nil {
 		return nil, runErr("evaluate", s.dataset, err)
 	}
+	return s.account(ctx, batch, res, withRules)
+}
+
+// evalReader evaluates every batch of reader on the gate's workers and
+// hands each batch, in order, with its verdict to each (nil for none).
+func (s *session) evalReader(ctx context.Context, reader array.RecordReader, withRules bool,
+	each func(batch arrow.RecordBatch, sp *split) error) error {
+	err := s.run.EvalReader(ctx, reader, s.g.cfg.workers, func(batch arrow.RecordBatch, res *rules.BatchResult) error {
+		sp, err := s.account(ctx, batch, res, withRules)
+		if err != nil || each == nil {
+			return err
+		}
+		return each(batch, sp)
+	})
+	if err == nil {
+		return nil
+	}
+	var re *RunError
+	switch {
+	case errors.As(err, &re):
+		return err
+	case reader.Err() != nil:
+		return runErr("read", s.dataset, reader.Err())
+	}
+	return runErr("evaluate", s.dataset, err)
+}
+
+// account folds the row outcomes of batch into the counts and samples and
+// returns which rows fail the gate.
+func (s *session) account(ctx context.Context, batch arrow.RecordBatch, res *rules.BatchResult, withRules bool) (*split, error) {
 	s.priv.add(batch)
 	n := int(batch.NumRows())
 	if len(res.Outcomes) != len(s.rowRules) {

@@ -36,6 +36,7 @@ type checkFlags struct {
 	strict      bool
 	nulls       stringList
 	batchSize   int
+	workers     int
 	samples     int
 	costLimit   uint64
 	lineage     lineageFlags
@@ -64,6 +65,7 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 	fs.BoolVar(&f.strict, "strict", false, "fail the gate on warnings too")
 	fs.Var(&f.nulls, "null", "extra token read as null in CSV input (repeatable); empty fields are always null")
 	fs.IntVar(&f.batchSize, "batch-size", connectors.DefaultBatchSize, "rows per batch")
+	fs.IntVar(&f.workers, "workers", 0, "batches evaluated at once (0: one per core); the report is the same for any count")
 	fs.IntVar(&f.samples, "samples", 5, "failing-row samples kept per rule")
 	fs.Uint64Var(&f.costLimit, "cost-limit", 0, "maximum cost of one expression per row (0: the default)")
 	f.lineage.register(fs)
@@ -176,6 +178,7 @@ func (c *cli) checkOne(ctx context.Context, rs *rules.RuleSet, input string, f *
 		quality.WithStrict(f.strict),
 		quality.WithSampleLimit(f.samples),
 		quality.WithBatchSize(f.batchSize),
+		quality.WithWorkers(f.workers),
 		quality.WithReferences(referenceOpener(fopts)),
 	}
 	if run != nil {
