@@ -19,26 +19,25 @@ type Resolver func(name string) (slot int, dt arrow.DataType, ok bool)
 
 // Program is a compiled expression. Immutable and safe for concurrent use.
 type Program struct {
-	root  boolNode
-	slots []int
+	set        *Set
+	root       boolNode
+	slots      []int // every input column, in first-use order
+	valueSlots []int // the columns whose values a kernel reads
+	fallbacks  int   // subexpressions left to the interpreter
 }
 
 // Slots returns the input columns the program reads.
 func (p *Program) Slots() []int { return append([]int(nil), p.slots...) }
 
-// Compile compiles a checked CEL expression whose result is a bool. It
-// returns an error wrapping ErrNotVectorizable when the expression is
-// outside the subset (see the package documentation).
+// Fallbacks returns how many subexpressions of the program run on the
+// interpreter (see WithFallback).
+func (p *Program) Fallbacks() int { return p.fallbacks }
+
+// Compile compiles a checked CEL expression whose result is a bool on its
+// own, in a Set of one. It returns an error wrapping ErrNotVectorizable when
+// the expression is outside the subset (see the package documentation).
 func Compile(a *celast.AST, resolve Resolver) (*Program, error) {
-	if a == nil || !a.IsChecked() {
-		return nil, fmt.Errorf("%w: expression is not type-checked", ErrNotVectorizable)
-	}
-	c := &compiler{a: a, resolve: resolve, seen: map[int]bool{}}
-	root, err := c.boolExpr(a.Expr())
-	if err != nil {
-		return nil, err
-	}
-	return &Program{root: root, slots: c.slots}, nil
+	return NewSet(resolve).Compile(a)
 }
 
 type compiler struct {
@@ -46,6 +45,11 @@ type compiler struct {
 	resolve Resolver
 	seen    map[int]bool
 	slots   []int
+	set     *Set
+	// valueSlot marks the slots whose values (not only nulls) are read.
+	valueSlot map[int]bool
+	// kernels counts vectorized leaves, fallbacks interpreter subtrees.
+	kernels, fallbacks int
 }
 
 func refuse(format string, args ...any) error {
@@ -86,7 +90,8 @@ func compareOp(id string) (cmpOp, bool) {
 	return 0, false
 }
 
-func (c *compiler) boolExpr(e celast.Expr) (boolNode, error) {
+// boolNodeOf compiles a bool-valued subexpression (boolExpr shares it).
+func (c *compiler) boolNodeOf(e celast.Expr) (boolNode, error) {
 	if e.Kind() == celast.LiteralKind {
 		if b, ok := e.AsLiteral().(types.Bool); ok {
 			return &constNode{v: bool(b)}, nil
@@ -119,17 +124,17 @@ func (c *compiler) boolExpr(e celast.Expr) (boolNode, error) {
 		if len(args) != 2 {
 			return nil, refuse("%s with %d arguments", id, len(args))
 		}
-		l, err := c.boolExpr(args[0])
+		l, err := c.logicOperand(args[0])
 		if err != nil {
 			return nil, err
 		}
-		r, err := c.boolExpr(args[1])
+		r, err := c.logicOperand(args[1])
 		if err != nil {
 			return nil, err
 		}
 		return &logicNode{or: id == "logical_or", l: l, r: r}, nil
 	case "logical_not":
-		x, err := c.boolExpr(args[0])
+		x, err := c.logicOperand(args[0])
 		if err != nil {
 			return nil, err
 		}
@@ -200,10 +205,7 @@ func (c *compiler) column(e celast.Expr) (int, arrow.DataType, error) {
 	if !ok {
 		return 0, nil, refuse("identifier %s", name)
 	}
-	if !c.seen[slot] {
-		c.seen[slot] = true
-		c.slots = append(c.slots, slot)
-	}
+	c.use(slot, true)
 	return slot, dt, nil
 }
 

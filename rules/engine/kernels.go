@@ -38,42 +38,20 @@ func (r *Result) HasErrors() bool {
 }
 
 // Eval runs the program on n rows; cols[slot] is the array of each input
-// slot the program reads (others may be nil). Arrays are borrowed.
+// slot the program reads (others may be nil). Arrays are borrowed. A
+// program with interpreter fallbacks needs a batch bound with a
+// FallbackFunc (Set.Bind).
 func (p *Program) Eval(cols []arrow.Array, n int) (*Result, error) {
-	b := &batch{n: n, words: (n + 63) / 64, cols: make([]*column, len(cols))}
-	for _, s := range p.slots {
-		if s >= len(cols) || cols[s] == nil {
-			return nil, fmt.Errorf("engine: input column %d is missing", s)
-		}
-		if cols[s].Len() != n {
-			return nil, fmt.Errorf("engine: input column %d has %d rows, want %d", s, cols[s].Len(), n)
-		}
-		c, err := bindColumn(cols[s])
-		if err != nil {
-			return nil, err
-		}
-		b.cols[s] = c
-	}
-	v, e := p.root.eval(b)
-	res := &Result{N: n, Value: v, Err: e}
-	for _, s := range p.slots {
-		nulls := b.cols[s].nulls
-		if nulls == nil {
-			continue
-		}
-		if res.Null == nil {
-			res.Null = make([]uint64, b.words)
-		}
-		for i, w := range nulls {
-			res.Null[i] |= w
-		}
-	}
-	return res, nil
+	return p.set.Bind(cols, n, nil).Eval(p)
 }
 
 type batch struct {
 	n, words int
-	cols     []*column
+	cols     []*column // bound on first use, by slot
+	nulls    [][]uint64
+	nullDone []bool
+	memo     []memoEntry // results of shared nodes, by id
+	fb       FallbackFunc
 }
 
 func (b *batch) bits() []uint64 { return make([]uint64, b.words) }
@@ -231,8 +209,19 @@ type logicNode struct {
 }
 
 func (n *logicNode) eval(b *batch) ([]uint64, []uint64) {
-	lv, le := n.l.eval(b)
-	rv, re := n.r.eval(b)
+	var lv, le, rv, re []uint64
+	// An operand that can skip rows (an interpreter fallback) runs after
+	// the other, only where the other does not decide the result.
+	if rm, ok := n.r.(maskedNode); ok && rm.masked() {
+		lv, le = n.l.eval(b)
+		rv, re = rm.evalMasked(b, n.decided(lv, le))
+	} else if lm, ok := n.l.(maskedNode); ok && lm.masked() {
+		rv, re = n.r.eval(b)
+		lv, le = lm.evalMasked(b, n.decided(rv, re))
+	} else {
+		lv, le = n.l.eval(b)
+		rv, re = n.r.eval(b)
+	}
 	for i := range lv {
 		lt, lf := lv[i]&^le[i], ^lv[i]&^le[i]
 		rt, rf := rv[i]&^re[i], ^rv[i]&^re[i]
@@ -245,6 +234,20 @@ func (n *logicNode) eval(b *batch) ([]uint64, []uint64) {
 		lv[i], le[i] = t, ^(t | f)
 	}
 	return lv, le
+}
+
+// decided returns the rows where an operand with value v and errors e
+// decides the result alone: false for &&, true for ||.
+func (n *logicNode) decided(v, e []uint64) []uint64 {
+	d := make([]uint64, len(v))
+	for i := range v {
+		if n.or {
+			d[i] = v[i] &^ e[i]
+		} else {
+			d[i] = ^v[i] &^ e[i]
+		}
+	}
+	return d
 }
 
 type notNode struct{ x boolNode }
