@@ -106,6 +106,8 @@ type compiler struct {
 	rowEnv   *cel.Env
 	checkEnv *cel.Env
 	errs     Errors
+	// fallbackIndex finds a fallback subexpression by source (vector.go).
+	fallbackIndex map[string]int
 }
 
 func (c *compiler) problem(line, col int, rule, msg string) {
@@ -234,7 +236,11 @@ func (c *compiler) compileRow(i int, cr *CompiledRule) (*rowProgram, []int) {
 		c.atLoc(i, src, 1, 0, err.Error())
 		return nil, nil
 	}
-	if rp.vec != nil {
+	switch {
+	case rp.vec == nil:
+	case rp.vec.Fallbacks() > 0:
+		cr.Engine = EngineMixed
+	default:
 		cr.Engine = EngineVectorized
 	}
 	return rp, rp.slots

@@ -13,6 +13,7 @@ import (
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/interpreter"
 
+	"github.com/sluicedata/sluice/rules/engine"
 	"github.com/sluicedata/sluice/rules/metrics"
 )
 
@@ -28,6 +29,7 @@ type Run struct {
 	act    rowActivation     // reused across rows
 	vals   []computed        // per Program.metrics entry, filled by Finish
 	own    map[string][]byte // the run's own encoded states before MergeStates (partition.go)
+	vb     *engine.Batch     // the current batch bound to the vectorized engine (vector.go)
 }
 
 // computed is a metric value computed once per Finish.
@@ -193,7 +195,7 @@ func (r *Run) Eval(ctx context.Context, batch arrow.RecordBatch) (*BatchResult, 
 		ErrorKinds: make([]map[string]int64, len(r.p.rowRules)),
 	}
 	r.act.cols = cols
-	defer func() { r.act.cols = nil }()
+	defer func() { r.act.cols, r.vb = nil, nil }()
 	for i, rp := range r.p.rowProg {
 		if err := ctx.Err(); err != nil {
 			return nil, err

@@ -54,6 +54,11 @@ type Program struct {
 	metrics []*metricDef    // distinct metrics of all checks
 	// hidden are the row expressions of count_if and fraction_if.
 	hidden []*rowProgram
+	// vset holds every row expression the vectorized engine runs, for one
+	// pass per batch; fallbacks are the subexpressions it leaves to the
+	// interpreter, by the index the engine knows them by.
+	vset      *engine.Set
+	fallbacks []cel.Program
 }
 
 // rowProgram is one row expression ready to run.

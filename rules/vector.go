@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/types"
 
 	"github.com/sluicedata/sluice/rules/engine"
 )
@@ -15,6 +16,9 @@ const (
 	EngineAuto        = "auto"        // the vectorized engine where it applies, the interpreter otherwise
 	EngineInterpreter = "interpreter" // cel-go's interpreter for every rule
 	EngineVectorized  = "vectorized"  // CompiledRule.Engine of a rule the vectorized engine runs
+	// EngineMixed is the CompiledRule.Engine of a rule the vectorized
+	// engine runs with some subexpressions on the interpreter, row by row.
+	EngineMixed = "mixed"
 )
 
 // WithEngine picks the evaluation engine: EngineAuto (the default) runs
@@ -30,22 +34,32 @@ func checkEngine(name string) error {
 	return fmt.Errorf("rules: unknown engine %q (want %q or %q)", name, EngineAuto, EngineInterpreter)
 }
 
-// vectorize compiles a checked row expression for the vectorized engine;
-// nil when the engine is off or the expression is outside its subset. The
-// engine must read exactly the columns in slots, whose nulls decide the
-// nulls policy.
+// vectorize compiles a checked row expression for the vectorized engine
+// into the program's set; nil when the engine is off or the expression is
+// outside its subset. The engine must read exactly the columns in slots,
+// whose nulls decide the nulls policy.
 func (c *compiler) vectorize(a *cel.Ast, slots []int) *engine.Program {
 	if c.cfg.engine == EngineInterpreter {
 		return nil
 	}
-	resolve := func(name string) (int, arrow.DataType, bool) {
-		k, ok := c.ce.byIdent[name]
-		if !ok {
-			return 0, nil, false
+	if c.p.vset == nil {
+		resolve := func(name string) (int, arrow.DataType, bool) {
+			k, ok := c.ce.byIdent[name]
+			if !ok {
+				return 0, nil, false
+			}
+			return k, c.ce.slots[k].typ, true
 		}
-		return k, c.ce.slots[k].typ, true
+		c.p.vset = engine.NewSet(resolve, engine.WithFallback(c.fallback))
 	}
-	vp, err := engine.Compile(a.NativeRep(), resolve)
+	// Constant subexpressions are folded first (the interpreter, the
+	// oracle, runs the expression as written).
+	if opt, err := cel.NewStaticOptimizer(cel.NewConstantFoldingOptimizer()); err == nil {
+		if folded, iss := opt.Optimize(c.rowEnv, a); iss.Err() == nil {
+			a = folded
+		}
+	}
+	vp, err := c.p.vset.Compile(a.NativeRep())
 	if err != nil {
 		return nil // outside the subset (engine.ErrNotVectorizable): the interpreter runs it
 	}
@@ -57,16 +71,65 @@ func (c *compiler) vectorize(a *cel.Ast, slots []int) *engine.Program {
 	return vp
 }
 
+// fallback compiles a subexpression the engine leaves to the interpreter;
+// equal sources share one program.
+func (c *compiler) fallback(src string) (int, error) {
+	if k, ok := c.fallbackIndex[src]; ok {
+		return k, nil
+	}
+	a, iss := c.rowEnv.Compile(src)
+	if iss.Err() != nil {
+		return 0, iss.Err()
+	}
+	if a.OutputType().Kind() != types.BoolKind {
+		return 0, fmt.Errorf("%s is %s, not bool", src, a.OutputType())
+	}
+	prg, err := c.rowEnv.Program(a, cel.EvalOptions(cel.OptOptimize))
+	if err != nil {
+		return 0, err
+	}
+	if c.fallbackIndex == nil {
+		c.fallbackIndex = map[string]int{}
+	}
+	k := len(c.p.fallbacks)
+	c.p.fallbacks = append(c.p.fallbacks, prg)
+	c.fallbackIndex[src] = k
+	return k, nil
+}
+
+// vectorBatch binds the batch to the program's set, once per Eval: the
+// columns are bound once for every rule, and subexpressions rules share
+// are evaluated once.
+func (r *Run) vectorBatch(cols []*colReader, n int) *engine.Batch {
+	if r.vb != nil {
+		return r.vb
+	}
+	arrs := make([]arrow.Array, len(cols))
+	for k, c := range cols {
+		if c != nil {
+			arrs[k] = c.arr
+		}
+	}
+	act := &r.act
+	fallbacks := r.p.fallbacks
+	r.vb = r.p.vset.Bind(arrs, n, func(k, row int) (bool, bool) {
+		act.row = row
+		v, _, err := fallbacks[k].Eval(act)
+		if err != nil {
+			return false, true
+		}
+		b, ok := v.(types.Bool)
+		return bool(b), !ok
+	})
+	return r.vb
+}
+
 // evalVector runs rp on the vectorized engine. Rows the engine marks as
 // errors are evaluated again on the interpreter (prg), which gives the
 // error its message. It returns false when the engine cannot run the batch
 // (the caller then uses the interpreter for every row).
 func (r *Run) evalVector(rp *rowProgram, prg cel.Program, cols []*colReader, out []Outcome) (map[string]int64, bool) {
-	arrs := make([]arrow.Array, len(cols))
-	for _, k := range rp.slots {
-		arrs[k] = cols[k].arr
-	}
-	res, err := rp.vec.Eval(arrs, len(out))
+	res, err := r.vectorBatch(cols, len(out)).Eval(rp.vec)
 	if err != nil {
 		return nil, false
 	}

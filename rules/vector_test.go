@@ -1,0 +1,56 @@
+package rules_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sluicedata/sluice/internal/arrowtest"
+	"github.com/sluicedata/sluice/rules"
+)
+
+// TestEnginesAgreeOnMixedAndSharedRules runs rules whose parts the
+// vectorized engine leaves to the interpreter, and rules sharing
+// subexpressions, on both engines.
+func TestEnginesAgreeOnMixedAndSharedRules(t *testing.T) {
+	mem := arrowtest.Allocator(t)
+	const ruleSet = `rules:
+  - name: mixed
+    expr: amount >= 0.0 && email.split('@').size() == 2
+  - name: mixed_or
+    expr: qty == 0 || email.split('.')[qty % 3] == 'io'
+  - name: mixed_shared
+    expr: amount >= 0.0 && !(email.split('@').size() == 2)
+    nulls: fail
+  - name: shared
+    expr: amount >= 0.0 && qty > 2
+  - name: shared_too
+    expr: amount >= 0.0 || 100 / qty > 20
+  - name: interpreted
+    expr: email.split('@').size() == 2
+`
+	auto := compile(t, ruleSet, ordersSchema)
+	interp := compile(t, ruleSet, ordersSchema, rules.WithEngine(rules.EngineInterpreter))
+	engines := map[string]string{}
+	for _, r := range auto.RowRules() {
+		engines[r.Name] = r.Engine
+	}
+	assert.Equal(t, map[string]string{
+		"mixed": rules.EngineMixed, "mixed_or": rules.EngineMixed, "mixed_shared": rules.EngineMixed,
+		"shared": rules.EngineVectorized, "shared_too": rules.EngineVectorized, "interpreted": rules.EngineInterpreter,
+	}, engines)
+
+	rec := randomOrders(t, mem, 5000, 9)
+	defer rec.Release()
+	want, err := interp.NewRun().Eval(context.Background(), rec)
+	require.NoError(t, err)
+	got, err := auto.NewRun().Eval(context.Background(), rec)
+	require.NoError(t, err)
+	for i, r := range auto.RowRules() {
+		assert.Equal(t, want.Outcomes[i], got.Outcomes[i], r.Name)
+		assert.Equal(t, want.ErrorKinds[i], got.ErrorKinds[i], r.Name)
+	}
+	require.NotEmpty(t, want.ErrorKinds[1], "an index past the parts is an error")
+}
