@@ -1,8 +1,10 @@
 package rules
 
 import (
+	"encoding/binary"
 	"fmt"
 	"slices"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/google/cel-go/cel"
@@ -97,6 +99,19 @@ func (c *compiler) fallback(src string) (int, error) {
 	return k, nil
 }
 
+// failBytes[b] holds eight outcomes, Fail where bit k of b is clear and
+// Pass where it is set, byte k for bit k.
+var failBytes = func() (t [256]uint64) {
+	for b := range 256 {
+		for k := range 8 {
+			if b&(1<<k) == 0 {
+				t[b] |= uint64(Fail) << (8 * k)
+			}
+		}
+	}
+	return t
+}()
+
 // vectorBatch binds the batch to the program's set, once per Eval: the
 // columns are bound once for every rule, and subexpressions rules share
 // are evaluated once.
@@ -141,9 +156,16 @@ func (r *Run) evalVector(rp *rowProgram, prg cel.Program, cols []*colReader, out
 			nulls = res.Null[w]
 		}
 		end := min(w*64+64, len(out))
-		for row := w * 64; row < end; row++ {
-			// Pass is 0 and Fail 1.
-			out[row] = Fail - Outcome(val>>(row&63)&1)
+		if end-w*64 == 64 {
+			// Eight outcomes per store: Pass is 0 and Fail 1.
+			dst := out[w*64 : w*64+64]
+			for k := range 8 {
+				binary.LittleEndian.PutUint64(unsafe.Slice((*byte)(unsafe.Pointer(&dst[k*8])), 8), failBytes[byte(val>>(8*k))])
+			}
+		} else {
+			for row := w * 64; row < end; row++ {
+				out[row] = Fail - Outcome(val>>(row&63)&1)
+			}
 		}
 		if special := nulls | errs; special != 0 {
 			for row := w * 64; row < end; row++ {
