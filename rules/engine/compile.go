@@ -3,7 +3,6 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	celast "github.com/google/cel-go/common/ast"
@@ -141,32 +140,12 @@ func (c *compiler) boolNodeOf(e celast.Expr) (boolNode, error) {
 		return &notNode{x: x}, nil
 	case "in_list":
 		return c.inList(args[0], args[1])
-	case "starts_with_string", "ends_with_string", "contains_string":
-		s, err := c.stringColumn(args[0])
-		if err != nil {
-			return nil, err
-		}
-		lit, ok := stringLiteral(args[1])
-		if !ok {
-			return nil, refuse("%s with a non-literal argument", id)
-		}
-		var f func(string) bool
-		switch id {
-		case "starts_with_string":
-			f = func(v string) bool { return strings.HasPrefix(v, lit) }
-		case "ends_with_string":
-			f = func(v string) bool { return strings.HasSuffix(v, lit) }
-		default:
-			f = func(v string) bool { return strings.Contains(v, lit) }
-		}
-		return &strPredNode{slot: s, pred: f, nullErr: true}, nil
 	}
-	if f, ok := detectors[id]; ok && len(args) == 1 {
-		s, err := c.stringColumn(args[0])
-		if err != nil {
-			return nil, err
-		}
-		return &strPredNode{slot: s, pred: f, nullErr: true}, nil
+	if n, ok, err := c.stringCall(id, args); ok {
+		return n, err
+	}
+	if n, ok, err := c.timeOrdering(id, args); ok {
+		return n, err
 	}
 	op, ok := compareOp(id)
 	if !ok {
@@ -277,6 +256,9 @@ func (c *compiler) numeric(e celast.Expr) (*numOperand, error) {
 			}
 			return &numOperand{kind: a.kind, op: a.op, l: l, r: r}, nil
 		}
+		if n, ok, err := c.numericCall(id, e); ok {
+			return n, err
+		}
 		if id != "size_string" && id != "string_size" {
 			return nil, refuse("overload %s as a number", id)
 		}
@@ -288,7 +270,7 @@ func (c *compiler) numeric(e celast.Expr) (*numOperand, error) {
 			}
 			arg = call.Args()[0]
 		}
-		s, err := c.stringColumn(arg)
+		s, err := c.sizeColumn(arg)
 		if err != nil {
 			return nil, err
 		}
@@ -324,17 +306,11 @@ func (c *compiler) compare(op cmpOp, l, r celast.Expr) (boolNode, error) {
 			}
 			return &boolEqNode{ne: op == opNE, l: lo, r: ro}, nil
 		}
-		// String equality with a literal.
-		if _, ok := stringLiteral(l); ok {
-			l, r = r, l
+		if n, ok, err := c.stringEquals(op == opNE, l, r); ok {
+			return n, err
 		}
-		if lit, ok := stringLiteral(r); ok {
-			slot, err := c.stringColumn(l)
-			if err != nil {
-				return nil, err
-			}
-			ne := op == opNE
-			return &strPredNode{slot: slot, pred: func(v string) bool { return v == lit }, not: ne}, nil
+		if c.isTemporalExpr(l) || c.isTemporalExpr(r) {
+			return c.timeCompare(op, l, r)
 		}
 	}
 	ln, err := c.numeric(l)
@@ -357,45 +333,10 @@ func (c *compiler) inList(x, list celast.Expr) (boolNode, error) {
 		return nil, refuse("in over a list with optional elements")
 	}
 	elems := lst.Elements()
-	if x.Kind() == celast.IdentKind {
-		if _, dt, err := c.column(x); err == nil && isStringType(dt) {
-			set := make(map[string]struct{}, len(elems))
-			for _, el := range elems {
-				s, ok := stringLiteral(el)
-				if !ok {
-					return nil, refuse("in over a list with a non-string element")
-				}
-				set[s] = struct{}{}
-			}
-			slot, _ := c.stringColumn(x)
-			node := &strPredNode{slot: slot, pred: stringSetPred(set)}
-			if len(set) <= 8 {
-				for m := range set {
-					node.members = append(node.members, m)
-				}
-			}
-			return node, nil
-		}
+	if c.isStringExpr(x) {
+		return c.stringIn(x, elems)
 	}
-	n, err := c.numeric(x)
-	if err != nil {
-		return nil, err
-	}
-	if n.kind != kindInt || n.isConst || n.l != nil {
-		return nil, refuse("in with a non-int, non-string operand")
-	}
-	set := make(map[int64]struct{}, len(elems))
-	for _, el := range elems {
-		if el.Kind() != celast.LiteralKind {
-			return nil, refuse("in over a list with a non-literal element")
-		}
-		v, ok := el.AsLiteral().(types.Int)
-		if !ok {
-			return nil, refuse("in over a list with a non-int element")
-		}
-		set[int64(v)] = struct{}{}
-	}
-	return &intInNode{x: n, set: set}, nil
+	return c.numIn(x, elems)
 }
 
 // stringSetPred tests membership; a linear scan beats hashing for a few

@@ -38,6 +38,15 @@ var diffSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "g1", Type: arrow.PrimitiveTypes.Float32, Nullable: true},
 	{Name: "b1", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
 	{Name: "b2", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
+	{Name: "t1", Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, Nullable: true},
+	{Name: "t2", Type: &arrow.TimestampType{Unit: arrow.Nanosecond}, Nullable: true},
+	{Name: "t3", Type: &arrow.TimestampType{Unit: arrow.Second}, Nullable: true},
+	{Name: "t4", Type: &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "America/New_York"}, Nullable: true},
+	{Name: "t5", Type: arrow.FixedWidthTypes.Date32, Nullable: true},
+	{Name: "t6", Type: arrow.FixedWidthTypes.Date64, Nullable: true},
+	{Name: "d1", Type: arrow.FixedWidthTypes.Duration_ns, Nullable: true},
+	{Name: "d2", Type: arrow.FixedWidthTypes.Duration_s, Nullable: true},
+	{Name: "d3", Type: arrow.FixedWidthTypes.Duration_ms, Nullable: true},
 }, nil)
 
 var (
@@ -46,11 +55,31 @@ var (
 	floatPool = []float64{0, math.Copysign(0, -1), 1, -1, 0.5, 2.5, 7, 42, math.NaN(), math.Inf(1), math.Inf(-1),
 		1 << 53, 1<<53 + 2, 9.223372036854775807e18, -9.223372036854775808e18, 1e300, -1e-300, 3.0000000000000004}
 	strPool = []string{"", "a", "ab", "abc", "b", "é", "日本", "a日本", "本", "new", "paid", "shipped",
-		"x\x00y", "\xff\xfe", "A", " a", "aé"}
+		"x\x00y", "\xff\xfe", "A", " a", "aé", "ABC", "Ab", "\u212a", "İx", "Éa", "1", "-7", "1e3", "0x10",
+		"NaN", "inf", " 1", "9223372036854775808", "1.5", "a\xffB"}
 	// literal pools: literals a rule file can spell.
 	intLits   = []int64{0, 1, -1, 2, 3, 7, 42, math.MaxInt64, math.MinInt64 + 1, 1 << 53, 1<<53 + 1}
 	floatLits = []float64{0, 1, -1, 0.5, 2.5, 7, 42, 1 << 53, 9.223372036854775807e18, -9.223372036854775808e18, 1e300}
-	strLits   = []string{"", "a", "ab", "b", "é", "日本", "本", "new", "paid", "shipped", "x\x00y", "A", "aé"}
+	strLits   = []string{"", "a", "ab", "b", "é", "日本", "本", "new", "paid", "shipped", "x\x00y", "A", "aé",
+		"ABC", "abc", "\ufffd", "\ufffd\ufffd", "a\ufffdb", "A\ufffdB"}
+	// temporal pools: Unix seconds and nanoseconds, including the ends of
+	// CEL's timestamp range and values past them.
+	secPool = []int64{0, -1, 1, 1700000000, 1709210096, 951782400, -62135596800, 253402300799, 253402300800,
+		-62135596801, 4102444800, -2208988800, 1710054000, 1730613600, 86399, -86400}
+	nsecPool = []int64{0, 1, 999999999, 500000000, 123456789}
+	durPool  = []int64{0, 1, -1, math.MaxInt64, math.MinInt64, 3600, 86400, 1e9, -1e9, 1500, 1e10, -1e13,
+		1 << 40, math.MaxInt64 / 1000, math.MinInt64/1000 - 1}
+	tsLits = []string{"2024-01-01T00:00:00Z", "1970-01-01T00:00:00Z", "0001-01-01T00:00:00Z",
+		"9999-12-31T23:59:59.999999999Z", "2024-02-29T12:30:45.123456789+05:30", "1969-12-31T23:59:59.5-08:00",
+		"2023-11-05T01:30:00-04:00", "2000-02-29T23:59:59.999Z"}
+	durLits = []string{"0s", "1ns", "-1ns", "1h", "-36h", "1.5s", "2562047h47m16.854775807s",
+		"-2562047h47m16.854775808s", "86400s", "1000000h", "1ms", "999us", "-0.5s"}
+	zones = []string{"UTC", "America/New_York", "Asia/Kolkata", "+05:30", "-08:00", "-00:30",
+		"Australia/Lord_Howe", "Europe/London", "No/Such_Zone", "+24:00", ""}
+	regexes   = []string{"^a", "b$", "^$", "[é本]", "(?i)a", "^.{2}$", "a|B", `\d+`, `^\p{Lu}`, ".", "^\ufffd"}
+	tsGetters = []string{"getFullYear", "getMonth", "getDayOfMonth", "getDate", "getDayOfWeek", "getDayOfYear",
+		"getHours", "getMinutes", "getSeconds", "getMilliseconds"}
+	durGetters = []string{"getHours", "getMinutes", "getSeconds", "getMilliseconds"}
 )
 
 type gen struct{ r *rand.Rand }
@@ -70,6 +99,77 @@ func (g gen) floatLit() string {
 func (g gen) strLit() string { return strconv.Quote(strLits[g.pick(len(strLits))]) }
 
 func (g gen) strCol() string { return []string{"s1", "s2", "s3", "s4"}[g.pick(4)] }
+
+// strOp is a string column, possibly through lowerAscii and upperAscii.
+func (g gen) strOp() string {
+	switch g.pick(6) {
+	case 0:
+		return g.strCol() + ".lowerAscii()"
+	case 1:
+		return g.strCol() + ".upperAscii()"
+	case 2:
+		return g.strCol() + ".lowerAscii().upperAscii()"
+	}
+	return g.strCol()
+}
+
+// tsExpr is a timestamp-valued expression.
+func (g gen) tsExpr(depth int) string {
+	switch k := g.pick(8); {
+	case depth > 0 && k == 0:
+		return "(" + g.tsExpr(depth-1) + " + " + g.durExpr(depth-1) + ")"
+	case depth > 0 && k == 1:
+		return "(" + g.tsExpr(depth-1) + " - " + g.durExpr(depth-1) + ")"
+	case depth > 0 && k == 2:
+		return "(" + g.durExpr(depth-1) + " + " + g.tsExpr(depth-1) + ")"
+	case k == 3:
+		if g.pick(4) == 0 {
+			return "timestamp(" + []string{"0", "253402300799", "-62135596800", "1700000000"}[g.pick(4)] + ")"
+		}
+		return "timestamp(" + strconv.Quote(tsLits[g.pick(len(tsLits))]) + ")"
+	}
+	return []string{"t1", "t2", "t3", "t4", "t5", "t6"}[g.pick(6)]
+}
+
+// durExpr is a duration-valued expression.
+func (g gen) durExpr(depth int) string {
+	switch k := g.pick(7); {
+	case depth > 0 && k == 0:
+		return "(" + g.tsExpr(depth-1) + " - " + g.tsExpr(depth-1) + ")"
+	case depth > 0 && k == 1:
+		return "(" + g.durExpr(depth-1) + []string{" + ", " - "}[g.pick(2)] + g.durExpr(depth-1) + ")"
+	case k == 2:
+		return "duration(" + strconv.Quote(durLits[g.pick(len(durLits))]) + ")"
+	}
+	return []string{"d1", "d2", "d3"}[g.pick(3)]
+}
+
+// timeNum is an int computed from a timestamp or duration, or a cast.
+func (g gen) timeNum() string {
+	switch g.pick(9) {
+	case 0, 1:
+		return g.tsExpr(1) + "." + tsGetters[g.pick(len(tsGetters))] + "()"
+	case 2, 3:
+		return g.tsExpr(1) + "." + tsGetters[g.pick(len(tsGetters))] + "(" + strconv.Quote(zones[g.pick(len(zones))]) + ")"
+	case 4:
+		return g.durExpr(1) + "." + durGetters[g.pick(len(durGetters))] + "()"
+	case 5:
+		return "int(" + []string{g.tsExpr(1), g.durExpr(1)}[g.pick(2)] + ")"
+	case 6:
+		return "int(" + []string{g.doubleArith(1), doubleCols[g.pick(len(doubleCols))], g.floatLit()}[g.pick(3)] + ")"
+	case 7:
+		return "double(" + []string{g.intArith(1), intCols[g.pick(len(intCols))]}[g.pick(2)] + ")"
+	}
+	return []string{"int(", "double("}[g.pick(2)] + g.strOp() + ")"
+}
+
+// numLit is an int or double literal.
+func (g gen) numLit() string {
+	if g.pick(2) == 0 {
+		return g.intLit()
+	}
+	return g.floatLit()
+}
 
 // intCols and doubleCols are the columns CEL reads as int and double.
 var (
@@ -110,7 +210,9 @@ func (g gen) doubleArith(depth int) string {
 }
 
 func (g gen) num() string {
-	switch g.pick(10) {
+	switch g.pick(13) {
+	case 10, 11, 12:
+		return g.timeNum()
 	case 7:
 		return g.intArith(1)
 	case 8:
@@ -126,9 +228,9 @@ func (g gen) num() string {
 	case 3:
 		return g.floatLit()
 	case 4:
-		return "size(" + g.strCol() + ")"
+		return "size(" + g.strOp() + ")"
 	case 5:
-		return g.strCol() + ".size()"
+		return g.strOp() + ".size()"
 	}
 	return []string{"i1", "f1", "i2", "f2"}[g.pick(4)]
 }
@@ -143,9 +245,9 @@ func (g gen) list(elem func() string) string {
 }
 
 func (g gen) boolExpr(depth int) string {
-	k := g.pick(14)
+	k := g.pick(20)
 	if depth <= 0 {
-		k = 3 + g.pick(11)
+		k = 3 + g.pick(17)
 	}
 	switch k {
 	case 0:
@@ -159,22 +261,27 @@ func (g gen) boolExpr(depth int) string {
 		return g.num() + " " + ops[g.pick(len(ops))] + " " + g.num()
 	case 5:
 		if g.pick(2) == 0 {
-			return g.strCol() + []string{" == ", " != "}[g.pick(2)] + g.strLit()
+			return g.strOp() + []string{" == ", " != "}[g.pick(2)] + g.strLit()
 		}
-		return g.strLit() + []string{" == ", " != "}[g.pick(2)] + g.strCol()
+		return g.strLit() + []string{" == ", " != "}[g.pick(2)] + g.strOp()
 	case 6:
-		switch g.pick(3) {
+		switch g.pick(5) {
+		case 3:
+			return []string{"f1", "f2", "g1", "i1", "n8"}[g.pick(5)] + " in " + g.list(g.numLit)
+		case 4:
+			return g.timeNum() + " in " + g.list(g.numLit)
 		case 0:
-			return g.strCol() + " in " + g.list(g.strLit)
+			return g.strOp() + " in " + g.list(g.strLit)
 		case 1:
 			return intCols[g.pick(len(intCols))] + " in " + g.list(g.intLit)
 		}
 		return "size(" + g.strCol() + ") in " + g.list(g.intLit)
 	case 7:
 		fn := []string{"startsWith", "endsWith", "contains"}[g.pick(3)]
-		return g.strCol() + "." + fn + "(" + g.strLit() + ")"
+		return g.strOp() + "." + fn + "(" + g.strLit() + ")"
 	case 8:
-		cols := []string{"i1", "i2", "f1", "f2", "s1", "s2", "s3", "s4", "n8", "n16", "n32", "g1", "b1", "b2"}
+		cols := []string{"i1", "i2", "f1", "f2", "s1", "s2", "s3", "s4", "n8", "n16", "n32", "g1", "b1", "b2",
+			"t1", "t2", "t3", "t4", "t5", "t6", "d1", "d2", "d3"}
 		col := cols[g.pick(len(cols))]
 		if g.pick(2) == 0 {
 			return col + []string{" == null", " != null"}[g.pick(2)]
@@ -182,7 +289,7 @@ func (g gen) boolExpr(depth int) string {
 		return "null" + []string{" == ", " != "}[g.pick(2)] + col
 	case 9:
 		// Outside the subset: the rule stays on the interpreter.
-		return []string{"i1 + 1 in [2]", "-f1 > 1.0", "s1.matches('^a')", "i1 - 1u > 2u",
+		return []string{"s1.trim() == 'a'", "-f1 > 1.0", "s1.matches(s4)", "i1 - 1u > 2u",
 			"(i1 > 0 ? f1 : f2) > 1.0", "s1 + s4 == 'ab'", "i1 < 5u", "s1 == s4"}[g.pick(8)]
 	case 10:
 		return []string{"true", "false"}[g.pick(2)] + []string{" && ", " || "}[g.pick(2)] + g.boolExpr(depth-1)
@@ -207,6 +314,25 @@ func (g gen) boolExpr(depth int) string {
 			return "b1" + eq + "b2"
 		}
 		return b + eq + "(" + g.boolExpr(depth-1) + ")"
+	case 13, 14:
+		ops := []string{"<", "<=", ">", ">=", "==", "!="}
+		op := " " + ops[g.pick(len(ops))] + " "
+		if g.pick(2) == 0 {
+			return g.tsExpr(2) + op + g.tsExpr(2)
+		}
+		return g.durExpr(2) + op + g.durExpr(2)
+	case 15, 16:
+		pat := strconv.Quote(regexes[g.pick(len(regexes))])
+		if g.pick(2) == 0 {
+			return "matches(" + g.strOp() + ", " + pat + ")"
+		}
+		return g.strOp() + ".matches(" + pat + ")"
+	case 17:
+		fn := []string{"is_email", "is_ip", "is_mac"}[g.pick(3)]
+		return fn + "(" + g.strOp() + ")"
+	case 18:
+		ops := []string{"<", "<=", ">", ">=", "==", "!="}
+		return g.timeNum() + " " + ops[g.pick(len(ops))] + " " + g.num()
 	}
 	return g.num() + " < " + g.num()
 }
@@ -292,6 +418,47 @@ func (g gen) narrowArray(mem memory.Allocator, dt arrow.DataType, n, nullRate in
 	return b.NewArray()
 }
 
+// temporalArray builds a timestamp, date or duration column whose raw
+// values include the int64 extremes and the ends of CEL's timestamp range.
+func (g gen) temporalArray(mem memory.Allocator, dt arrow.DataType, n, nullRate int) arrow.Array {
+	b := array.NewBuilder(mem, dt)
+	defer b.Release()
+	raw := func(per int64) int64 {
+		switch g.pick(12) {
+		case 0:
+			return []int64{math.MaxInt64, math.MinInt64, 0, -1, 1}[g.pick(5)]
+		case 1:
+			return g.r.Int64N(8e9) - 4e9
+		}
+		sec, ns := secPool[g.pick(len(secPool))], nsecPool[g.pick(len(nsecPool))]
+		return sec*per + ns/(1e9/per) // wraps for the largest: still a raw value
+	}
+	for range n {
+		if !g.valid(nullRate) {
+			b.AppendNull()
+			continue
+		}
+		switch x := b.(type) {
+		case *array.TimestampBuilder:
+			per := map[arrow.TimeUnit]int64{arrow.Second: 1, arrow.Millisecond: 1e3, arrow.Microsecond: 1e6,
+				arrow.Nanosecond: 1e9}[dt.(*arrow.TimestampType).Unit]
+			x.Append(arrow.Timestamp(raw(per)))
+		case *array.Date32Builder:
+			x.Append(arrow.Date32([]int32{0, -1, 1, 19782, math.MaxInt32, math.MinInt32, 2932896, -719162,
+				-719163, int32(g.r.IntN(100000) - 50000)}[g.pick(10)]))
+		case *array.Date64Builder:
+			x.Append(arrow.Date64(raw(1e3)))
+		case *array.DurationBuilder:
+			if g.pick(3) == 0 {
+				x.Append(arrow.Duration(g.r.Int64N(2e6) - 1e6))
+			} else {
+				x.Append(arrow.Duration(durPool[g.pick(len(durPool))]))
+			}
+		}
+	}
+	return b.NewArray()
+}
+
 // dictArray builds a dictionary column whose dictionary may hold a null
 // entry and duplicates are not required to be absent.
 func (g gen) dictArray(mem memory.Allocator, dt *arrow.DictionaryType, n, nullRate int) arrow.Array {
@@ -337,6 +504,8 @@ func (g gen) batch(mem memory.Allocator, n int) arrow.RecordBatch {
 			full = g.narrowArray(mem, dt, total, nullRate)
 		case *arrow.DictionaryType:
 			full = g.dictArray(mem, dt, total, nullRate)
+		case *arrow.TimestampType, *arrow.Date32Type, *arrow.Date64Type, *arrow.DurationType:
+			full = g.temporalArray(mem, dt, total, nullRate)
 		default:
 			full = g.stringArray(mem, dt, total, nullRate)
 		}
@@ -444,12 +613,26 @@ func TestSubset(t *testing.T) {
 		{"b1 && !b2 || (b1 == true) != (b2 != (i1 > 2))", true},
 		{"b1 == b2", true},
 		{"b1 == null", true},
-		{"i1 + 1 in [1, 2]", false},
+		{"i1 + 1 in [1, 2]", true},
 		{"i1 + 1u > 2u", false},
 		{"(i1 > 2) == (f1 < 1.0 || s1 == 'a')", true},
 		{"(i1 > 2) != s1.startsWith('a')", true},
-		{"s1.matches('^a')", false},
-		{"i1 in [1, 2.0]", false},
+		{"s1.matches('^a')", true},
+		{"matches(s2.lowerAscii(), '^a')", true},
+		{"s1.matches(s4)", false},
+		{"i1 in [1, 2.0]", true},
+		{"f1 in [1, 2.5, 9007199254740993]", true},
+		{"s3.upperAscii() in ['ABC', 'A'] && s1.lowerAscii().startsWith('a')", true},
+		{"size(s2.lowerAscii()) == 2 || is_email(s4.lowerAscii())", true},
+		{"t1 < timestamp('2024-01-01T00:00:00Z') || t3 >= t4", true},
+		{"t2 - t5 > duration('1h') && d1 + d2 != d3", true},
+		{"(t6 + d3).getHours('Asia/Kolkata') == 5 || t1.getDayOfWeek() in [0, 6]", true},
+		{"t4.getFullYear('+05:30') > 2000 && d2.getMinutes() < 10", true},
+		{"t1.getHours('No/Such_Zone') == 1", false},
+		{"int(t1) > 0 && int(d1) % 2 == 0 && int(f1) == 3 && double(i1) < 1.5", true},
+		{"int(s1) > 3 || double(s2.upperAscii()) < 0.5", true},
+		{"t1 == null || d1 != null", true},
+		{"s1.trim() == 'a'", false},
 		{"s1 == s4", false},
 		{"f1 < 1u", false},
 	}

@@ -143,7 +143,9 @@ func bindColumn(arr arrow.Array) (*column, error) {
 		}
 		c.str = sc
 	default:
-		return nil, fmt.Errorf("engine: column type %s is not supported", arr.DataType())
+		if !bindTemporal(c, arr) {
+			return nil, fmt.Errorf("engine: column type %s is not supported", arr.DataType())
+		}
 	}
 	return c, nil
 }
@@ -370,6 +372,8 @@ type numOperand struct {
 	// arith: l op r, when l is set.
 	op   arithOp
 	l, r *numOperand
+	// leaf, when set, computes the operand (time.go, casts.go).
+	leaf numLeaf
 }
 
 // numView is an operand bound to a batch.
@@ -394,6 +398,9 @@ func (o *numOperand) bind(b *batch) numView {
 	}
 	if o.l != nil {
 		return o.bindArith(b)
+	}
+	if o.leaf != nil {
+		return o.leaf.bind(b)
 	}
 	c := b.cols[o.slot]
 	if !o.size {
