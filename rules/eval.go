@@ -30,6 +30,9 @@ type Run struct {
 	vals   []computed        // per Program.metrics entry, filled by Finish
 	own    map[string][]byte // the run's own encoded states before MergeStates (partition.go)
 	vb     *engine.Batch     // the current batch bound to the vectorized engine (vector.go)
+	// sizes and safeSizes spare cost estimates (program).
+	sizes     []sizeOf
+	safeSizes map[*rowProgram][]uint64
 }
 
 // computed is a metric value computed once per Finish.
@@ -195,7 +198,12 @@ func (r *Run) Eval(ctx context.Context, batch arrow.RecordBatch) (*BatchResult, 
 		ErrorKinds: make([]map[string]int64, len(r.p.rowRules)),
 	}
 	r.act.cols = cols
-	defer func() { r.act.cols, r.vb = nil, nil }()
+	defer func() {
+		r.act.cols, r.vb = nil, nil
+		for i := range r.sizes {
+			r.sizes[i].arr = nil // the batch is borrowed
+		}
+	}()
 	for i, rp := range r.p.rowProg {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -484,20 +492,66 @@ func (r *Run) missing(ctx context.Context, d *metricDef, seen map[any]int64) (an
 // program picks the program that runs rp on the bound batch: the unmetered
 // one when the cost estimate with the batch's actual value sizes is within
 // the limit (then no row can exceed it), the metered one otherwise.
+//
+// The estimate grows with the sizes, so once it is within the limit for
+// some sizes it is for any smaller ones: the run keeps, per expression, the
+// largest sizes it found safe and estimates again only beyond them.
 func (r *Run) program(rp *rowProgram, cols []*colReader) cel.Program {
-	sizes := batchSizes{byIdent: make(map[string]uint64, len(rp.slots))}
-	for _, k := range rp.slots {
-		n, ok := maxValueSize(cols[k].arr)
+	cur := make([]uint64, len(rp.slots))
+	for i, k := range rp.slots {
+		n, ok := r.valueSize(k, cols[k])
 		if !ok {
 			return rp.prg
 		}
-		sizes.byIdent[r.p.ce.slots[k].ident] = n
+		cur[i] = n
+	}
+	if safe, ok := r.safeSizes[rp]; ok && allLE(cur, safe) {
+		return rp.fast
+	}
+	sizes := batchSizes{byIdent: make(map[string]uint64, len(rp.slots))}
+	for i, k := range rp.slots {
+		sizes.byIdent[r.p.ce.slots[k].ident] = cur[i]
 	}
 	est, err := r.p.env.EstimateCost(rp.ast, sizes)
 	if err != nil || est.Max > r.p.limit {
 		return rp.prg
 	}
+	if r.safeSizes == nil {
+		r.safeSizes = map[*rowProgram][]uint64{}
+	}
+	if safe, ok := r.safeSizes[rp]; !ok || allLE(safe, cur) {
+		r.safeSizes[rp] = cur
+	}
 	return rp.fast
+}
+
+func allLE(a, b []uint64) bool {
+	for i := range a {
+		if a[i] > b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// valueSize is maxValueSize of a column, once per batch.
+func (r *Run) valueSize(slot int, c *colReader) (uint64, bool) {
+	if r.sizes == nil {
+		r.sizes = make([]sizeOf, len(r.p.ce.slots))
+	}
+	s := &r.sizes[slot]
+	if s.arr != c.arr {
+		s.arr = c.arr
+		s.n, s.ok = maxValueSize(c.arr)
+	}
+	return s.n, s.ok
+}
+
+// sizeOf caches maxValueSize of the array of a slot in the current batch.
+type sizeOf struct {
+	arr arrow.Array
+	n   uint64
+	ok  bool
 }
 
 // batchSizes is a size estimator that knows the largest value of each
