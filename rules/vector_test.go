@@ -30,6 +30,11 @@ func TestEnginesAgreeOnMixedAndSharedRules(t *testing.T) {
     expr: amount >= 0.0 || 100 / qty > 20
   - name: interpreted
     expr: email.split('@').size() == 2
+  - name: conditional
+    expr: "qty > 2 ? amount >= 100.0 / double(qty - 3) : email != null"
+  - name: conditional_mixed
+    expr: "email.split('.').size() == 2 ? 10 / qty > 2 : amount < 0.0"
+    nulls: pass
 `
 	auto := compile(t, ruleSet, ordersSchema)
 	interp := compile(t, ruleSet, ordersSchema, rules.WithEngine(rules.EngineInterpreter))
@@ -40,6 +45,7 @@ func TestEnginesAgreeOnMixedAndSharedRules(t *testing.T) {
 	assert.Equal(t, map[string]string{
 		"mixed": rules.EngineMixed, "mixed_or": rules.EngineMixed, "mixed_shared": rules.EngineMixed,
 		"shared": rules.EngineVectorized, "shared_too": rules.EngineVectorized, "interpreted": rules.EngineInterpreter,
+		"conditional": rules.EngineVectorized, "conditional_mixed": rules.EngineMixed,
 	}, engines)
 
 	rec := randomOrders(t, mem, 5000, 9)

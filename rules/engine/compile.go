@@ -132,6 +132,8 @@ func (c *compiler) boolNodeOf(e celast.Expr) (boolNode, error) {
 			return nil, err
 		}
 		return &logicNode{or: id == "logical_or", l: l, r: r}, nil
+	case "conditional":
+		return c.conditional(args)
 	case "logical_not":
 		x, err := c.logicOperand(args[0])
 		if err != nil {
