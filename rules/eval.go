@@ -30,9 +30,7 @@ type Run struct {
 	vals   []computed        // per Program.metrics entry, filled by Finish
 	own    map[string][]byte // the run's own encoded states before MergeStates (partition.go)
 	vb     *engine.Batch     // the current batch bound to the vectorized engine (vector.go)
-	// sizes and safeSizes spare cost estimates (program).
-	sizes     []sizeOf
-	safeSizes map[*rowProgram][]uint64
+	sizes  []sizeOf          // the value sizes of the current batch (program)
 }
 
 // computed is a metric value computed once per Finish.
@@ -494,8 +492,8 @@ func (r *Run) missing(ctx context.Context, d *metricDef, seen map[any]int64) (an
 // the limit (then no row can exceed it), the metered one otherwise.
 //
 // The estimate grows with the sizes, so once it is within the limit for
-// some sizes it is for any smaller ones: the run keeps, per expression, the
-// largest sizes it found safe and estimates again only beyond them.
+// some sizes it is for any smaller ones: the program keeps, per expression,
+// the largest sizes found safe and estimates again only beyond them.
 func (r *Run) program(rp *rowProgram, cols []*colReader) cel.Program {
 	cur := make([]uint64, len(rp.slots))
 	for i, k := range rp.slots {
@@ -505,7 +503,7 @@ func (r *Run) program(rp *rowProgram, cols []*colReader) cel.Program {
 		}
 		cur[i] = n
 	}
-	if safe, ok := r.safeSizes[rp]; ok && allLE(cur, safe) {
+	if safe := rp.safe.Load(); safe != nil && allLE(cur, *safe) {
 		return rp.fast
 	}
 	sizes := batchSizes{byIdent: make(map[string]uint64, len(rp.slots))}
@@ -516,11 +514,8 @@ func (r *Run) program(rp *rowProgram, cols []*colReader) cel.Program {
 	if err != nil || est.Max > r.p.limit {
 		return rp.prg
 	}
-	if r.safeSizes == nil {
-		r.safeSizes = map[*rowProgram][]uint64{}
-	}
-	if safe, ok := r.safeSizes[rp]; !ok || allLE(safe, cur) {
-		r.safeSizes[rp] = cur
+	if safe := rp.safe.Load(); safe == nil || allLE(*safe, cur) {
+		rp.safe.CompareAndSwap(safe, &cur) // a lost race keeps other safe sizes
 	}
 	return rp.fast
 }

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -79,6 +80,9 @@ type rowProgram struct {
 	// vec is the expression compiled for the vectorized engine; nil when
 	// the interpreter runs it.
 	vec *engine.Program
+	// safe holds value sizes (per slot of slots) for which the cost
+	// estimate is within the limit; shared by every run (Run.program).
+	safe atomic.Pointer[[]uint64]
 }
 
 // RuleSet returns the rule set the program was compiled from.

@@ -2,8 +2,11 @@ package rules_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -59,4 +62,35 @@ func TestEnginesAgreeOnMixedAndSharedRules(t *testing.T) {
 		assert.Equal(t, want.ErrorKinds[i], got.ErrorKinds[i], r.Name)
 	}
 	require.NotEmpty(t, want.ErrorKinds[1], "an index past the parts is an error")
+}
+
+// TestCostLimitAfterSafeBatches: sizes found safe on one batch do not let a
+// later batch with longer values skip the run-time cost meter.
+func TestCostLimitAfterSafeBatches(t *testing.T) {
+	mem := arrowtest.Allocator(t)
+	schema := arrow.NewSchema([]arrow.Field{{Name: "s", Type: arrow.BinaryTypes.String}}, nil)
+	p := compile(t, "rules:\n  - name: r\n    expr: s.contains('zzz')\n", schema, rules.WithCostLimit(2000))
+	require.Equal(t, rules.EngineVectorized, p.RowRules()[0].Engine)
+	batch := func(vals ...string) arrow.RecordBatch {
+		b := array.NewRecordBuilder(mem, schema)
+		defer b.Release()
+		b.Field(0).(*array.StringBuilder).AppendValues(vals, nil)
+		return b.NewRecordBatch()
+	}
+	small, large := batch("azzz", "b"), batch("azzz", strings.Repeat("a", 100_000))
+	defer small.Release()
+	defer large.Release()
+	run := p.NewRun()
+	for _, tc := range []struct {
+		batch arrow.RecordBatch
+		want  []rules.Outcome
+	}{
+		{small, []rules.Outcome{rules.Pass, rules.Fail}},
+		{large, []rules.Outcome{rules.Pass, rules.Errored}},
+		{small, []rules.Outcome{rules.Pass, rules.Fail}},
+	} {
+		res, err := run.Eval(context.Background(), tc.batch)
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, res.Outcomes[0])
+	}
 }
