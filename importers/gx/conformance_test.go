@@ -152,7 +152,8 @@ func TestConformance(t *testing.T) {
 // runOne translates one test's expectation, gates the dataset with it and
 // compares the outcome with GX's. It returns whether the outcome matches,
 // whether the expectation was translated, and why not when it does not.
-func runOne(t *testing.T, mem memory.Allocator, rec arrow.RecordBatch, typ string, tc gxTest) (ok, translated bool, why string) {
+// opts are passed to the rule set's Compile (the engine, for instance).
+func runOne(t *testing.T, mem memory.Allocator, rec arrow.RecordBatch, typ string, tc gxTest, opts ...rules.CompileOption) (ok, translated bool, why string) {
 	t.Helper()
 	_, wantErr := tc.Out["traceback_substring"]
 	wantErr = wantErr || tc.Error != nil
@@ -180,7 +181,7 @@ func runOne(t *testing.T, mem memory.Allocator, rec arrow.RecordBatch, typ strin
 	text := f.YAML()
 	rs, err := rules.Parse("conformance.yaml", text)
 	require.NoError(t, err, "the importer's output must load:\n%s", text)
-	prog, err := rs.Compile(rec.Schema())
+	prog, err := rs.Compile(rec.Schema(), opts...)
 	if err != nil {
 		if wantErr {
 			return true, true, ""
