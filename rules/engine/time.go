@@ -401,6 +401,12 @@ type timeCmpNode struct {
 }
 
 func (n *timeCmpNode) eval(b *batch) ([]uint64, []uint64) {
+	switch {
+	case n.r.isConst && n.l.isColumn():
+		return evalTimeConst(b, n.op, n.l, n.r)
+	case n.l.isConst && n.r.isColumn():
+		return evalTimeConst(b, n.op.flip(), n.r, n.l)
+	}
 	l, r := n.l.bind(b), n.r.bind(b)
 	v, e := b.bits(), b.bits()
 	eq := n.op == opEQ || n.op == opNE
@@ -431,6 +437,107 @@ func (n *timeCmpNode) eval(b *batch) ([]uint64, []uint64) {
 		}
 	}
 	return v, e
+}
+
+func (o *timeOperand) isColumn() bool { return !o.isConst && o.l == nil }
+
+// flip returns the operator with its operands swapped.
+func (op cmpOp) flip() cmpOp {
+	switch op {
+	case opLT:
+		return opGT
+	case opLE:
+		return opGE
+	case opGT:
+		return opLT
+	case opGE:
+		return opLE
+	}
+	return op
+}
+
+// evalTimeConst compares a column with a literal without materializing
+// the column's times: timestamps of ms, us and ns units are compared in the
+// column's raw unit (the literal placed between two raw values when it is
+// finer than the unit), others row by row on the converted value.
+func evalTimeConst(b *batch, op cmpOp, col, k *timeOperand) ([]uint64, []uint64) {
+	c := b.cols[col.slot]
+	raw := c.i64[:b.n]
+	v, e := b.bits(), b.bits()
+	var holds [3]uint64 // by comparison result + 1
+	for i, r := range []int{-1, 0, 1} {
+		holds[i] = b2u(op.holds(r))
+	}
+	switch dt := col.dt.(type) {
+	case *arrow.TimestampType:
+		var per int64
+		switch dt.Unit {
+		case arrow.Second:
+			// Go orders times by internal seconds, which wrap near MaxInt64.
+			ks := k.sec + unixToInternal
+			for i, x := range raw {
+				r := cmpInt(x+unixToInternal, ks)
+				if r == 0 && k.nsec != 0 {
+					r = -1
+				}
+				v[i>>6] |= holds[r+1] << (i & 63)
+			}
+			applyNulls(op, c.nulls, v, e)
+			return v, e
+		case arrow.Millisecond:
+			per = 1000
+		case arrow.Microsecond:
+			per = 1000000
+		default:
+			per = nanosPerSec
+		}
+		scale := nanosPerSec / per
+		kraw, rem, side := rawBound(k.sec, k.nsec, per, scale)
+		for i, x := range raw {
+			r := side
+			if side == 0 {
+				r = cmpInt(x, kraw)
+				if r == 0 && rem {
+					r = -1
+				}
+			}
+			v[i>>6] |= holds[r+1] << (i & 63)
+		}
+	default:
+		// date32, date64 and durations: convert each value.
+		view := col.bind(b)
+		for i := range raw {
+			s, ns := view.at(i)
+			var r int
+			if col.kind == kindTimestamp {
+				r = cmpTime(s, ns, k.sec, k.nsec)
+			} else {
+				r = cmpInt(s, k.sec)
+			}
+			v[i>>6] |= holds[r+1] << (i & 63)
+		}
+	}
+	applyNulls(op, c.nulls, v, e)
+	return v, e
+}
+
+// rawBound places the time (sec, nsec) on the raw axis of a unit with per
+// values a second (scale nanoseconds each): the raw value kraw at or just
+// below it, rem when it lies strictly between kraw and kraw+1, and side -1
+// (every raw value is below it) or 1 (above) when it is off the int64 axis.
+func rawBound(sec, nsec, per, scale int64) (kraw int64, rem bool, side int) {
+	hi, ok := intArith(opMul, sec, per)
+	if !ok {
+		if sec > 0 {
+			return 0, false, -1
+		}
+		return 0, false, 1
+	}
+	kraw, ok = intArith(opAdd, hi, nsec/scale)
+	if !ok {
+		return 0, false, -1
+	}
+	return kraw, nsec%scale != 0, 0
 }
 
 // timeGetters maps the getter overloads on timestamps (with and without a

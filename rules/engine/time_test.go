@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/google/cel-go/common/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -111,5 +112,32 @@ func TestFloorDiv(t *testing.T) {
 		q, r := floorDiv(x, 1000)
 		assert.Equal(t, time.UnixMilli(x).Unix(), q, "%d", x)
 		assert.Equal(t, int64(time.UnixMilli(x).Nanosecond()), r*1e6, "%d", x)
+	}
+}
+
+// TestTimeConstComparison holds the raw-unit comparison of a column with a
+// literal to time.Time's ordering of the values arrow's ToTime returns.
+func TestTimeConstComparison(t *testing.T) {
+	raws := []int64{0, 1, -1, 999, -999, 1000, -1001, 1700000000123456789, math.MaxInt64, math.MinInt64,
+		math.MaxInt64 - unixToInternal, math.MaxInt64 - unixToInternal + 1, 253402300799, -62135596800}
+	consts := [][2]int64{{0, 0}, {0, 1}, {-1, 999999999}, {1700000000, 123456789}, {1700000000, 123456000},
+		{maxUnixTime, 999999999}, {minUnixTime, 0}, {1, 500000000}}
+	units := []arrow.TimeUnit{arrow.Second, arrow.Millisecond, arrow.Microsecond, arrow.Nanosecond}
+	for _, unit := range units {
+		dt := &arrow.TimestampType{Unit: unit}
+		b := &batch{n: len(raws), words: 1, cols: []*column{{i64: raws}}}
+		col := &timeOperand{kind: kindTimestamp, slot: 0, dt: dt}
+		for _, k := range consts {
+			lit := &timeOperand{kind: kindTimestamp, isConst: true, sec: k[0], nsec: k[1]}
+			kt := time.Unix(k[0], k[1])
+			for op := opLT; op <= opNE; op++ {
+				v, e := evalTimeConst(b, op, col, lit)
+				for i, x := range raws {
+					want := op.holds(arrow.Timestamp(x).ToTime(unit).Compare(kt))
+					assert.Equal(t, want, getBit(v, i), "%s %d op %d %v", unit, x, op, k)
+					assert.False(t, getBit(e, i))
+				}
+			}
+		}
 	}
 }
