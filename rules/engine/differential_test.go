@@ -245,11 +245,14 @@ func (g gen) list(elem func() string) string {
 }
 
 func (g gen) boolExpr(depth int) string {
-	k := g.pick(20)
+	k := g.pick(22)
 	if depth <= 0 {
 		k = 3 + g.pick(17)
 	}
 	switch k {
+	case 20, 21:
+		// A conditional; its operands may be outside the subset.
+		return "(" + g.boolExpr(depth-1) + " ? " + g.boolExpr(depth-1) + " : " + g.boolExpr(depth-1) + ")"
 	case 0:
 		return "(" + g.boolExpr(depth-1) + " && " + g.boolExpr(depth-1) + ")"
 	case 1:
@@ -555,7 +558,65 @@ func diffExpr(t *testing.T, mem memory.Allocator, g gen, seed uint64, expr strin
 	msg := fmt.Sprintf("seed %d: %s (nulls: %s, rows %d)", seed, expr, rs.Rules[0].Nulls, batch.NumRows())
 	require.Equal(t, want.Outcomes, got.Outcomes, msg)
 	require.Equal(t, want.ErrorKinds, got.ErrorKinds, msg)
-	return auto.RowRules()[0].Engine == rules.EngineVectorized
+	return auto.RowRules()[0].Engine != rules.EngineInterpreter
+}
+
+// TestDifferentialRuleSets compiles generated rules together, built from a
+// few shared subexpressions, so that the engine's one pass per batch and
+// its shared results are held to the interpreter too.
+func TestDifferentialRuleSets(t *testing.T) {
+	mem := arrowtest.Allocator(t)
+	n := 300
+	if testing.Short() {
+		n = 30
+	}
+	shared, mixed := 0, 0
+	for seed := range uint64(n) {
+		g := gen{r: rand.New(rand.NewPCG(seed, 0x5e7))}
+		parts := []string{g.boolExpr(1), g.boolExpr(1), g.boolExpr(1)}
+		part := func() string { return parts[g.pick(len(parts))] }
+		rs := &rules.RuleSet{Version: 1, Dataset: "diff"}
+		for i := range 6 {
+			var expr string
+			switch g.pick(4) {
+			case 0:
+				expr = part()
+			case 1:
+				expr = "(" + part() + ") && (" + part() + ")"
+			case 2:
+				expr = "(" + part() + ") || !(" + part() + ")"
+			default:
+				expr = "(" + part() + ") ? (" + part() + ") : (" + g.boolExpr(1) + ")"
+			}
+			rs.Rules = append(rs.Rules, rules.Rule{Name: fmt.Sprint("r", i), Expr: expr, Nulls: policies[g.pick(3)]})
+		}
+		auto, err := rs.Compile(diffSchema)
+		if err != nil {
+			continue // a generated mix CEL rejects
+		}
+		interp, err := rs.Compile(diffSchema, rules.WithEngine(rules.EngineInterpreter))
+		require.NoError(t, err)
+		batch := g.batch(mem, 1+g.pick(200))
+		got, err := auto.NewRun().Eval(context.Background(), batch)
+		require.NoError(t, err)
+		want, err := interp.NewRun().Eval(context.Background(), batch)
+		require.NoError(t, err)
+		for i, r := range auto.RowRules() {
+			msg := fmt.Sprintf("seed %d: rule %s: %s (nulls: %s, rows %d)", seed, r.Name, r.Expr, r.Nulls, batch.NumRows())
+			require.Equal(t, want.Outcomes[i], got.Outcomes[i], msg)
+			require.Equal(t, want.ErrorKinds[i], got.ErrorKinds[i], msg)
+			switch r.Engine {
+			case rules.EngineVectorized:
+				shared++
+			case rules.EngineMixed:
+				mixed++
+			}
+		}
+		batch.Release()
+	}
+	t.Logf("%d rules vectorized and %d mixed in %d generated rule sets", shared, mixed, n)
+	assert.Greater(t, shared, n)
+	assert.Positive(t, mixed)
 }
 
 func TestDifferential(t *testing.T) {
@@ -570,7 +631,7 @@ func TestDifferential(t *testing.T) {
 			vectorized++
 		}
 	}
-	t.Logf("%d of %d generated rules ran on the vectorized engine", vectorized, n)
+	t.Logf("%d of %d generated rules ran on the vectorized engine, whole or mixed", vectorized, n)
 	assert.Greater(t, vectorized, n/2, "most generated rules are in the subset")
 }
 
