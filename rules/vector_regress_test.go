@@ -2,6 +2,7 @@ package rules_test
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -335,9 +336,9 @@ func buildDictionary(mem memory.Allocator, dt *arrow.DictionaryType, values, dic
 			if v == nil {
 				continue
 			}
-			s, ok := v.(string)
-			if !ok {
-				return nil, fmt.Errorf("value %d (%v): want a string", i, v)
+			s, err := toString(v)
+			if err != nil {
+				return nil, fmt.Errorf("value %d: %w", i, err)
 			}
 			k, ok := at[s]
 			if !ok {
@@ -409,17 +410,13 @@ func appendValue(b array.Builder, v any) error {
 			return fmt.Errorf("want a bool")
 		}
 	case *array.StringBuilder:
-		x, ok := v.(string)
+		x, err := toString(v)
 		b.Append(x)
-		if !ok {
-			return fmt.Errorf("want a string")
-		}
+		return err
 	case *array.LargeStringBuilder:
-		x, ok := v.(string)
+		x, err := toString(v)
 		b.Append(x)
-		if !ok {
-			return fmt.Errorf("want a string")
-		}
+		return err
 	case *array.TimestampBuilder:
 		s, ok := v.(string)
 		if !ok {
@@ -438,6 +435,21 @@ func appendValue(b array.Builder, v any) error {
 		return fmt.Errorf("no builder for %T", b)
 	}
 	return nil
+}
+
+// toString reads a string, or {hex: "…"}: the bytes the hex digits spell,
+// for strings that are not valid UTF-8.
+func toString(v any) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case map[string]any:
+		if h, ok := x["hex"].(string); ok && len(x) == 1 {
+			b, err := hex.DecodeString(h)
+			return string(b), err
+		}
+	}
+	return "", fmt.Errorf("want a string or {hex: …}, not %v", v)
 }
 
 func toInt64(v any) (int64, error) {
