@@ -2,6 +2,7 @@ package benchmarks
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"testing"
 
@@ -109,6 +110,56 @@ func TestEnginesAgree(t *testing.T) {
 			if tt.checks != nil {
 				assert.Len(t, sluiceMetrics, len(CaseBMetrics), "metrics of the checks")
 			}
+		})
+	}
+}
+
+// benchEngines runs every engine on batches as a sub-benchmark and reports
+// rows/s.
+func benchEngines(b *testing.B, batches []arrow.RecordBatch, rows []RowRule, checks []Check, metrics []string) {
+	n := 0
+	for _, r := range batches {
+		n += int(r.NumRows())
+	}
+	for _, e := range enginesFor(b, memory.DefaultAllocator, batches[0].Schema(), rows, checks, metrics) {
+		b.Run(e.name, func(b *testing.B) {
+			ctx := context.Background()
+			for b.Loop() {
+				if _, err := e.run(ctx, batches); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
+
+// BenchmarkEngineCaseA: amount >= 0.0 && status in [...] on 256Ki rows,
+// status plain and dictionary-encoded.
+func BenchmarkEngineCaseA(b *testing.B) {
+	for _, dict := range []bool{false, true} {
+		b.Run(map[bool]string{false: "plain", true: "dict"}[dict], func(b *testing.B) {
+			batches := CaseABatches(memory.DefaultAllocator, 4*EngineBatchRows, dict)
+			defer ReleaseAll(batches)
+			benchEngines(b, batches, []RowRule{CaseARule}, nil, nil)
+		})
+	}
+}
+
+// BenchmarkEngineCaseB: the PyDeequ-shaped suite on 128Ki rows.
+func BenchmarkEngineCaseB(b *testing.B) {
+	batches := WideBatches(memory.DefaultAllocator, 2*EngineBatchRows)
+	defer ReleaseAll(batches)
+	benchEngines(b, batches, CaseBRules, CaseBChecks, CaseBMetrics)
+}
+
+// BenchmarkEngineCaseC: 1, 10 and 100 row rules on 64Ki rows.
+func BenchmarkEngineCaseC(b *testing.B) {
+	batches := WideBatches(memory.DefaultAllocator, EngineBatchRows)
+	defer ReleaseAll(batches)
+	for _, n := range []int{1, 10, 100} {
+		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
+			benchEngines(b, batches, CaseCRules(n), nil, nil)
 		})
 	}
 }

@@ -271,20 +271,32 @@ type Expr struct {
 	L, R *Expr
 }
 
-// Comparison and logical node constructors.
+// GE is col >= lit.
 func GE(col string, lit any) *Expr { return &Expr{Op: OpGE, Col: col, Lit: lit} }
+
+// LE is col <= lit.
 func LE(col string, lit any) *Expr { return &Expr{Op: OpLE, Col: col, Lit: lit} }
+
+// LT is col < lit.
 func LT(col string, lit any) *Expr { return &Expr{Op: OpLT, Col: col, Lit: lit} }
+
+// GT is col > lit.
 func GT(col string, lit any) *Expr { return &Expr{Op: OpGT, Col: col, Lit: lit} }
-func In(col string, set ...string) *Expr {
-	return &Expr{Op: OpIn, Col: col, Set: set}
-}
+
+// In is col in [set...].
+func In(col string, set ...string) *Expr { return &Expr{Op: OpIn, Col: col, Set: set} }
+
+// NotNull is col != null.
 func NotNull(col string) *Expr { return &Expr{Op: OpNotNull, Col: col} }
-func Matches(col, pattern string) *Expr {
-	return &Expr{Op: OpMatches, Col: col, Lit: pattern}
-}
+
+// Matches is col.matches(pattern).
+func Matches(col, pattern string) *Expr { return &Expr{Op: OpMatches, Col: col, Lit: pattern} }
+
+// And is l && r.
 func And(l, r *Expr) *Expr { return &Expr{Op: OpAnd, L: l, R: r} }
-func Or(l, r *Expr) *Expr  { return &Expr{Op: OpOr, L: l, R: r} }
+
+// Or is l || r.
+func Or(l, r *Expr) *Expr { return &Expr{Op: OpOr, L: l, R: r} }
 
 // RowRule is one row rule of an engine case.
 type RowRule struct {
