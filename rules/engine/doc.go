@@ -78,9 +78,9 @@
 //
 // Within the subset an error arises only from a null operand of an ordering
 // comparison, a string function or transform, a getter, a cast, arithmetic
-// or a logical operator, from a NaN in an ordering comparison, from checked
-// int, duration or timestamp arithmetic, or from a cast that fails. The
-// engine marks such rows in Result.Err without a message;
-// the caller re-evaluates them on the interpreter, which is the oracle for
-// error messages.
+// or a logical operator, from checked int, duration or timestamp
+// arithmetic, or from a cast that fails. (A NaN is not an error: every
+// comparison with it but != is false.) The engine marks such rows in
+// Result.Err without a message; the caller re-evaluates them on the
+// interpreter, which is the oracle for error messages.
 package engine

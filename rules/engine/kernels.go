@@ -519,7 +519,7 @@ func (n *cmpNode) eval(b *batch) ([]uint64, []uint64) {
 		if l.kind == kindInt {
 			cmpIntConst(n.op, l.i64[:b.n], r.ic, v)
 		} else {
-			cmpDoubleConst(n.op, l.f64[:b.n], r.fc, v, e)
+			cmpDoubleConst(n.op, l.f64[:b.n], r.fc, v)
 		}
 		op := n.op
 		if l.nullErr {
@@ -570,12 +570,11 @@ func (n *cmpNode) eval(b *batch) ([]uint64, []uint64) {
 			c = -cmpDoubleInt(d, l.int(i))
 		}
 		switch {
-		case nan && eq:
+		case nan:
+			// CEL orders nothing with NaN: only != holds.
 			if n.op == opNE {
 				setBit(v, i)
 			}
-		case nan:
-			setBit(e, i)
 		case n.op.holds(c):
 			setBit(v, i)
 		}
@@ -637,12 +636,11 @@ func cmpIntConst(op cmpOp, xs []int64, k int64, v []uint64) {
 }
 
 // cmpDoubleConst compares with Go's float operators, which agree with CEL
-// except on NaN: ordering a NaN is an error, == is false and != true.
-func cmpDoubleConst(op cmpOp, xs []float64, k float64, v, e []uint64) {
-	kNaN := math.IsNaN(k)
+// on NaN too: every comparison but != is false.
+func cmpDoubleConst(op cmpOp, xs []float64, k float64, v []uint64) {
 	for w := 0; w*64 < len(xs); w++ {
 		chunk := xs[w*64 : min(w*64+64, len(xs))]
-		var word, nan uint64
+		var word uint64
 		switch op {
 		case opLT:
 			for j, x := range chunk {
@@ -669,16 +667,7 @@ func cmpDoubleConst(op cmpOp, xs []float64, k float64, v, e []uint64) {
 				word |= b2u(x != k) << j
 			}
 		}
-		if op != opEQ && op != opNE {
-			if kNaN {
-				nan = ^uint64(0) >> (64 - len(chunk))
-			} else {
-				for j, x := range chunk {
-					nan |= b2u(x != x) << j
-				}
-			}
-		}
-		v[w], e[w] = word&^nan, nan
+		v[w] = word
 	}
 }
 
