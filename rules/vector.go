@@ -155,6 +155,10 @@ func (r *Run) evalVector(rp *rowProgram, prg cel.Program, cols []*colReader, out
 		if res.Null != nil && !rp.testsNull {
 			nulls = res.Null[w]
 		}
+		if res.NullValue != nil {
+			// A null value counts per the nulls policy, as an input null.
+			nulls |= res.NullValue[w] &^ errs
+		}
 		end := min(w*64+64, len(out))
 		if end-w*64 == 64 {
 			// Eight outcomes per store: Pass is 0 and Fail 1.

@@ -38,6 +38,14 @@ func TestEnginesAgreeOnMixedAndSharedRules(t *testing.T) {
   - name: conditional_mixed
     expr: "email.split('.').size() == 2 ? 10 / qty > 2 : amount < 0.0"
     nulls: pass
+  - name: row_condition
+    expr: "email != null && email.endsWith('.io') ? (amount >= 10.0) : dyn(null)"
+    nulls: fail
+  - name: row_condition_first
+    expr: "qty < 3 ? dyn(null) : 100 / (qty - 5) > 20"
+  - name: row_condition_mixed
+    expr: "email.split('.').size() == 2 ? (qty > 3) : dyn(null)"
+    nulls: pass
 `
 	auto := compile(t, ruleSet, ordersSchema)
 	interp := compile(t, ruleSet, ordersSchema, rules.WithEngine(rules.EngineInterpreter))
@@ -49,6 +57,8 @@ func TestEnginesAgreeOnMixedAndSharedRules(t *testing.T) {
 		"mixed": rules.EngineMixed, "mixed_or": rules.EngineMixed, "mixed_shared": rules.EngineMixed,
 		"shared": rules.EngineVectorized, "shared_too": rules.EngineVectorized, "interpreted": rules.EngineInterpreter,
 		"conditional": rules.EngineVectorized, "conditional_mixed": rules.EngineMixed,
+		"row_condition": rules.EngineVectorized, "row_condition_first": rules.EngineVectorized,
+		"row_condition_mixed": rules.EngineMixed,
 	}, engines)
 
 	rec := randomOrders(t, mem, 5000, 9)

@@ -26,6 +26,16 @@ func (c *compiler) cast(id string, e celast.Expr) (n *numOperand, ok bool, err e
 		return nil, false, nil
 	}
 	switch id {
+	case "double_to_double", "int64_to_int64":
+		// Identity conversions (double(w) of a double column).
+		x, err := c.numeric(args[0])
+		if err != nil {
+			return nil, true, err
+		}
+		if (x.kind == kindDouble) != (id == "double_to_double") {
+			return nil, true, refuse("%s of a mismatched operand", id)
+		}
+		return &numOperand{kind: x.kind, leaf: idCastLeaf{x: x}}, true, nil
 	case castDoubleToInt, castIntToDouble:
 		x, err := c.numeric(args[0])
 		if err != nil {
@@ -101,6 +111,16 @@ func (l *numCastLeaf) bind(b *batch) numView {
 		out.i64[i] = v
 	}
 	return out
+}
+
+// idCastLeaf is int(x) of an int or double(x) of a double: the value
+// itself, but a null is an error (no conversion takes null).
+type idCastLeaf struct{ x *numOperand }
+
+func (l idCastLeaf) bind(b *batch) numView {
+	v := l.x.bind(b)
+	v.nullErr = true
+	return v
 }
 
 // strCastLeaf is int(s) or double(s): strconv.ParseInt (base 10) and

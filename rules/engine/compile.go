@@ -20,6 +20,7 @@ type Resolver func(name string) (slot int, dt arrow.DataType, ok bool)
 type Program struct {
 	set        *Set
 	root       boolNode
+	nullable   *nullCondNode // instead of root: a conditional with a null branch
 	slots      []int // every input column, in first-use order
 	valueSlots []int // the columns whose values a kernel reads
 	fallbacks  int   // subexpressions left to the interpreter

@@ -47,3 +47,88 @@ func (n *condNode) eval(b *batch) ([]uint64, []uint64) {
 	}
 	return cv, ce
 }
+
+// nullCondNode is a root c ? x : null (or c ? null : x), the form imported
+// row conditions take: rows where the null branch is chosen evaluate to
+// null, which the caller counts per the rule's nulls policy.
+type nullCondNode struct {
+	c, x       boolNode
+	nullOnTrue bool
+}
+
+// isNullValue reports whether e is null or dyn(null).
+func (c *compiler) isNullValue(e celast.Expr) bool {
+	if isNullLiteral(e) {
+		return true
+	}
+	if e.Kind() != celast.CallKind {
+		return false
+	}
+	call := e.AsCall()
+	return call.FunctionName() == "dyn" && len(call.Args()) == 1 && isNullLiteral(call.Args()[0])
+}
+
+// rootExpr compiles the root of an expression: a bool expression, or a
+// conditional with a null branch.
+func (c *compiler) rootExpr(e celast.Expr) (boolNode, *nullCondNode, error) {
+	if e.Kind() == celast.CallKind {
+		if id, err := c.overload(e); err == nil && id == "conditional" && len(e.AsCall().Args()) == 3 {
+			args := e.AsCall().Args()
+			for i, branch := range args[1:] {
+				other := args[2-i]
+				if !c.isNullValue(branch) || c.isNullValue(other) {
+					continue
+				}
+				cond, err := c.logicOperand(args[0])
+				if err != nil {
+					return nil, nil, err
+				}
+				// A null or non-bool x is an error here; the caller
+				// evaluates error rows again on the interpreter, which
+				// gives null.
+				x, err := c.logicOperand(other)
+				if err != nil {
+					return nil, nil, err
+				}
+				return nil, &nullCondNode{c: cond, x: x, nullOnTrue: i == 0}, nil
+			}
+		}
+	}
+	root, err := c.boolExpr(e)
+	return root, nil, err
+}
+
+// eval returns the value and errors of the rows whose chosen branch is x,
+// and the rows whose chosen branch is null.
+func (n *nullCondNode) eval(b *batch) (val, errs, null []uint64) {
+	cv, ce := n.c.eval(b)
+	// x is evaluated only where it is chosen.
+	pick := make([]uint64, len(cv))
+	for i := range cv {
+		if n.nullOnTrue {
+			pick[i] = ^cv[i] &^ ce[i]
+		} else {
+			pick[i] = cv[i] &^ ce[i]
+		}
+	}
+	var xv, xe []uint64
+	if m, ok := n.x.(maskedNode); ok && m.masked() {
+		skip := make([]uint64, len(pick))
+		for i := range pick {
+			skip[i] = ^pick[i]
+		}
+		xv, xe = m.evalMasked(b, skip)
+	} else {
+		xv, xe = n.x.eval(b)
+	}
+	null = make([]uint64, len(cv))
+	for i := range cv {
+		e := ce[i] | pick[i]&xe[i]
+		null[i] = ^pick[i] &^ ce[i]
+		cv[i], ce[i] = pick[i]&xv[i]&^e, e
+	}
+	if tail := b.n & 63; tail != 0 && len(null) > 0 {
+		null[len(null)-1] &= 1<<tail - 1
+	}
+	return cv, ce, null
+}

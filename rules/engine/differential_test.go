@@ -158,6 +158,9 @@ func (g gen) timeNum() string {
 	case 6:
 		return "int(" + []string{g.doubleArith(1), doubleCols[g.pick(len(doubleCols))], g.floatLit()}[g.pick(3)] + ")"
 	case 7:
+		if g.pick(3) == 0 { // identity conversions
+			return []string{"double(" + doubleCols[g.pick(len(doubleCols))] + ")", "int(" + intCols[g.pick(len(intCols))] + ")"}[g.pick(2)]
+		}
 		return "double(" + []string{g.intArith(1), intCols[g.pick(len(intCols))]}[g.pick(2)] + ")"
 	}
 	return []string{"int(", "double("}[g.pick(2)] + g.strOp() + ")"
@@ -578,9 +581,16 @@ func TestDifferentialRuleSets(t *testing.T) {
 		rs := &rules.RuleSet{Version: 1, Dataset: "diff"}
 		for i := range 6 {
 			var expr string
-			switch g.pick(4) {
+			switch g.pick(5) {
 			case 0:
 				expr = part()
+			case 4:
+				// An imported row condition: null where it does not hold.
+				if g.pick(2) == 0 {
+					expr = "(" + part() + ") ? (" + part() + ") : dyn(null)"
+				} else {
+					expr = "(" + part() + ") ? dyn(null) : (" + part() + ")"
+				}
 			case 1:
 				expr = "(" + part() + ") && (" + part() + ")"
 			case 2:

@@ -19,6 +19,9 @@ type Result struct {
 	// Null marks rows where any input column the program reads is null;
 	// nil when there is none.
 	Null []uint64
+	// NullValue marks rows where the expression evaluates to null (a
+	// conditional's null branch); nil when it cannot.
+	NullValue []uint64
 }
 
 // True reports whether row i evaluated to true without error.

@@ -62,7 +62,7 @@ func (s *Set) Compile(a *celast.AST) (*Program, error) {
 		return nil, fmt.Errorf("%w: expression is not type-checked", ErrNotVectorizable)
 	}
 	c := &compiler{a: a, resolve: s.resolve, seen: map[int]bool{}, set: s}
-	root, err := c.boolExpr(a.Expr())
+	root, nullable, err := c.rootExpr(a.Expr())
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func (s *Set) Compile(a *celast.AST) (*Program, error) {
 			valueSlots = append(valueSlots, slot)
 		}
 	}
-	return &Program{set: s, root: root, slots: c.slots, valueSlots: valueSlots, fallbacks: c.fallbacks}, nil
+	return &Program{set: s, root: root, nullable: nullable, slots: c.slots, valueSlots: valueSlots, fallbacks: c.fallbacks}, nil
 }
 
 // key is the canonical source of e, the identity of shared subexpressions;
@@ -249,8 +249,14 @@ func (bb *Batch) Eval(p *Program) (*Result, error) {
 		b.cols[s] = c
 		b.nulls[s], b.nullDone[s] = c.nulls, true
 	}
-	v, e := p.root.eval(b)
-	res := &Result{N: b.n, Value: v, Err: e}
+	var res *Result
+	if p.nullable != nil {
+		v, e, null := p.nullable.eval(b)
+		res = &Result{N: b.n, Value: v, Err: e, NullValue: null}
+	} else {
+		v, e := p.root.eval(b)
+		res = &Result{N: b.n, Value: v, Err: e}
+	}
 	for _, s := range p.slots {
 		nulls := b.nullsOf(s, bb.arrs[s])
 		if nulls == nil {
