@@ -21,9 +21,9 @@ type Program struct {
 	set        *Set
 	root       boolNode
 	nullable   *nullCondNode // instead of root: a conditional with a null branch
-	slots      []int // every input column, in first-use order
-	valueSlots []int // the columns whose values a kernel reads
-	fallbacks  int   // subexpressions left to the interpreter
+	slots      []int         // every input column, in first-use order
+	valueSlots []int         // the columns whose values a kernel reads
+	fallbacks  int           // subexpressions left to the interpreter
 }
 
 // Slots returns the input columns the program reads.
