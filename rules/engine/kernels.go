@@ -288,9 +288,9 @@ func (n *isNullNode) eval(b *batch) ([]uint64, []uint64) {
 type strPredNode struct {
 	slot int
 	pred func(string) bool
-	// members, when set, is a small set pred tests: the plain-string loop
-	// scans it inline.
-	members []string
+	// set, when set, is the literal set pred tests, matched on the bytes
+	// of a plain string column.
+	set     *strSet
 	nullErr bool
 	not     bool
 }
@@ -317,17 +317,8 @@ func (n *strPredNode) eval(b *batch) ([]uint64, []uint64) {
 				}
 			}
 		}
-	} else if sa, ok := s.plain.(*array.String); ok && n.members != nil {
-		for i := range b.n {
-			x, hit := sa.Value(i), false
-			for _, m := range n.members {
-				if len(x) == len(m) && x == m {
-					hit = true
-					break
-				}
-			}
-			v[i>>6] |= b2u(hit != n.not) << (i & 63)
-		}
+	} else if n.set != nil && n.set.evalPlain(s.plain, b.n, n.not, v) {
+		// matched on the column's bytes
 	} else if sa, ok := s.plain.(*array.String); ok {
 		for i := range b.n {
 			if n.pred(sa.Value(i)) != n.not {

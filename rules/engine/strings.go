@@ -146,7 +146,11 @@ func (c *compiler) stringEquals(ne bool, l, r celast.Expr) (n boolNode, ok bool,
 	if err != nil {
 		return nil, true, err
 	}
-	return s.predNode(func(v string) bool { return v == lit }, ne, false), true, nil
+	node := s.predNode(func(v string) bool { return v == lit }, ne, false)
+	if len(s.xform) == 0 {
+		node.set = newStrSet([]string{lit})
+	}
+	return node, true, nil
 }
 
 // stringIn compiles x in [string literals].
@@ -167,10 +171,12 @@ func (c *compiler) stringIn(x celast.Expr, elems []celast.Expr) (boolNode, error
 		return &constNode{}, nil // the interpreter folds x in [] to false
 	}
 	node := s.predNode(stringSetPred(set), false, false)
-	if len(s.xform) == 0 && len(set) <= 8 {
+	if len(s.xform) == 0 {
+		members := make([]string, 0, len(set))
 		for m := range set {
-			node.members = append(node.members, m)
+			members = append(members, m)
 		}
+		node.set = newStrSet(members)
 	}
 	return node, nil
 }
