@@ -129,21 +129,26 @@ func (s *session) account(ctx context.Context, batch arrow.RecordBatch, res *rul
 		}
 		st := &s.stats[i]
 		blocks := rule.Severity == rules.SeverityError || rule.Severity == ""
-		for row, o := range outs {
-			switch o {
-			case rules.Pass:
-				st.passed++
-				continue
-			case rules.Skip:
-				st.skipped++
-				continue
-			}
-			// Fail or Errored
-			st.failed++
-			if len(st.samples) < s.g.cfg.sampleLimit {
-				st.samples = append(st.samples, s.sample(batch, rule, row, base+int64(row)))
-			}
-			if blocks {
+		var counts rules.OutcomeCounts
+		if i < len(res.Counts) {
+			counts = res.Counts[i]
+		} else {
+			counts = rules.CountOutcomes(outs)
+		}
+		st.passed += counts[rules.Pass]
+		st.skipped += counts[rules.Skip]
+		failed := counts[rules.Fail] + counts[rules.Errored]
+		st.failed += failed
+		// Failing rows are visited for the samples and, for a blocking
+		// rule, the gate's verdict.
+		if failed > 0 && (blocks || len(st.samples) < s.g.cfg.sampleLimit) {
+			rules.FailingRows(outs, func(row int) bool {
+				if len(st.samples) < s.g.cfg.sampleLimit {
+					st.samples = append(st.samples, s.sample(batch, rule, row, base+int64(row)))
+				}
+				if !blocks {
+					return len(st.samples) < s.g.cfg.sampleLimit
+				}
 				if !sp.failed[row] {
 					sp.failed[row] = true
 					sp.nFailed++
@@ -151,7 +156,8 @@ func (s *session) account(ctx context.Context, batch arrow.RecordBatch, res *rul
 				if withRules {
 					sp.rules[row] = append(sp.rules[row], rule.Name)
 				}
-			}
+				return true
+			})
 		}
 		if i < len(res.ErrorKinds) && len(res.ErrorKinds[i]) > 0 {
 			if st.errors == nil {

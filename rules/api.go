@@ -154,7 +154,13 @@ type BatchResult struct {
 	// ErrorKinds[i] counts evaluation errors of Program.RowRules()[i] by
 	// message ("division by zero", …); nil when none.
 	ErrorKinds []map[string]int64
+	// Counts[i] counts the outcomes in Outcomes[i], by outcome.
+	Counts []OutcomeCounts
 }
+
+// OutcomeCounts counts rows by outcome: OutcomeCounts[Fail] is the number
+// of failed rows.
+type OutcomeCounts [4]int64
 
 // CheckResult is the result of one dataset check.
 type CheckResult struct {

@@ -193,6 +193,7 @@ func (r *Run) Eval(ctx context.Context, batch arrow.RecordBatch) (*BatchResult, 
 	res := &BatchResult{
 		Rows:       rows,
 		Outcomes:   make([][]Outcome, len(r.p.rowRules)),
+		Counts:     make([]OutcomeCounts, len(r.p.rowRules)),
 		ErrorKinds: make([]map[string]int64, len(r.p.rowRules)),
 	}
 	r.act.cols = cols
@@ -209,6 +210,7 @@ func (r *Run) Eval(ctx context.Context, batch arrow.RecordBatch) (*BatchResult, 
 		out := make([]Outcome, rows)
 		res.ErrorKinds[i] = r.evalRows(rp, cols, out)
 		res.Outcomes[i] = out
+		res.Counts[i] = CountOutcomes(out)
 	}
 	var scratch []Outcome
 	for h, rp := range r.p.hidden {
@@ -217,11 +219,7 @@ func (r *Run) Eval(ctx context.Context, batch arrow.RecordBatch) (*BatchResult, 
 		}
 		out := scratch[:rows]
 		r.evalRows(rp, cols, out)
-		for _, o := range out {
-			if o == Pass {
-				r.counts[h]++
-			}
-		}
+		r.counts[h] += CountOutcomes(out)[Pass]
 	}
 	for k, d := range r.p.metrics {
 		switch d.kind {
