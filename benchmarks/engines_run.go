@@ -1,7 +1,6 @@
 package benchmarks
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -9,7 +8,6 @@ import (
 	"math"
 	"math/bits"
 	"regexp"
-	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -74,15 +72,9 @@ func (s *Sluice) Run(ctx context.Context, batches []arrow.RecordBatch) (*Result,
 		res.Rows[i] = &Counts{}
 	}
 	tally := func(br *rules.BatchResult) {
-		for i, outs := range br.Outcomes {
-			if len(outs) == 0 {
-				continue
-			}
-			// Outcomes are bytes: count them with bytes.Count (vectorized).
-			b := unsafe.Slice((*byte)(unsafe.Pointer(&outs[0])), len(outs))
-			c := res.Rows[i]
-			c.Pass += int64(bytes.Count(b, []byte{byte(rules.Pass)}))
-			c.Evaluated += int64(len(outs) - bytes.Count(b, []byte{byte(rules.Skip)}))
+		for i, c := range br.Counts {
+			res.Rows[i].Pass += c[rules.Pass]
+			res.Rows[i].Evaluated += int64(br.Rows) - c[rules.Skip]
 		}
 	}
 	run := s.prog.NewRun()

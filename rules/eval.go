@@ -208,9 +208,8 @@ func (r *Run) Eval(ctx context.Context, batch arrow.RecordBatch) (*BatchResult, 
 			return nil, err
 		}
 		out := make([]Outcome, rows)
-		res.ErrorKinds[i] = r.evalRows(rp, cols, out)
+		res.ErrorKinds[i], res.Counts[i] = r.evalRows(rp, cols, out)
 		res.Outcomes[i] = out
-		res.Counts[i] = CountOutcomes(out)
 	}
 	var scratch []Outcome
 	for h, rp := range r.p.hidden {
@@ -218,8 +217,8 @@ func (r *Run) Eval(ctx context.Context, batch arrow.RecordBatch) (*BatchResult, 
 			scratch = make([]Outcome, rows)
 		}
 		out := scratch[:rows]
-		r.evalRows(rp, cols, out)
-		r.counts[h] += CountOutcomes(out)[Pass]
+		_, counts := r.evalRows(rp, cols, out)
+		r.counts[h] += counts[Pass]
 	}
 	for k, d := range r.p.metrics {
 		switch d.kind {
@@ -258,13 +257,15 @@ func (r *Run) Eval(ctx context.Context, batch arrow.RecordBatch) (*BatchResult, 
 	return res, nil
 }
 
-func (r *Run) evalRows(rp *rowProgram, cols []*colReader, out []Outcome) map[string]int64 {
+// evalRows evaluates rp on every row into out, and returns the error
+// kinds and the outcome counts.
+func (r *Run) evalRows(rp *rowProgram, cols []*colReader, out []Outcome) (map[string]int64, OutcomeCounts) {
 	prg := r.program(rp, cols)
 	// The vectorized engine runs only where the interpreter would run
 	// unmetered: no row can then exceed the cost limit on either path.
 	if rp.vec != nil && prg == rp.fast {
-		if kinds, ok := r.evalVector(rp, prg, cols, out); ok {
-			return kinds
+		if kinds, counts, ok := r.evalVector(rp, prg, cols, out); ok {
+			return kinds, counts
 		}
 	}
 	var kinds map[string]int64
@@ -275,7 +276,7 @@ func (r *Run) evalRows(rp *rowProgram, cols []*colReader, out []Outcome) map[str
 		}
 		kinds = r.evalRow(rp, prg, row, out, kinds)
 	}
-	return kinds
+	return kinds, CountOutcomes(out)
 }
 
 // nullInput reports whether a column rp reads is null on row.

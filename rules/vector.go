@@ -3,6 +3,7 @@ package rules
 import (
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"slices"
 	"unsafe"
 
@@ -143,12 +144,14 @@ func (r *Run) vectorBatch(cols []*colReader, n int) *engine.Batch {
 // errors are evaluated again on the interpreter (prg), which gives the
 // error its message. It returns false when the engine cannot run the batch
 // (the caller then uses the interpreter for every row).
-func (r *Run) evalVector(rp *rowProgram, prg cel.Program, cols []*colReader, out []Outcome) (map[string]int64, bool) {
+func (r *Run) evalVector(rp *rowProgram, prg cel.Program, cols []*colReader, out []Outcome) (map[string]int64, OutcomeCounts, bool) {
+	var counts OutcomeCounts
 	res, err := r.vectorBatch(cols, len(out)).Eval(rp.vec)
 	if err != nil {
-		return nil, false
+		return nil, counts, false
 	}
 	var kinds map[string]int64
+	var passed, plain int
 	for w := 0; w*64 < len(out); w++ {
 		val, errs := res.Value[w], res.Err[w]
 		var nulls uint64
@@ -171,18 +174,26 @@ func (r *Run) evalVector(rp *rowProgram, prg cel.Program, cols []*colReader, out
 				out[row] = Fail - Outcome(val>>(row&63)&1)
 			}
 		}
-		if special := nulls | errs; special != 0 {
+		special := nulls | errs
+		rows := ^uint64(0) >> (64 - (end - w*64))
+		passed += bits.OnesCount64(val &^ special & rows)
+		plain += bits.OnesCount64(rows &^ special)
+		if special != 0 {
 			for row := w * 64; row < end; row++ {
 				bit := uint64(1) << (row & 63)
 				switch {
 				case special&bit == 0:
+					continue
 				case nulls&bit != 0:
 					out[row] = policy(rp.nulls)
 				default:
 					kinds = r.evalRow(rp, prg, row, out, kinds)
 				}
+				counts[out[row]]++
 			}
 		}
 	}
-	return kinds, true
+	counts[Pass] += int64(passed)
+	counts[Fail] += int64(plain - passed)
+	return kinds, counts, true
 }

@@ -561,6 +561,7 @@ func diffExpr(t *testing.T, mem memory.Allocator, g gen, seed uint64, expr strin
 	msg := fmt.Sprintf("seed %d: %s (nulls: %s, rows %d)", seed, expr, rs.Rules[0].Nulls, batch.NumRows())
 	require.Equal(t, want.Outcomes, got.Outcomes, msg)
 	require.Equal(t, want.ErrorKinds, got.ErrorKinds, msg)
+	require.Equal(t, want.Counts, got.Counts, msg)
 	return auto.RowRules()[0].Engine != rules.EngineInterpreter
 }
 
@@ -615,6 +616,7 @@ func TestDifferentialRuleSets(t *testing.T) {
 			msg := fmt.Sprintf("seed %d: rule %s: %s (nulls: %s, rows %d)", seed, r.Name, r.Expr, r.Nulls, batch.NumRows())
 			require.Equal(t, want.Outcomes[i], got.Outcomes[i], msg)
 			require.Equal(t, want.ErrorKinds[i], got.ErrorKinds[i], msg)
+			require.Equal(t, want.Counts[i], got.Counts[i], msg)
 			switch r.Engine {
 			case rules.EngineVectorized:
 				shared++
