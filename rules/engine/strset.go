@@ -12,6 +12,10 @@ import (
 // lengths first, and a value of at most eight bytes is compared as one
 // word.
 type strSet struct {
+	// table, when not nil, holds every member of at most eight bytes in a
+	// collision-free hash table: a short value is tested without a branch.
+	table *wordTable
+
 	lenMask uint64              // bit l: a member has length l (l < 64)
 	short   [9][]uint64         // members of length l ≤ 8, as little-endian words
 	long    map[string]struct{} // members longer than eight bytes
@@ -33,7 +37,61 @@ func newStrSet(members []string) *strSet {
 		}
 		s.long[m] = struct{}{}
 	}
+	s.table = newWordTable(s.short)
 	return s
+}
+
+// wordTable is a perfect hash table of short members: slot h(w, l) holds
+// the member whose word is w and length l, if any.
+type wordTable struct {
+	mul   uint64
+	shift uint
+	words []uint64
+	lens  []uint8 // 0xff: empty
+}
+
+func (t *wordTable) slot(w uint64, l int) uint64 {
+	return ((w ^ uint64(l)<<59) * t.mul) >> t.shift
+}
+
+// newWordTable finds a multiplier that places every short member in a slot
+// of its own, in a table of up to 1024 slots; nil when it finds none.
+func newWordTable(short [9][]uint64) *wordTable {
+	n := 0
+	for _, ws := range short {
+		n += len(ws)
+	}
+	if n == 0 {
+		return nil
+	}
+	mul := uint64(0x9E3779B97F4A7C15)
+	for bits := uint(2); bits <= 10; bits++ {
+		if 1<<bits < 2*n {
+			continue
+		}
+		for try := 0; try < 64; try++ {
+			t := &wordTable{mul: mul | 1, shift: 64 - bits, words: make([]uint64, 1<<bits), lens: make([]uint8, 1<<bits)}
+			for i := range t.lens {
+				t.lens[i] = 0xff
+			}
+			ok := true
+			for l, ws := range short {
+				for _, w := range ws {
+					h := t.slot(w, l)
+					if t.lens[h] != 0xff {
+						ok = false
+						break
+					}
+					t.words[h], t.lens[h] = w, uint8(l)
+				}
+			}
+			if ok {
+				return t
+			}
+			mul = mul*6364136223846793005 + 1442695040888963407
+		}
+	}
+	return nil
 }
 
 var wordMasks = func() (m [9]uint64) {
@@ -100,6 +158,28 @@ func valueData(bufs []*memory.Buffer) []byte {
 }
 
 func evalSet[T int32 | int64](s *strSet, offs []T, data []byte, n int, not bool, v []uint64) {
+	if t := s.table; t != nil {
+		for w := 0; w*64 < n; w++ {
+			end := min(w*64+64, n)
+			var word uint64
+			for i := w * 64; i < end; i++ {
+				// Branch-free for short values: statuses and codes come
+				// in random order, and a mispredicted branch costs more
+				// than the whole test.
+				start, l := int(offs[i]), int(offs[i+1]-offs[i])
+				ls := min(l, 8)
+				x := loadWord(data, start, ls)
+				h := t.slot(x, ls)
+				hit := b2u(t.words[h] == x) & b2u(int(t.lens[h]) == l)
+				if b2u(l > 8)&(b2u(l >= 64)|s.lenMask>>(uint(l)&63)&1) != 0 {
+					hit = b2u(s.has(data, start, start+l))
+				}
+				word |= (hit ^ b2u(not)) << (i & 63)
+			}
+			v[w] = word
+		}
+		return
+	}
 	for w := 0; w*64 < n; w++ {
 		end := min(w*64+64, n)
 		var word uint64
