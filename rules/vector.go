@@ -146,10 +146,12 @@ func (r *Run) vectorBatch(cols []*colReader, n int) *engine.Batch {
 // (the caller then uses the interpreter for every row).
 func (r *Run) evalVector(rp *rowProgram, prg cel.Program, cols []*colReader, out []Outcome) (map[string]int64, OutcomeCounts, bool) {
 	var counts OutcomeCounts
-	res, err := r.vectorBatch(cols, len(out)).Eval(rp.vec)
+	vb := r.vectorBatch(cols, len(out))
+	res, err := vb.Eval(rp.vec)
 	if err != nil {
 		return nil, counts, false
 	}
+	defer vb.Release(res)
 	var kinds map[string]int64
 	var passed, plain int
 	for w := 0; w*64 < len(out); w++ {
@@ -178,19 +180,15 @@ func (r *Run) evalVector(rp *rowProgram, prg cel.Program, cols []*colReader, out
 		rows := ^uint64(0) >> (64 - (end - w*64))
 		passed += bits.OnesCount64(val &^ special & rows)
 		plain += bits.OnesCount64(rows &^ special)
-		if special != 0 {
-			for row := w * 64; row < end; row++ {
-				bit := uint64(1) << (row & 63)
-				switch {
-				case special&bit == 0:
-					continue
-				case nulls&bit != 0:
-					out[row] = policy(rp.nulls)
-				default:
-					kinds = r.evalRow(rp, prg, row, out, kinds)
-				}
-				counts[out[row]]++
+		for sp := special & rows; sp != 0; sp &= sp - 1 {
+			j := bits.TrailingZeros64(sp)
+			row := w*64 + j
+			if nulls>>j&1 != 0 {
+				out[row] = policy(rp.nulls)
+			} else {
+				kinds = r.evalRow(rp, prg, row, out, kinds)
 			}
+			counts[out[row]]++
 		}
 	}
 	counts[Pass] += int64(passed)

@@ -45,6 +45,7 @@ func (n *condNode) eval(b *batch) ([]uint64, []uint64) {
 		e := ce[i] | t&xe[i] | f&ye[i]
 		cv[i], ce[i] = (t&xv[i]|f&yv[i])&^e, e
 	}
+	b.release(xv, xe, yv, ye)
 	return cv, ce
 }
 
@@ -103,7 +104,7 @@ func (c *compiler) rootExpr(e celast.Expr) (boolNode, *nullCondNode, error) {
 func (n *nullCondNode) eval(b *batch) (val, errs, null []uint64) {
 	cv, ce := n.c.eval(b)
 	// x is evaluated only where it is chosen.
-	pick := make([]uint64, len(cv))
+	pick := b.bits()
 	for i := range cv {
 		if n.nullOnTrue {
 			pick[i] = ^cv[i] &^ ce[i]
@@ -113,20 +114,22 @@ func (n *nullCondNode) eval(b *batch) (val, errs, null []uint64) {
 	}
 	var xv, xe []uint64
 	if m, ok := n.x.(maskedNode); ok && m.masked() {
-		skip := make([]uint64, len(pick))
+		skip := b.bits()
 		for i := range pick {
 			skip[i] = ^pick[i]
 		}
 		xv, xe = m.evalMasked(b, skip)
+		b.release(skip)
 	} else {
 		xv, xe = n.x.eval(b)
 	}
-	null = make([]uint64, len(cv))
+	null = b.bits()
 	for i := range cv {
 		e := ce[i] | pick[i]&xe[i]
 		null[i] = ^pick[i] &^ ce[i]
 		cv[i], ce[i] = pick[i]&xv[i]&^e, e
 	}
+	b.release(pick, xv, xe)
 	if tail := b.n & 63; tail != 0 && len(null) > 0 {
 		null[len(null)-1] &= 1<<tail - 1
 	}

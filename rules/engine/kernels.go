@@ -56,9 +56,30 @@ type batch struct {
 	nullDone []bool
 	memo     []memoEntry // results of shared nodes, by id
 	fb       FallbackFunc
+	free     [][]uint64 // released bitmaps (bits)
 }
 
-func (b *batch) bits() []uint64 { return make([]uint64, b.words) }
+// bits returns a zeroed bitmap of the batch's rows, reusing one a node
+// released.
+func (b *batch) bits() []uint64 {
+	if k := len(b.free); k > 0 {
+		w := b.free[k-1]
+		b.free = b.free[:k-1]
+		clear(w)
+		return w
+	}
+	return make([]uint64, b.words)
+}
+
+// release returns bitmaps no node refers to any more for reuse: a node
+// releases the results of its operands once it has combined them.
+func (b *batch) release(ws ...[]uint64) {
+	for _, w := range ws {
+		if len(w) == b.words && w != nil {
+			b.free = append(b.free, w)
+		}
+	}
+}
 
 func setBit(w []uint64, i int) { w[i>>6] |= 1 << (i & 63) }
 
@@ -240,10 +261,14 @@ func (n *logicNode) eval(b *batch) ([]uint64, []uint64) {
 	// the other, only where the other does not decide the result.
 	if rm, ok := n.r.(maskedNode); ok && rm.masked() {
 		lv, le = n.l.eval(b)
-		rv, re = rm.evalMasked(b, n.decided(lv, le))
+		d := n.decided(b, lv, le)
+		rv, re = rm.evalMasked(b, d)
+		b.release(d)
 	} else if lm, ok := n.l.(maskedNode); ok && lm.masked() {
 		rv, re = n.r.eval(b)
-		lv, le = lm.evalMasked(b, n.decided(rv, re))
+		d := n.decided(b, rv, re)
+		lv, le = lm.evalMasked(b, d)
+		b.release(d)
 	} else {
 		lv, le = n.l.eval(b)
 		rv, re = n.r.eval(b)
@@ -259,13 +284,14 @@ func (n *logicNode) eval(b *batch) ([]uint64, []uint64) {
 		}
 		lv[i], le[i] = t, ^(t | f)
 	}
+	b.release(rv, re)
 	return lv, le
 }
 
 // decided returns the rows where an operand with value v and errors e
 // decides the result alone: false for &&, true for ||.
-func (n *logicNode) decided(v, e []uint64) []uint64 {
-	d := make([]uint64, len(v))
+func (n *logicNode) decided(b *batch, v, e []uint64) []uint64 {
+	d := b.bits()
 	for i := range v {
 		if n.or {
 			d[i] = v[i] &^ e[i]

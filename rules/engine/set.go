@@ -175,10 +175,14 @@ func (n *sharedNode) eval(b *batch) ([]uint64, []uint64) {
 	}
 	m := &b.memo[n.id]
 	if m.v == nil {
+		// The memo keeps its own copy: users release what they get.
 		v, e := n.x.eval(b)
 		m.v, m.e = v, e
 	}
-	return clone(m.v), clone(m.e)
+	v, e := b.bits(), b.bits()
+	copy(v, m.v)
+	copy(e, m.e)
+	return v, e
 }
 
 // masked: a mask reaches a fallback used only here (a shared result must
@@ -194,8 +198,6 @@ func (n *sharedNode) evalMasked(b *batch, skip []uint64) ([]uint64, []uint64) {
 	}
 	return n.eval(b)
 }
-
-func clone(w []uint64) []uint64 { return append([]uint64(nil), w...) }
 
 type memoEntry struct{ v, e []uint64 }
 
@@ -263,13 +265,20 @@ func (bb *Batch) Eval(p *Program) (*Result, error) {
 			continue
 		}
 		if res.Null == nil {
-			res.Null = make([]uint64, b.words)
+			res.Null = b.bits()
 		}
 		for i, w := range nulls {
 			res.Null[i] |= w
 		}
 	}
 	return res, nil
+}
+
+// Release gives the bitmaps of res, a result of this batch that is no
+// longer used, back to the batch for the next program.
+func (bb *Batch) Release(res *Result) {
+	bb.b.release(res.Value, res.Err, res.Null, res.NullValue)
+	*res = Result{}
 }
 
 // nullsOf returns the null words of slot, computing them once.
