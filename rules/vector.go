@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/bits"
 	"slices"
-	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/google/cel-go/cel"
@@ -154,6 +153,7 @@ func (r *Run) evalVector(rp *rowProgram, prg cel.Program, cols []*colReader, out
 	defer vb.Release(res)
 	var kinds map[string]int64
 	var passed, plain int
+	ob := outcomeBytes(out)
 	for w := 0; w*64 < len(out); w++ {
 		val, errs := res.Value[w], res.Err[w]
 		var nulls uint64
@@ -167,10 +167,15 @@ func (r *Run) evalVector(rp *rowProgram, prg cel.Program, cols []*colReader, out
 		end := min(w*64+64, len(out))
 		if end-w*64 == 64 {
 			// Eight outcomes per store: Pass is 0 and Fail 1.
-			dst := out[w*64 : w*64+64]
-			for k := range 8 {
-				binary.LittleEndian.PutUint64(unsafe.Slice((*byte)(unsafe.Pointer(&dst[k*8])), 8), failBytes[byte(val>>(8*k))])
-			}
+			d := ob[w*64 : w*64+64 : w*64+64]
+			binary.LittleEndian.PutUint64(d[0:8], failBytes[byte(val)])
+			binary.LittleEndian.PutUint64(d[8:16], failBytes[byte(val>>8)])
+			binary.LittleEndian.PutUint64(d[16:24], failBytes[byte(val>>16)])
+			binary.LittleEndian.PutUint64(d[24:32], failBytes[byte(val>>24)])
+			binary.LittleEndian.PutUint64(d[32:40], failBytes[byte(val>>32)])
+			binary.LittleEndian.PutUint64(d[40:48], failBytes[byte(val>>40)])
+			binary.LittleEndian.PutUint64(d[48:56], failBytes[byte(val>>48)])
+			binary.LittleEndian.PutUint64(d[56:64], failBytes[byte(val>>56)])
 		} else {
 			for row := w * 64; row < end; row++ {
 				out[row] = Fail - Outcome(val>>(row&63)&1)
