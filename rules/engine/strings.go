@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -97,9 +96,12 @@ func (c *compiler) stringCall(id string, args []celast.Expr) (n boolNode, ok boo
 	case "matches", "matches_string":
 		// cel-go runs regexp.MatchString: RE2 syntax, compiled here once.
 		mk = func(lit string) (func(string) bool, error) {
-			re, err := regexp.Compile(lit)
+			d, re, err := newDFA(lit)
 			if err != nil {
 				return nil, refuse("invalid regular expression %q: %v", lit, err)
+			}
+			if d != nil {
+				return d.matchString, nil
 			}
 			return re.MatchString, nil
 		}
