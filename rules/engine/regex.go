@@ -44,6 +44,8 @@ type dfaState struct {
 	pcs   []uint32 // sorted positions, incl. pending $ assertions
 	match bool     // the program has matched: the answer is yes
 	dead  bool     // no position alive and none can start: the answer is no
+	// end caches atEnd for a non-empty text: 0 unknown, 1 no, 2 yes.
+	end atomic.Int32
 	next  [128]atomic.Pointer[dfaState]
 }
 
@@ -168,7 +170,18 @@ func (d *dfa) matchString(v string) bool {
 			return false
 		}
 		if i == len(v) {
-			return d.atEnd(s, len(v) == 0)
+			if i == 0 {
+				return d.atEnd(s, true)
+			}
+			e := s.end.Load()
+			if e == 0 {
+				e = 1
+				if d.atEnd(s, false) {
+					e = 2
+				}
+				s.end.Store(e)
+			}
+			return e == 2
 		}
 		c := v[i]
 		if c < utf8.RuneSelf {
