@@ -842,6 +842,7 @@ func (d *decoder) state(s State, kind byte) error {
 func decodeFreq[K comparable](d *decoder, s *freq[K], key func() K) {
 	n := d.count(2)
 	s.index = make(map[K]int, n)
+	s.useWords()
 	s.keys = make([]K, 0, n)
 	s.counts = make([]int64, 0, n)
 	for range n {
@@ -849,13 +850,11 @@ func decodeFreq[K comparable](d *decoder, s *freq[K], key func() K) {
 		if d.err != nil {
 			return
 		}
-		if _, dup := s.index[k]; dup || c <= 0 {
+		if _, dup := s.lookup(k); dup || c <= 0 {
 			d.fail("repeated key or count %d", c)
 			return
 		}
-		s.index[k] = len(s.keys)
-		s.keys = append(s.keys, k)
-		s.counts = append(s.counts, c)
+		s.insert(k, c)
 	}
 }
 

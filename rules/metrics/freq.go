@@ -19,7 +19,8 @@ import (
 type freq[K comparable] struct {
 	base
 	col    column
-	index  map[K]int // key → position in keys and counts
+	index  map[K]int  // key → position in keys and counts
+	words  *wordIndex // instead of index for int64 and uint64 keys
 	keys   []K       // in order of first occurrence
 	counts []int64
 	each   func(arrow.Array, func([]K)) error
@@ -28,6 +29,17 @@ type freq[K comparable] struct {
 }
 
 func newFreq(b base, c column) State {
+	s := newFreqOf(b, c)
+	switch f := s.(type) {
+	case *freq[int64]:
+		f.useWords()
+	case *freq[uint64]:
+		f.useWords()
+	}
+	return s
+}
+
+func newFreqOf(b base, c column) State {
 	switch c.domain() {
 	case domInt:
 		return &freq[int64]{base: b, col: c, index: map[int64]int{},
@@ -76,6 +88,17 @@ func (s *freq[K]) Update(cols []arrow.Array) error {
 }
 
 func (s *freq[K]) add(vals []K) {
+	if s.words != nil {
+		switch vs := any(vals).(type) {
+		case []int64:
+			keys, counts := addWords(s.words, vs, any(s.keys).([]int64), s.counts)
+			s.keys, s.counts = any(keys).([]K), counts
+		case []uint64:
+			keys, counts := addWords(s.words, vs, any(s.keys).([]uint64), s.counts)
+			s.keys, s.counts = any(keys).([]K), counts
+		}
+		return
+	}
 	_, alias := any(vals).([]string)
 	for _, v := range vals {
 		if i, ok := s.index[v]; ok {
@@ -92,19 +115,71 @@ func (s *freq[K]) add(vals []K) {
 	}
 }
 
+// addWords counts vals into keys and counts through the word index.
+func addWords[T int64 | uint64](x *wordIndex, vals, keys []T, counts []int64) ([]T, []int64) {
+	for _, v := range vals {
+		if i, added := x.getOrPut(uint64(v), len(keys)); added {
+			keys = append(keys, v)
+			counts = append(counts, 1)
+		} else {
+			counts[i]++
+		}
+	}
+	return keys, counts
+}
+
+// word is a 64-bit key as the word index holds it.
+func word[K comparable](k K) uint64 {
+	switch v := any(k).(type) {
+	case int64:
+		return uint64(v)
+	case uint64:
+		return v
+	}
+	panic("metrics: word index of a non-64-bit key") // guarded by useWords
+}
+
+// useWords switches a new, empty state to the word index when its keys are
+// 64-bit integers.
+func (s *freq[K]) useWords() {
+	var k K
+	switch any(k).(type) {
+	case int64, uint64:
+		s.words, s.index = newWordIndex(), nil
+	}
+}
+
+// lookup returns the position of k.
+func (s *freq[K]) lookup(k K) (int, bool) {
+	if s.words != nil {
+		return s.words.get(word(k))
+	}
+	i, ok := s.index[k]
+	return i, ok
+}
+
+// insert records a new key k with count c.
+func (s *freq[K]) insert(k K, c int64) {
+	if s.words != nil {
+		s.words.getOrPut(word(k), len(s.keys))
+	} else {
+		s.index[k] = len(s.keys)
+	}
+	s.keys = append(s.keys, k)
+	s.counts = append(s.counts, c)
+}
+
 func (s *freq[K]) Merge(other State) error {
 	o, err := mergeable(&s.base, s, other)
 	if err != nil {
 		return err
 	}
 	for j, k := range o.keys {
-		if i, ok := s.index[k]; ok {
+		if i, ok := s.lookup(k); ok {
 			s.counts[i] += o.counts[j]
 			continue
 		}
-		s.index[k] = len(s.keys)
-		s.keys = append(s.keys, k)
-		s.counts = append(s.counts, o.counts[j])
+		s.insert(k, o.counts[j])
 	}
 	return nil
 }
