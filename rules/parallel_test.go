@@ -150,15 +150,15 @@ func TestEvalReaderSameResultsForAnyWorkerCount(t *testing.T) {
 
 	for _, size := range []int{997, 4096} {
 		batches := sliceBatches(rec, size)
-		want := evalParallel(t, p, batches, 1)
-		assert.Equal(t, len(batches), want.calls)
-		assert.Equal(t, refOut, want.outcomes, "batch size %d: row outcomes as one batch", size)
-		assert.Equal(t, whole.ErrorKinds, want.kinds, "batch size %d", size)
+		seq := evalParallel(t, p, batches, 1)
+		assert.Equal(t, len(batches), seq.calls)
+		assert.Equal(t, refOut, seq.outcomes, "batch size %d: row outcomes as one batch", size)
+		assert.Equal(t, whole.ErrorKinds, seq.kinds, "batch size %d", size)
 		for _, workers := range []int{2, 3, 8} {
 			got := evalParallel(t, p, batches, workers)
-			assert.Equal(t, want.outcomes, got.outcomes, "batch size %d, %d workers", size, workers)
-			assert.Equal(t, want.kinds, got.kinds, "batch size %d, %d workers", size, workers)
-			for name, c := range want.checks {
+			assert.Equal(t, seq.outcomes, got.outcomes, "batch size %d, %d workers", size, workers)
+			assert.Equal(t, seq.kinds, got.kinds, "batch size %d, %d workers", size, workers)
+			for name, c := range seq.checks {
 				assert.Equal(t, c.Outcome, got.checks[name].Outcome, "%s: batch size %d, %d workers", name, size, workers)
 				assert.Equal(t, c.Metrics, got.checks[name].Metrics, "%s: batch size %d, %d workers", name, size, workers)
 			}

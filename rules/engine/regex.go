@@ -45,8 +45,8 @@ type dfaState struct {
 	match bool     // the program has matched: the answer is yes
 	dead  bool     // no position alive and none can start: the answer is no
 	// end caches atEnd for a non-empty text: 0 unknown, 1 no, 2 yes.
-	end atomic.Int32
-	next  [128]atomic.Pointer[dfaState]
+	end  atomic.Int32
+	next [128]atomic.Pointer[dfaState]
 }
 
 // newDFA compiles pattern as regexp.Compile does; ok is false when the

@@ -21,7 +21,7 @@ type freq[K comparable] struct {
 	col    column
 	index  map[K]int  // key → position in keys and counts
 	words  *wordIndex // instead of index for int64 and uint64 keys
-	keys   []K       // in order of first occurrence
+	keys   []K        // in order of first occurrence
 	counts []int64
 	each   func(arrow.Array, func([]K)) error
 	less   func(a, b K) bool
