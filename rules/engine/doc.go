@@ -8,6 +8,20 @@
 // an error). An expression outside the supported subset is refused with
 // ErrNotVectorizable and runs on the interpreter instead.
 //
+// # Rule sets, shared subexpressions and fallbacks
+//
+// A Set compiles every row expression of a rule set for one pass per
+// batch: Set.Bind binds the batch's columns once, and a subexpression that
+// occurs in several expressions (keyed by its canonical source) is
+// evaluated once per batch and copied to each user. Bitmaps are reused
+// within a batch, so a pass allocates little whatever the rule count.
+//
+// With WithFallback, an operand of &&, || or !, or the condition of ?:,
+// that is outside the subset is left to the interpreter row by row (the
+// FallbackFunc of the bound batch), and only on the rows where the other
+// operand does not already decide the result; the rest of the expression
+// stays vectorized. An expression with no vectorized part is refused.
+//
 // # Supported subset
 //
 //   - columns of type int8, int16, int32 and int64 (CEL int), float32 and
@@ -32,14 +46,21 @@
 //     change, and the string is decoded as runes, so an invalid UTF-8 byte
 //     becomes U+FFFD; a null is then an error);
 //   - == and != between a string operand and a string literal;
-//   - &&, || and ! over these, and the literals true and false;
-//   - x in [literals] for a string operand and string literals, and for an
+//   - &&, || and ! over these, the literals true and false, and c ? x : y
+//     with bool branches that are not bare columns;
+//   - at the root, c ? x : null and c ? null : x (null or dyn(null)), the
+//     form imported row conditions take: Result.NullValue marks the rows
+//     whose value is null;
+//   - x in [literals] for a string operand and string literals (on a plain
+//     column matched on its bytes: a branch-free perfect hash of the short
+//     members, lengths first), and for an
 //     int or double operand and int and double literals, with the set
 //     semantics of cel-go's optimized in (an int literal also stands for
 //     its double value, an integral double literal for its int value);
 //   - s.startsWith(lit), s.endsWith(lit), s.contains(lit), s.matches(lit)
 //     and matches(s, lit) on a string operand (the RE2 pattern compiled
-//     once, as cel-go compiles it with regexp);
+//     once, as cel-go compiles it with regexp, and run on a lazily built
+//     automaton unless it has assertions other than ^ and $);
 //   - the PII detectors is_email(s), is_phone(s), is_credit_card(s),
 //     is_iban(s), is_ip(s), is_us_ssn(s), is_uk_nino(s), is_mac(s) on a
 //     string operand;
@@ -59,7 +80,8 @@
 //     [+-]hh:mm offset, parsed as cel-go parses it; a zone cel-go rejects
 //     leaves the expression to the interpreter), and getHours, getMinutes,
 //     getSeconds and getMilliseconds of a duration: int operands;
-//   - the casts int(double) (truncation; NaN, infinities and values out of
+//   - the casts int(int) and double(double) (a null is an error),
+//     int(double) (truncation; NaN, infinities and values out of
 //     int64's range are errors), double(int), int(timestamp) (Unix
 //     seconds), int(duration) (nanoseconds), and int(s) and double(s) of a
 //     string operand (strconv.ParseInt base 10 and ParseFloat, as cel-go;
