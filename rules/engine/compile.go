@@ -188,6 +188,9 @@ func (c *compiler) column(e celast.Expr) (int, arrow.DataType, error) {
 		return 0, nil, refuse("identifier %s", name)
 	}
 	c.use(slot, true)
+	if c.set != nil && (dt.ID() == arrow.STRING || dt.ID() == arrow.LARGE_STRING) {
+		c.set.strRefs[slot]++
+	}
 	return slot, dt, nil
 }
 

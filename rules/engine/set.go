@@ -21,6 +21,9 @@ type Set struct {
 	fallback FallbackCompiler
 	nodes    map[string]*sharedNode // by the canonical source of the subexpression
 	ids      int                    // shared nodes so far
+	// strRefs counts the references to each plain string column: one
+	// read by several predicates is dictionary-encoded per batch.
+	strRefs map[int]int
 }
 
 // FallbackCompiler prepares a subexpression the engine cannot vectorize for
@@ -46,7 +49,7 @@ func WithFallback(fc FallbackCompiler) SetOption { return func(s *Set) { s.fallb
 
 // NewSet returns an empty set whose column names resolve through resolve.
 func NewSet(resolve Resolver, opts ...SetOption) *Set {
-	s := &Set{resolve: resolve, nodes: map[string]*sharedNode{}}
+	s := &Set{resolve: resolve, nodes: map[string]*sharedNode{}, strRefs: map[int]int{}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -247,6 +250,11 @@ func (bb *Batch) Eval(p *Program) (*Result, error) {
 		c, err := bindColumn(bb.arrs[s])
 		if err != nil {
 			return nil, err
+		}
+		if c.str != nil && c.str.plain != nil && bb.set.strRefs[s] >= 2 {
+			if enc, ok := encodeStrings(c.str.plain, b.n); ok {
+				c.str = enc
+			}
 		}
 		b.cols[s] = c
 		b.nulls[s], b.nullDone[s] = c.nulls, true
