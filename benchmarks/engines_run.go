@@ -77,7 +77,7 @@ func (s *Sluice) Run(ctx context.Context, batches []arrow.RecordBatch) (*Result,
 			res.Rows[i].Evaluated += int64(br.Rows) - c[rules.Skip]
 		}
 	}
-	run := s.prog.NewRun()
+	run := s.prog.NewRun(rules.WithoutOutcomes()) // counts and failing rows, as the gate reads them
 	if s.Workers > 0 {
 		rdr, err := array.NewRecordReader(batches[0].Schema(), batches)
 		if err != nil {

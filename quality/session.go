@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/bits"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -47,7 +48,7 @@ type split struct {
 }
 
 func (g *Gate) newSession(dataset string) *session {
-	opts := []rules.RunOption{rules.WithClock(g.cfg.clock)}
+	opts := []rules.RunOption{rules.WithClock(g.cfg.clock), rules.WithoutOutcomes()}
 	if g.cfg.refs != nil {
 		opts = append(opts, rules.WithReferences(g.cfg.refs))
 	}
@@ -108,9 +109,9 @@ func (s *session) evalReader(ctx context.Context, reader array.RecordReader, wit
 func (s *session) account(ctx context.Context, batch arrow.RecordBatch, res *rules.BatchResult, withRules bool) (*split, error) {
 	s.priv.add(batch)
 	n := int(batch.NumRows())
-	if len(res.Outcomes) != len(s.rowRules) {
+	if len(res.Counts) != len(s.rowRules) || len(res.Failing) != len(s.rowRules) {
 		return nil, runErr("evaluate", s.dataset,
-			fmt.Errorf("rules returned outcomes for %d rules, want %d", len(res.Outcomes), len(s.rowRules)))
+			fmt.Errorf("rules returned results for %d rules, want %d", len(res.Counts), len(s.rowRules)))
 	}
 	if cap(s.failed) < n {
 		s.failed = make([]bool, n)
@@ -122,19 +123,14 @@ func (s *session) account(ctx context.Context, batch arrow.RecordBatch, res *rul
 	}
 	base := s.rowsIn
 	for i, rule := range s.rowRules {
-		outs := res.Outcomes[i]
-		if len(outs) != n {
+		failing := res.Failing[i]
+		if len(failing) != (n+63)/64 {
 			return nil, runErr("evaluate", s.dataset,
-				fmt.Errorf("rule %s: %d outcomes for a batch of %d rows", rule.Name, len(outs), n))
+				fmt.Errorf("rule %s: %d result words for a batch of %d rows", rule.Name, len(failing), n))
 		}
 		st := &s.stats[i]
 		blocks := rule.Severity == rules.SeverityError || rule.Severity == ""
-		var counts rules.OutcomeCounts
-		if i < len(res.Counts) {
-			counts = res.Counts[i]
-		} else {
-			counts = rules.CountOutcomes(outs)
-		}
+		counts := res.Counts[i]
 		st.passed += counts[rules.Pass]
 		st.skipped += counts[rules.Skip]
 		failed := counts[rules.Fail] + counts[rules.Errored]
@@ -142,22 +138,28 @@ func (s *session) account(ctx context.Context, batch arrow.RecordBatch, res *rul
 		// Failing rows are visited for the samples and, for a blocking
 		// rule, the gate's verdict.
 		if failed > 0 && (blocks || len(st.samples) < s.g.cfg.sampleLimit) {
-			rules.FailingRows(outs, func(row int) bool {
-				if len(st.samples) < s.g.cfg.sampleLimit {
-					st.samples = append(st.samples, s.sample(batch, rule, row, base+int64(row)))
+		words:
+			for w, word := range failing {
+				for ; word != 0; word &= word - 1 {
+					row := w*64 + bits.TrailingZeros64(word)
+					if len(st.samples) < s.g.cfg.sampleLimit {
+						st.samples = append(st.samples, s.sample(batch, rule, row, base+int64(row)))
+					}
+					if !blocks {
+						if len(st.samples) >= s.g.cfg.sampleLimit {
+							break words
+						}
+						continue
+					}
+					if !sp.failed[row] {
+						sp.failed[row] = true
+						sp.nFailed++
+					}
+					if withRules {
+						sp.rules[row] = append(sp.rules[row], rule.Name)
+					}
 				}
-				if !blocks {
-					return len(st.samples) < s.g.cfg.sampleLimit
-				}
-				if !sp.failed[row] {
-					sp.failed[row] = true
-					sp.nFailed++
-				}
-				if withRules {
-					sp.rules[row] = append(sp.rules[row], rule.Name)
-				}
-				return true
-			})
+			}
 		}
 		if i < len(res.ErrorKinds) && len(res.ErrorKinds[i]) > 0 {
 			if st.errors == nil {

@@ -149,14 +149,21 @@ type CompiledRule struct {
 type BatchResult struct {
 	// Rows is the number of rows in the batch.
 	Rows int
-	// Outcomes[i][row] is the outcome of Program.RowRules()[i] on row.
+	// Outcomes[i][row] is the outcome of Program.RowRules()[i] on row;
+	// nil with WithoutOutcomes.
 	Outcomes [][]Outcome
 	// ErrorKinds[i] counts evaluation errors of Program.RowRules()[i] by
 	// message ("division by zero", …); nil when none.
 	ErrorKinds []map[string]int64
-	// Counts[i] counts the outcomes in Outcomes[i], by outcome.
+	// Counts[i] counts the outcomes of Program.RowRules()[i], by outcome.
 	Counts []OutcomeCounts
+	// Failing[i] is a bitmap of the rows that failed
+	// Program.RowRules()[i] (Fail or Errored): bit row%64 of word row/64.
+	Failing [][]uint64
 }
+
+// FailingRow reports whether row failed row rule i (Fail or Errored).
+func (b *BatchResult) FailingRow(i, row int) bool { return b.Failing[i][row>>6]>>(row&63)&1 != 0 }
 
 // OutcomeCounts counts rows by outcome: OutcomeCounts[Fail] is the number
 // of failed rows.

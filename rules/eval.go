@@ -19,18 +19,19 @@ import (
 
 // Run is the state of one evaluation. Not safe for concurrent use.
 type Run struct {
-	p      *Program
-	cfg    runConfig
-	rows   int64
-	states []metrics.State   // per Program.metrics entry of kind metricState
-	counts []int64           // per Program.hidden: rows where it was true
-	values []map[any]int64   // per metricMissing entry: distinct values and counts
-	err    error             // a state that could not be created
-	act    rowActivation     // reused across rows
-	vals   []computed        // per Program.metrics entry, filled by Finish
-	own    map[string][]byte // the run's own encoded states before MergeStates (partition.go)
-	vb     *engine.Batch     // the current batch bound to the vectorized engine (vector.go)
-	sizes  []sizeOf          // the value sizes of the current batch (program)
+	p       *Program
+	cfg     runConfig
+	rows    int64
+	states  []metrics.State   // per Program.metrics entry of kind metricState
+	counts  []int64           // per Program.hidden: rows where it was true
+	values  []map[any]int64   // per metricMissing entry: distinct values and counts
+	err     error             // a state that could not be created
+	act     rowActivation     // reused across rows
+	vals    []computed        // per Program.metrics entry, filled by Finish
+	own     map[string][]byte // the run's own encoded states before MergeStates (partition.go)
+	vb      *engine.Batch     // the current batch bound to the vectorized engine (vector.go)
+	sizes   []sizeOf          // the value sizes of the current batch (program)
+	scratch []Outcome         // outcomes not returned (WithoutOutcomes, hidden rules)
 }
 
 // computed is a metric value computed once per Finish.
@@ -194,7 +195,11 @@ func (r *Run) Eval(ctx context.Context, batch arrow.RecordBatch) (*BatchResult, 
 		Rows:       rows,
 		Outcomes:   make([][]Outcome, len(r.p.rowRules)),
 		Counts:     make([]OutcomeCounts, len(r.p.rowRules)),
+		Failing:    make([][]uint64, len(r.p.rowRules)),
 		ErrorKinds: make([]map[string]int64, len(r.p.rowRules)),
+	}
+	if r.cfg.noOutcomes {
+		res.Outcomes = nil
 	}
 	r.act.cols = cols
 	defer func() {
@@ -207,17 +212,20 @@ func (r *Run) Eval(ctx context.Context, batch arrow.RecordBatch) (*BatchResult, 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		out := make([]Outcome, rows)
-		res.ErrorKinds[i], res.Counts[i] = r.evalRows(rp, cols, out)
-		res.Outcomes[i] = out
-	}
-	var scratch []Outcome
-	for h, rp := range r.p.hidden {
-		if cap(scratch) < rows {
-			scratch = make([]Outcome, rows)
+		var out []Outcome
+		if res.Outcomes != nil {
+			out = make([]Outcome, rows)
+			res.Outcomes[i] = out
+		} else {
+			out = r.scratchOutcomes(rows)
 		}
-		out := scratch[:rows]
-		_, counts := r.evalRows(rp, cols, out)
+		failing := make([]uint64, (rows+63)/64)
+		res.ErrorKinds[i], res.Counts[i] = r.evalRows(rp, cols, out, failing, res.Outcomes != nil)
+		res.Failing[i] = failing
+	}
+	for h, rp := range r.p.hidden {
+		out := r.scratchOutcomes(rows)
+		_, counts := r.evalRows(rp, cols, out, nil, false)
 		r.counts[h] += counts[Pass]
 	}
 	for k, d := range r.p.metrics {
@@ -257,14 +265,16 @@ func (r *Run) Eval(ctx context.Context, batch arrow.RecordBatch) (*BatchResult, 
 	return res, nil
 }
 
-// evalRows evaluates rp on every row into out, and returns the error
-// kinds and the outcome counts.
-func (r *Run) evalRows(rp *rowProgram, cols []*colReader, out []Outcome) (map[string]int64, OutcomeCounts) {
+// evalRows evaluates rp on every row and returns the error kinds and the
+// outcome counts. It sets the bits of failing rows in failing (when not
+// nil); out receives every row's outcome when full is set, and is scratch
+// space otherwise.
+func (r *Run) evalRows(rp *rowProgram, cols []*colReader, out []Outcome, failing []uint64, full bool) (map[string]int64, OutcomeCounts) {
 	prg := r.program(rp, cols)
 	// The vectorized engine runs only where the interpreter would run
 	// unmetered: no row can then exceed the cost limit on either path.
 	if rp.vec != nil && prg == rp.fast {
-		if kinds, counts, ok := r.evalVector(rp, prg, cols, out); ok {
+		if kinds, counts, ok := r.evalVector(rp, prg, cols, out, failing, full); ok {
 			return kinds, counts
 		}
 	}
@@ -276,7 +286,18 @@ func (r *Run) evalRows(rp *rowProgram, cols []*colReader, out []Outcome) (map[st
 		}
 		kinds = r.evalRow(rp, prg, row, out, kinds)
 	}
+	if failing != nil {
+		FailingRows(out, func(row int) bool { failing[row>>6] |= 1 << (row & 63); return true })
+	}
 	return kinds, CountOutcomes(out)
+}
+
+// scratchOutcomes returns the run's reusable outcome buffer of n rows.
+func (r *Run) scratchOutcomes(n int) []Outcome {
+	if cap(r.scratch) < n {
+		r.scratch = make([]Outcome, n)
+	}
+	return r.scratch[:n]
 }
 
 // nullInput reports whether a column rp reads is null on row.

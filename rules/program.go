@@ -109,6 +109,7 @@ func (p *Program) References() []Reference { return slices.Clone(p.refs) }
 type RunOption func(*runConfig)
 
 type runConfig struct {
+	noOutcomes bool // WithoutOutcomes
 	refs    ReferenceOpener
 	now     func() time.Time
 	history History
@@ -116,6 +117,11 @@ type runConfig struct {
 
 // WithReferences gives the run a way to open reference datasets.
 func WithReferences(open ReferenceOpener) RunOption { return func(c *runConfig) { c.refs = open } }
+
+// WithoutOutcomes leaves BatchResult.Outcomes nil: a caller that needs
+// only the counts and the failing rows (BatchResult.Failing), as a quality
+// gate does, spares the expansion of every rule's result to a byte per row.
+func WithoutOutcomes() RunOption { return func(c *runConfig) { c.noOutcomes = true } }
 
 // WithClock sets the time now() returns in checks (default time.Now).
 func WithClock(now func() time.Time) RunOption { return func(c *runConfig) { c.now = now } }

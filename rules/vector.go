@@ -143,7 +143,7 @@ func (r *Run) vectorBatch(cols []*colReader, n int) *engine.Batch {
 // errors are evaluated again on the interpreter (prg), which gives the
 // error its message. It returns false when the engine cannot run the batch
 // (the caller then uses the interpreter for every row).
-func (r *Run) evalVector(rp *rowProgram, prg cel.Program, cols []*colReader, out []Outcome) (map[string]int64, OutcomeCounts, bool) {
+func (r *Run) evalVector(rp *rowProgram, prg cel.Program, cols []*colReader, out []Outcome, failing []uint64, full bool) (map[string]int64, OutcomeCounts, bool) {
 	var counts OutcomeCounts
 	vb := r.vectorBatch(cols, len(out))
 	res, err := vb.Eval(rp.vec)
@@ -165,7 +165,13 @@ func (r *Run) evalVector(rp *rowProgram, prg cel.Program, cols []*colReader, out
 			nulls |= res.NullValue[w] &^ errs
 		}
 		end := min(w*64+64, len(out))
-		if end-w*64 == 64 {
+		special := nulls | errs
+		rows := ^uint64(0) >> (64 - (end - w*64))
+		if failing != nil {
+			failing[w] = ^val &^ special & rows
+		}
+		// Without full outcomes only the special rows need one (below).
+		if full && end-w*64 == 64 {
 			// Eight outcomes per store: Pass is 0 and Fail 1.
 			d := ob[w*64 : w*64+64 : w*64+64]
 			binary.LittleEndian.PutUint64(d[0:8], failBytes[byte(val)])
@@ -176,13 +182,11 @@ func (r *Run) evalVector(rp *rowProgram, prg cel.Program, cols []*colReader, out
 			binary.LittleEndian.PutUint64(d[40:48], failBytes[byte(val>>40)])
 			binary.LittleEndian.PutUint64(d[48:56], failBytes[byte(val>>48)])
 			binary.LittleEndian.PutUint64(d[56:64], failBytes[byte(val>>56)])
-		} else {
+		} else if full {
 			for row := w * 64; row < end; row++ {
 				out[row] = Fail - Outcome(val>>(row&63)&1)
 			}
 		}
-		special := nulls | errs
-		rows := ^uint64(0) >> (64 - (end - w*64))
 		passed += bits.OnesCount64(val &^ special & rows)
 		plain += bits.OnesCount64(rows &^ special)
 		for sp := special & rows; sp != 0; sp &= sp - 1 {
@@ -194,6 +198,9 @@ func (r *Run) evalVector(rp *rowProgram, prg cel.Program, cols []*colReader, out
 				kinds = r.evalRow(rp, prg, row, out, kinds)
 			}
 			counts[out[row]]++
+			if failing != nil && out[row]&1 != 0 { // Fail or Errored
+				failing[w] |= 1 << j
+			}
 		}
 	}
 	counts[Pass] += int64(passed)

@@ -612,6 +612,18 @@ func TestDifferentialRuleSets(t *testing.T) {
 		require.NoError(t, err)
 		want, err := interp.NewRun().Eval(context.Background(), batch)
 		require.NoError(t, err)
+		lean, err := auto.NewRun(rules.WithoutOutcomes()).Eval(context.Background(), batch)
+		require.NoError(t, err)
+		require.Nil(t, lean.Outcomes)
+		for i, r := range auto.RowRules() {
+			for row, o := range want.Outcomes[i] {
+				failed := o == rules.Fail || o == rules.Errored
+				require.Equal(t, failed, got.FailingRow(i, row), "seed %d: rule %s row %d", seed, r.Name, row)
+				require.Equal(t, failed, lean.FailingRow(i, row), "seed %d: rule %s row %d without outcomes", seed, r.Name, row)
+			}
+			require.Equal(t, want.Counts[i], lean.Counts[i], "seed %d: rule %s without outcomes", seed, r.Name)
+			require.Equal(t, want.ErrorKinds[i], lean.ErrorKinds[i], "seed %d: rule %s without outcomes", seed, r.Name)
+		}
 		for i, r := range auto.RowRules() {
 			msg := fmt.Sprintf("seed %d: rule %s: %s (nulls: %s, rows %d)", seed, r.Name, r.Expr, r.Nulls, batch.NumRows())
 			require.Equal(t, want.Outcomes[i], got.Outcomes[i], msg)
