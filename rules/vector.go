@@ -189,14 +189,24 @@ func (r *Run) evalVector(rp *rowProgram, prg cel.Program, cols []*colReader, out
 		}
 		passed += bits.OnesCount64(val &^ special & rows)
 		plain += bits.OnesCount64(rows &^ special)
-		for sp := special & rows; sp != 0; sp &= sp - 1 {
+		// Null inputs count per the nulls policy, in bulk.
+		if nullRows := nulls & rows; nullRows != 0 {
+			o := policy(rp.nulls)
+			counts[o] += int64(bits.OnesCount64(nullRows))
+			if failing != nil && o == Fail {
+				failing[w] |= nullRows
+			}
+			if full {
+				for sp := nullRows; sp != 0; sp &= sp - 1 {
+					out[w*64+bits.TrailingZeros64(sp)] = o
+				}
+			}
+		}
+		// Errors are evaluated again on the interpreter, for the message.
+		for sp := errs &^ nulls & rows; sp != 0; sp &= sp - 1 {
 			j := bits.TrailingZeros64(sp)
 			row := w*64 + j
-			if nulls>>j&1 != 0 {
-				out[row] = policy(rp.nulls)
-			} else {
-				kinds = r.evalRow(rp, prg, row, out, kinds)
-			}
+			kinds = r.evalRow(rp, prg, row, out, kinds)
 			counts[out[row]]++
 			if failing != nil && out[row]&1 != 0 { // Fail or Errored
 				failing[w] |= 1 << j

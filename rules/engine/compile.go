@@ -194,6 +194,29 @@ func (c *compiler) column(e celast.Expr) (int, arrow.DataType, error) {
 	return slot, dt, nil
 }
 
+// nullColumn resolves a column whose nulls alone are read (x == null): its
+// values are not bound, whatever their type.
+func (c *compiler) nullColumn(e celast.Expr) (int, error) {
+	if e.Kind() != celast.IdentKind {
+		return 0, refuse("%v expression", e.Kind())
+	}
+	name := e.AsIdent()
+	if ref, ok := c.a.ReferenceMap()[e.ID()]; ok {
+		if ref.Value != nil {
+			return 0, refuse("constant identifier %s", name)
+		}
+		if ref.Name != "" {
+			name = ref.Name
+		}
+	}
+	slot, _, ok := c.resolve(name)
+	if !ok {
+		return 0, refuse("identifier %s", name)
+	}
+	c.use(slot, false)
+	return slot, nil
+}
+
 func isStringType(dt arrow.DataType) bool {
 	switch dt.ID() {
 	case arrow.STRING, arrow.LARGE_STRING:
@@ -295,7 +318,7 @@ func (c *compiler) compare(op cmpOp, l, r celast.Expr) (boolNode, error) {
 			if isNullLiteral(r) {
 				return &constNode{v: op == opEQ}, nil
 			}
-			slot, _, err := c.column(r)
+			slot, err := c.nullColumn(r)
 			if err != nil {
 				return nil, err
 			}

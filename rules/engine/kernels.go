@@ -51,7 +51,8 @@ func (p *Program) Eval(cols []arrow.Array, n int) (*Result, error) {
 
 type batch struct {
 	n, words int
-	cols     []*column // bound on first use, by slot
+	arrs     []arrow.Array // the input arrays, by slot
+	cols     []*column     // bound on first use, by slot
 	nulls    [][]uint64
 	nullDone []bool
 	memo     []memoEntry // results of shared nodes, by id
@@ -319,8 +320,8 @@ type isNullNode struct {
 
 func (n *isNullNode) eval(b *batch) ([]uint64, []uint64) {
 	v := b.bits()
-	if c := b.cols[n.slot]; c.nulls != nil {
-		copy(v, c.nulls)
+	if nulls := b.nullsOf(n.slot, b.arrs[n.slot]); nulls != nil {
+		copy(v, nulls)
 	}
 	if n.not {
 		for i := range v {

@@ -217,7 +217,7 @@ type Batch struct {
 // may be nil when no program evaluated on the batch has any.
 func (s *Set) Bind(cols []arrow.Array, n int, fb FallbackFunc) *Batch {
 	return &Batch{set: s, arrs: cols, b: &batch{
-		n: n, words: (n + 63) / 64, cols: make([]*column, len(cols)),
+		n: n, words: (n + 63) / 64, arrs: cols, cols: make([]*column, len(cols)),
 		nulls: make([][]uint64, len(cols)), nullDone: make([]bool, len(cols)),
 		memo: make([]memoEntry, s.ids), fb: fb,
 	}}
