@@ -48,3 +48,26 @@ func TestEncodeStrings(t *testing.T) {
 	_, ok = encodeStrings(ids, ids.Len())
 	assert.False(t, ok)
 }
+
+func TestSetEncodesSharedPlainStrings(t *testing.T) {
+	f := newSetFixture(t)
+	s := NewSet(f.resolve)
+	p1 := f.compile(t, s, "s in ['z', 'x,y']")
+	p2 := f.compile(t, s, "s == ''")
+	assert.GreaterOrEqual(t, s.strRefs[1], 2)
+	b := s.Bind(f.cols, f.n, nil)
+	r1, err := b.Eval(p1)
+	require.NoError(t, err)
+	r2, err := b.Eval(p2)
+	require.NoError(t, err)
+	require.NotNil(t, b.b.cols[1].str.dict, "the column is encoded once for both rules")
+	str := f.cols[1].(*array.String)
+	for i := range f.n {
+		if str.IsNull(i) {
+			continue
+		}
+		v := str.Value(i)
+		assert.Equal(t, v == "z" || v == "x,y", r1.True(i), "row %d", i)
+		assert.Equal(t, v == "", r2.True(i), "row %d", i)
+	}
+}
