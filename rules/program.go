@@ -110,9 +110,9 @@ type RunOption func(*runConfig)
 
 type runConfig struct {
 	noOutcomes bool // WithoutOutcomes
-	refs    ReferenceOpener
-	now     func() time.Time
-	history History
+	refs       ReferenceOpener
+	now        func() time.Time
+	history    History
 }
 
 // WithReferences gives the run a way to open reference datasets.
