@@ -13,8 +13,11 @@
 // A Set compiles every row expression of a rule set for one pass per
 // batch: Set.Bind binds the batch's columns once, and a subexpression that
 // occurs in several expressions (keyed by its canonical source) is
-// evaluated once per batch and copied to each user. Bitmaps are reused
-// within a batch, so a pass allocates little whatever the rule count.
+// evaluated once per batch and copied to each user. A plain string column
+// that several predicates read is dictionary-encoded once per batch (unless
+// it has too many distinct values), so each distinct value is tested once
+// per predicate. Bitmaps are reused within a batch, so a pass allocates
+// little whatever the rule count.
 //
 // With WithFallback, an operand of &&, || or !, or the condition of ?:,
 // that is outside the subset is left to the interpreter row by row (the
