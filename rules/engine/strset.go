@@ -94,7 +94,7 @@ func newWordTable(short [9][]uint64) *wordTable {
 	return nil
 }
 
-var wordMasks = func() (m [9]uint64) {
+var wordMasks = func() (m [16]uint64) {
 	for l := 1; l <= 8; l++ {
 		m[l] = ^uint64(0) >> (64 - 8*l)
 	}
@@ -159,22 +159,31 @@ func valueData(bufs []*memory.Buffer) []byte {
 
 func evalSet[T int32 | int64](s *strSet, offs []T, data []byte, n int, not bool, v []uint64) {
 	if t := s.table; t != nil {
+		// Branch-free for short values: statuses and codes come in random
+		// order, and a mispredicted branch costs more than the whole test.
+		words, lens, mul, shift := t.words, t.lens, t.mul, t.shift
+		slotMask := uint64(len(words) - 1)
+		lenMask, flip := s.lenMask, b2u(not)
+		safe := len(data) - 8 // a whole word can be read at start ≤ safe
 		for w := 0; w*64 < n; w++ {
 			end := min(w*64+64, n)
 			var word uint64
 			for i := w * 64; i < end; i++ {
-				// Branch-free for short values: statuses and codes come
-				// in random order, and a mispredicted branch costs more
-				// than the whole test.
 				start, l := int(offs[i]), int(offs[i+1]-offs[i])
-				ls := min(l, 8)
-				x := loadWord(data, start, ls)
-				h := t.slot(x, ls)
-				hit := b2u(t.words[h] == x) & b2u(int(t.lens[h]) == l)
-				if b2u(l > 8)&(b2u(l >= 64)|s.lenMask>>(uint(l)&63)&1) != 0 {
+				over := (8 - l) >> 63 // -1 when l > 8
+				ls := l ^ ((l ^ 8) & over)
+				var x uint64
+				if start <= safe {
+					x = binary.LittleEndian.Uint64(data[start:]) & wordMasks[ls&15]
+				} else {
+					x = loadWord(data, start, ls)
+				}
+				h := ((x ^ uint64(ls)<<59) * mul >> shift) & slotMask
+				hit := b2u(words[h] == x) & b2u(int(lens[h]) == l)
+				if uint64(over)&(b2u(l >= 64)|lenMask>>(uint(l)&63)&1) != 0 {
 					hit = b2u(s.has(data, start, start+l))
 				}
-				word |= (hit ^ b2u(not)) << (i & 63)
+				word |= (hit ^ flip) << (i & 63)
 			}
 			v[w] = word
 		}
