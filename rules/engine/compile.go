@@ -150,6 +150,9 @@ func (c *compiler) boolNodeOf(e celast.Expr) (boolNode, error) {
 	if n, ok, err := c.timeOrdering(id, args); ok {
 		return n, err
 	}
+	if n, ok, err := c.stringOrdering(id, args); ok {
+		return n, err
+	}
 	op, ok := compareOp(id)
 	if !ok {
 		return nil, refuse("overload %s", id)

@@ -266,10 +266,11 @@ func (g gen) boolExpr(depth int) string {
 		ops := []string{"<", "<=", ">", ">=", "==", "!="}
 		return g.num() + " " + ops[g.pick(len(ops))] + " " + g.num()
 	case 5:
+		ops := []string{" == ", " != ", " < ", " <= ", " > ", " >= "}
 		if g.pick(2) == 0 {
-			return g.strOp() + []string{" == ", " != "}[g.pick(2)] + g.strLit()
+			return g.strOp() + ops[g.pick(len(ops))] + g.strLit()
 		}
-		return g.strLit() + []string{" == ", " != "}[g.pick(2)] + g.strOp()
+		return g.strLit() + ops[g.pick(len(ops))] + g.strOp()
 	case 6:
 		switch g.pick(5) {
 		case 3:

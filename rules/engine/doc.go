@@ -48,7 +48,9 @@
 //     lowerAscii() and upperAscii() (ext.Strings: only ASCII letters
 //     change, and the string is decoded as runes, so an invalid UTF-8 byte
 //     becomes U+FFFD; a null is then an error);
-//   - == and != between a string operand and a string literal;
+//   - ==, !=, <, <=, > and >= between a string operand and a string
+//     literal (ordering byte by byte, as cel-go's strings.Compare; an
+//     ordering of a null is an error);
 //   - &&, || and ! over these, the literals true and false, and c ? x : y
 //     with bool branches that are not bare columns;
 //   - at the root, c ? x : null and c ? null : x (null or dyn(null)), the
@@ -94,7 +96,7 @@
 // Not vectorized (the interpreter runs them): uint, bytes and list
 // operands; string(x), uint(x), bool(x) and bytes(x) conversions; string
 // functions other than those above; a non-literal pattern, time zone or
-// list element; comparisons between two string columns.
+// list element; comparisons between two string operands.
 //
 // Dictionary-encoded strings are evaluated once per dictionary entry and
 // gathered by index: predicates, transforms and string casts alike.
