@@ -44,10 +44,16 @@ func newStrSet(members []string) *strSet {
 // wordTable is a perfect hash table of short members: slot h(w, l) holds
 // the member whose word is w and length l, if any.
 type wordTable struct {
-	mul   uint64
-	shift uint
-	words []uint64
-	lens  []uint8 // 0xff: empty
+	mul     uint64
+	shift   uint
+	entries []tableEntry
+}
+
+// tableEntry is a slot of a wordTable: a member's word and length, or a
+// length of -1 for an empty slot.
+type tableEntry struct {
+	word uint64
+	len  int64
 }
 
 func (t *wordTable) slot(w uint64, l int) uint64 {
@@ -70,19 +76,19 @@ func newWordTable(short [9][]uint64) *wordTable {
 			continue
 		}
 		for try := 0; try < 64; try++ {
-			t := &wordTable{mul: mul | 1, shift: 64 - bits, words: make([]uint64, 1<<bits), lens: make([]uint8, 1<<bits)}
-			for i := range t.lens {
-				t.lens[i] = 0xff
+			t := &wordTable{mul: mul | 1, shift: 64 - bits, entries: make([]tableEntry, 1<<bits)}
+			for i := range t.entries {
+				t.entries[i].len = -1
 			}
 			ok := true
 			for l, ws := range short {
 				for _, w := range ws {
-					h := t.slot(w, l)
-					if t.lens[h] != 0xff {
+					e := &t.entries[t.slot(w, l)]
+					if e.len >= 0 {
 						ok = false
 						break
 					}
-					t.words[h], t.lens[h] = w, uint8(l)
+					e.word, e.len = w, int64(l)
 				}
 			}
 			if ok {
@@ -159,33 +165,23 @@ func valueData(bufs []*memory.Buffer) []byte {
 
 func evalSet[T int32 | int64](s *strSet, offs []T, data []byte, n int, not bool, v []uint64) {
 	if t := s.table; t != nil {
-		// Branch-free for short values: statuses and codes come in random
-		// order, and a mispredicted branch costs more than the whole test.
-		words, lens, mul, shift := t.words, t.lens, t.mul, t.shift
-		slotMask := uint64(len(words) - 1)
-		lenMask, flip := s.lenMask, b2u(not)
-		safe := len(data) - 8 // a whole word can be read at start ≤ safe
-		for w := 0; w*64 < n; w++ {
-			end := min(w*64+64, n)
-			var word uint64
-			for i := w * 64; i < end; i++ {
-				start, l := int(offs[i]), int(offs[i+1]-offs[i])
-				over := (8 - l) >> 63 // -1 when l > 8
-				ls := l ^ ((l ^ 8) & over)
-				var x uint64
-				if start <= safe {
-					x = binary.LittleEndian.Uint64(data[start:]) & wordMasks[ls&15]
-				} else {
-					x = loadWord(data, start, ls)
+		evalShort(t, offs, data, n, v)
+		if s.long != nil || s.lenMask>>63 != 0 {
+			// Members longer than eight bytes: the rows of such lengths.
+			for i := range n {
+				start, end := int(offs[i]), int(offs[i+1])
+				if l := end - start; l > 8 && (l >= 64 || s.lenMask>>l&1 != 0) && s.has(data, start, end) {
+					v[i>>6] |= 1 << (i & 63)
 				}
-				h := ((x ^ uint64(ls)<<59) * mul >> shift) & slotMask
-				hit := b2u(words[h] == x) & b2u(int(lens[h]) == l)
-				if uint64(over)&(b2u(l >= 64)|lenMask>>(uint(l)&63)&1) != 0 {
-					hit = b2u(s.has(data, start, start+l))
-				}
-				word |= (hit ^ flip) << (i & 63)
 			}
-			v[w] = word
+		}
+		if not {
+			for k := range v {
+				v[k] = ^v[k]
+			}
+			if tail := n & 63; tail != 0 {
+				v[len(v)-1] &= 1<<tail - 1
+			}
 		}
 		return
 	}
@@ -194,6 +190,33 @@ func evalSet[T int32 | int64](s *strSet, offs []T, data []byte, n int, not bool,
 		var word uint64
 		for i := w * 64; i < end; i++ {
 			word |= b2u(s.has(data, int(offs[i]), int(offs[i+1])) != not) << (i & 63)
+		}
+		v[w] = word
+	}
+}
+
+// evalShort sets bit i of v where row i is a member of at most eight bytes.
+// It has no branch a value can mispredict: statuses and codes come in
+// random order, and a mispredicted branch costs more than the whole test.
+func evalShort[T int32 | int64](t *wordTable, offs []T, data []byte, n int, v []uint64) {
+	entries, mul, shift := t.entries, t.mul, t.shift
+	mask := uint64(len(entries) - 1)
+	for w := 0; w*64 < n; w++ {
+		end := min(w*64+64, n)
+		var word uint64
+		for i := w * 64; i < end; i++ {
+			start := int(offs[i])
+			l := int(offs[i+1]) - start
+			over := (8 - l) >> 63 // -1 when l > 8
+			ls := l ^ ((l ^ 8) & over)
+			var x uint64
+			if start+8 <= len(data) {
+				x = binary.LittleEndian.Uint64(data[start:]) & wordMasks[ls&15]
+			} else {
+				x = loadWord(data, start, ls)
+			}
+			e := &entries[((x^uint64(ls)<<59)*mul>>shift)&mask]
+			word |= (b2u(e.word == x) & b2u(e.len == int64(l))) << (i & 63)
 		}
 		v[w] = word
 	}
