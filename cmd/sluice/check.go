@@ -39,6 +39,7 @@ type checkFlags struct {
 	workers     int
 	samples     int
 	costLimit   uint64
+	engine      string
 	lineage     lineageFlags
 	zone        string
 	masks       stringList
@@ -68,6 +69,7 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 	fs.IntVar(&f.workers, "workers", 0, "batches evaluated at once (0: one per core); the report is the same for any count")
 	fs.IntVar(&f.samples, "samples", 5, "failing-row samples kept per rule")
 	fs.Uint64Var(&f.costLimit, "cost-limit", 0, "maximum cost of one expression per row (0: the default)")
+	fs.StringVar(&f.engine, "engine", rules.EngineAuto, "row rule engine: auto (vectorized where it applies) or interpreter (cel-go for every rule); the results are the same")
 	f.lineage.register(fs)
 	fs.StringVar(&f.history, "history", "", "record runs and audit records in this history store (a SQLite file such as "+history.DefaultDSN+", or a postgres:// URL) and evaluate previous/change/anomaly/drift/schema checks against it; off by default")
 	fs.StringVar(&f.partition, "partition", "", "check INPUT as this partition of the dataset (e.g. a day): record it under KEY in --history, replacing an earlier run of KEY, and evaluate the dataset checks over it merged with the stored states of the other partitions")
@@ -99,6 +101,8 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 		return exitUsage, usageErrorf("check: --partition takes one INPUT, got %d", len(inputs))
 	case f.format != "text" && f.format != "json" && f.format != "junit":
 		return exitUsage, usageErrorf("check: --format must be text, json or junit, not %q", f.format)
+	case f.engine != rules.EngineAuto && f.engine != rules.EngineInterpreter:
+		return exitUsage, usageErrorf("check: --engine must be %s or %s, not %q", rules.EngineAuto, rules.EngineInterpreter, f.engine)
 	}
 
 	switch f.zone {
@@ -165,7 +169,7 @@ func (c *cli) checkOne(ctx context.Context, rs *rules.RuleSet, input string, f *
 	if err != nil {
 		return nil, err
 	}
-	var copts []rules.CompileOption
+	copts := []rules.CompileOption{rules.WithEngine(f.engine)}
 	if f.costLimit > 0 {
 		copts = append(copts, rules.WithCostLimit(f.costLimit))
 	}

@@ -303,3 +303,27 @@ func TestSchemaPrintsAStarterThatValidates(t *testing.T) {
 	code, _, stderr = sluice(t, "rules", "validate", "--input", "../../testdata/orders/orders.parquet", starter)
 	assert.Equal(t, exitPass, code, stderr)
 }
+
+// TestEnginesGiveTheSameReport: --engine interpreter and the default give
+// the same verdict on every rule of the orders dataset, on any number of
+// workers.
+func TestEnginesGiveTheSameReport(t *testing.T) {
+	input := "../../testdata/orders/orders.parquet"
+	_, auto, stderr := sluice(t, "check", "--rules", ordersRules, "--format", "json", input)
+	want := decodeReport(t, auto)
+	require.NotEmpty(t, want.Rules, stderr)
+	for _, args := range [][]string{
+		{"--engine", "interpreter"},
+		{"--workers", "1"},
+		{"--engine", "interpreter", "--workers", "3", "--batch-size", "777"},
+	} {
+		code, out, stderr := sluice(t, append(append([]string{"check", "--rules", ordersRules, "--format", "json"}, args...), input)...)
+		require.Equal(t, exitFail, code, stderr)
+		got := decodeReport(t, out)
+		assert.Equal(t, want.RowsQuarantined, got.RowsQuarantined, "%v", args)
+		assert.Equal(t, want.Rules, got.Rules, "%v", args)
+	}
+	code, _, stderr := sluice(t, "check", "--rules", ordersRules, "--engine", "fast", input)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--engine must be auto or interpreter")
+}
