@@ -288,6 +288,27 @@ func TestRulesValidate(t *testing.T) {
 	code, stdout, stderr := sluice(t, "rules", "validate", ordersRules)
 	require.Equal(t, exitPass, code, stderr)
 	assert.Contains(t, stdout, "valid")
+	assert.Contains(t, stdout, "row rules: 11 vectorized, 0 mixed, 0 on the interpreter")
+
+	dir := t.TempDir()
+	mixed := filepath.Join(dir, "mixed.yaml")
+	require.NoError(t, os.WriteFile(mixed, []byte(`version: 1
+dataset: t
+owner: o@example.com
+columns:
+  email: {type: string}
+  amount: {type: double}
+rules:
+  - name: fast
+    expr: amount >= 0.0
+  - name: part
+    expr: amount >= 0.0 && email.split('@').size() == 2
+  - name: slow
+    expr: email.split('@').size() == 2
+`), 0o600))
+	code, stdout, stderr = sluice(t, "rules", "validate", mixed)
+	require.Equal(t, exitPass, code, stderr)
+	assert.Contains(t, stdout, "row rules: 1 vectorized, 1 mixed, 1 on the interpreter\n  mixed: part\n  interpreter: slow\n")
 
 	code, _, stderr = sluice(t, "rules", "validate", "--input", "../../testdata/orders/orders.csv", ordersRules)
 	assert.Equal(t, exitPass, code, stderr)

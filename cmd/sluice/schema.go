@@ -105,13 +105,27 @@ func (c *cli) validate(ctx context.Context, args []string) (int, error) {
 		}
 		against = "the schema of " + *input
 	}
-	if _, err := rs.Compile(schema); err != nil {
+	prog, err := rs.Compile(schema)
+	if err != nil {
 		if *input == "" {
 			return exitUsage, fmt.Errorf("%w\n(type-checked against %s; pass --input DATA to use a dataset's schema)", err, against)
 		}
 		return exitUsage, err
 	}
 	fmt.Fprintf(c.stdout, "%s: %d rules valid against %s\n", fs.Arg(0), len(rs.Rules), against)
+	// Which engine each row rule runs on (docs/engine.md): the rules that
+	// are not fully vectorized are named, as they are the slow ones.
+	byEngine := map[string][]string{}
+	for _, r := range prog.RowRules() {
+		byEngine[r.Engine] = append(byEngine[r.Engine], r.Name)
+	}
+	fmt.Fprintf(c.stdout, "row rules: %d vectorized, %d mixed, %d on the interpreter\n",
+		len(byEngine[rules.EngineVectorized]), len(byEngine[rules.EngineMixed]), len(byEngine[rules.EngineInterpreter]))
+	for _, e := range []string{rules.EngineMixed, rules.EngineInterpreter} {
+		for _, name := range byEngine[e] {
+			fmt.Fprintf(c.stdout, "  %s: %s\n", e, name)
+		}
+	}
 	return exitPass, nil
 }
 
