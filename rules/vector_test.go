@@ -43,6 +43,8 @@ func TestEnginesAgreeOnMixedAndSharedRules(t *testing.T) {
     nulls: fail
   - name: row_condition_first
     expr: "qty < 3 ? dyn(null) : 100 / (qty - 5) > 20"
+  - name: int_text
+    expr: string(qty) in ['1', '2'] || string(id).startsWith('9') || string(qty) > '7'
   - name: row_condition_mixed
     expr: "email.split('.').size() == 2 ? (qty > 3) : dyn(null)"
     nulls: pass
@@ -58,7 +60,7 @@ func TestEnginesAgreeOnMixedAndSharedRules(t *testing.T) {
 		"shared": rules.EngineVectorized, "shared_too": rules.EngineVectorized, "interpreted": rules.EngineInterpreter,
 		"conditional": rules.EngineVectorized, "conditional_mixed": rules.EngineMixed,
 		"row_condition": rules.EngineVectorized, "row_condition_first": rules.EngineVectorized,
-		"row_condition_mixed": rules.EngineMixed,
+		"row_condition_mixed": rules.EngineMixed, "int_text": rules.EngineVectorized,
 	}, engines)
 
 	rec := randomOrders(t, mem, 5000, 9)

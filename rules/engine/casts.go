@@ -54,6 +54,9 @@ func (c *compiler) cast(id string, e celast.Expr) (n *numOperand, ok bool, err e
 		if err != nil {
 			return nil, true, err
 		}
+		if s.fromInt {
+			return nil, true, refuse("%s of string() of an int column", id)
+		}
 		kind := kindInt
 		if id == castStringToDbl {
 			kind = kindDouble

@@ -61,7 +61,7 @@ var (
 	intLits   = []int64{0, 1, -1, 2, 3, 7, 42, math.MaxInt64, math.MinInt64 + 1, 1 << 53, 1<<53 + 1}
 	floatLits = []float64{0, 1, -1, 0.5, 2.5, 7, 42, 1 << 53, 9.223372036854775807e18, -9.223372036854775808e18, 1e300}
 	strLits   = []string{"", "a", "ab", "b", "é", "日本", "本", "new", "paid", "shipped", "x\x00y", "A", "aé",
-		"ABC", "abc", "\ufffd", "\ufffd\ufffd", "a\ufffdb", "A\ufffdB"}
+		"ABC", "abc", "\ufffd", "\ufffd\ufffd", "a\ufffdb", "A\ufffdB", "0", "1", "-1", "42", "-7", "9223372036854775807", "4"}
 	// temporal pools: Unix seconds and nanoseconds, including the ends of
 	// CEL's timestamp range and values past them.
 	secPool = []int64{0, -1, 1, 1700000000, 1709210096, 951782400, -62135596800, 253402300799, 253402300800,
@@ -102,13 +102,15 @@ func (g gen) strCol() string { return []string{"s1", "s2", "s3", "s4"}[g.pick(4)
 
 // strOp is a string column, possibly through lowerAscii and upperAscii.
 func (g gen) strOp() string {
-	switch g.pick(6) {
+	switch g.pick(7) {
 	case 0:
 		return g.strCol() + ".lowerAscii()"
 	case 1:
 		return g.strCol() + ".upperAscii()"
 	case 2:
 		return g.strCol() + ".lowerAscii().upperAscii()"
+	case 3:
+		return "string(" + intCols[g.pick(len(intCols))] + ")"
 	}
 	return g.strCol()
 }

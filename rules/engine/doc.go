@@ -44,7 +44,9 @@
 //   - a bool column as an operand of &&, || and ! (null is an error there),
 //     and == and != between bool operands (bool columns, literals, and
 //     bool-typed calls of the subset), where null equals only null;
-//   - string operands: a string column, or one read through a chain of
+//   - string operands: a string column, string(x) of an int column
+//     (formatted in base 10 row by row, as cel-go's %d), or one read
+//     through a chain of
 //     lowerAscii() and upperAscii() (ext.Strings: only ASCII letters
 //     change, and the string is decoded as runes, so an invalid UTF-8 byte
 //     becomes U+FFFD; a null is then an error);
@@ -94,7 +96,8 @@
 //   - x == null and x != null.
 //
 // Not vectorized (the interpreter runs them): uint, bytes and list
-// operands; string(x), uint(x), bool(x) and bytes(x) conversions; string
+// operands; string(x) of anything but an int column, uint(x), bool(x) and
+// bytes(x) conversions; size, int() and double() of string(x); string
 // functions other than those above; a non-literal pattern, time zone or
 // list element; comparisons between two string operands.
 //

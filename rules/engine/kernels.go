@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strconv"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -341,13 +343,25 @@ type strPredNode struct {
 	set     *strSet
 	nullErr bool
 	not     bool
+	// intSrc: the column is an int column read through string(x).
+	intSrc bool
 }
 
 func (n *strPredNode) eval(b *batch) ([]uint64, []uint64) {
 	c := b.cols[n.slot]
 	v, e := b.bits(), b.bits()
 	s := c.str
-	if s.dict != nil {
+	if n.intSrc {
+		// string(x): each value formatted into one buffer; the predicates
+		// do not keep the strings they are given.
+		var buf []byte
+		for i, x := range c.i64[:b.n] {
+			buf = strconv.AppendInt(buf[:0], x, 10)
+			if n.pred(unsafe.String(unsafe.SliceData(buf), len(buf))) != n.not {
+				v[i>>6] |= 1 << (i & 63)
+			}
+		}
+	} else if s.dict != nil {
 		per := make([]bool, len(s.dictNulls))
 		for k := range per {
 			if !s.dictNulls[k] {

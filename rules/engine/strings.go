@@ -5,6 +5,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	celast "github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/types"
 )
@@ -15,6 +16,9 @@ import (
 type strOperand struct {
 	slot  int
 	xform []func(string) string
+	// fromInt: the column is an int column read through string(x), whose
+	// values are formatted in base 10 row by row.
+	fromInt bool
 }
 
 // stringXforms maps the overload ids of ext.Strings' string-to-string
@@ -37,6 +41,18 @@ func (c *compiler) stringOperand(e celast.Expr) (*strOperand, error) {
 	id, err := c.overload(e)
 	if err != nil {
 		return nil, err
+	}
+	if id == "int64_to_string" && len(e.AsCall().Args()) == 1 {
+		// string(x) of an int column: cel-go formats it with %d.
+		slot, dt, err := c.column(e.AsCall().Args()[0])
+		if err != nil {
+			return nil, err
+		}
+		switch dt.ID() {
+		case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64:
+			return &strOperand{slot: slot, fromInt: true}, nil
+		}
+		return nil, refuse("string() of a column of type %s", dt)
 	}
 	f, ok := stringXforms[id]
 	call := e.AsCall()
@@ -73,7 +89,10 @@ func (s *strOperand) predNode(p func(string) bool, not, nullErr bool) *strPredNo
 		pred = func(v string) bool { return p(s.apply(v)) }
 		nullErr = true
 	}
-	return &strPredNode{slot: s.slot, pred: pred, not: not, nullErr: nullErr}
+	if s.fromInt {
+		nullErr = true // string(null) has no overload
+	}
+	return &strPredNode{slot: s.slot, pred: pred, not: not, nullErr: nullErr, intSrc: s.fromInt}
 }
 
 // stringCall compiles startsWith, endsWith, contains and matches with a
@@ -149,7 +168,7 @@ func (c *compiler) stringEquals(ne bool, l, r celast.Expr) (n boolNode, ok bool,
 		return nil, true, err
 	}
 	node := s.predNode(func(v string) bool { return v == lit }, ne, false)
-	if len(s.xform) == 0 {
+	if len(s.xform) == 0 && !s.fromInt {
 		node.set = newStrSet([]string{lit})
 	}
 	return node, true, nil
@@ -173,7 +192,7 @@ func (c *compiler) stringIn(x celast.Expr, elems []celast.Expr) (boolNode, error
 		return &constNode{}, nil // the interpreter folds x in [] to false
 	}
 	node := s.predNode(stringSetPred(set), false, false)
-	if len(s.xform) == 0 {
+	if len(s.xform) == 0 && !s.fromInt {
 		members := make([]string, 0, len(set))
 		for m := range set {
 			members = append(members, m)
@@ -191,6 +210,9 @@ func (c *compiler) sizeColumn(e celast.Expr) (int, error) {
 	s, err := c.stringOperand(e)
 	if err != nil {
 		return 0, err
+	}
+	if s.fromInt {
+		return 0, refuse("size of string() of an int column")
 	}
 	return s.slot, nil
 }
