@@ -341,6 +341,9 @@ func (c *compiler) compare(op cmpOp, l, r celast.Expr) (boolNode, error) {
 		if n, ok, err := c.stringEquals(op == opNE, l, r); ok {
 			return n, err
 		}
+		if c.isStringExpr(l) && c.isStringExpr(r) {
+			return c.stringPair(op, l, r)
+		}
 		if c.isTemporalExpr(l) || c.isTemporalExpr(r) {
 			return c.timeCompare(op, l, r)
 		}

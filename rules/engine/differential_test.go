@@ -269,8 +269,11 @@ func (g gen) boolExpr(depth int) string {
 		return g.num() + " " + ops[g.pick(len(ops))] + " " + g.num()
 	case 5:
 		ops := []string{" == ", " != ", " < ", " <= ", " > ", " >= "}
-		if g.pick(2) == 0 {
+		switch g.pick(3) {
+		case 0:
 			return g.strOp() + ops[g.pick(len(ops))] + g.strLit()
+		case 1:
+			return g.strOp() + ops[g.pick(len(ops))] + g.strOp()
 		}
 		return g.strLit() + ops[g.pick(len(ops))] + g.strOp()
 	case 6:
@@ -299,7 +302,7 @@ func (g gen) boolExpr(depth int) string {
 	case 9:
 		// Outside the subset: the rule stays on the interpreter.
 		return []string{"s1.trim() == 'a'", "-f1 > 1.0", "s1.matches(s4)", "i1 - 1u > 2u",
-			"(i1 > 0 ? f1 : f2) > 1.0", "s1 + s4 == 'ab'", "i1 < 5u", "s1 == s4"}[g.pick(8)]
+			"(i1 > 0 ? f1 : f2) > 1.0", "s1 + s4 == 'ab'", "i1 < 5u", "s1.trim() == s4"}[g.pick(8)]
 	case 10:
 		return []string{"true", "false"}[g.pick(2)] + []string{" && ", " || "}[g.pick(2)] + g.boolExpr(depth-1)
 	case 11:
@@ -721,7 +724,7 @@ func TestSubset(t *testing.T) {
 		{"int(s1) > 3 || double(s2.upperAscii()) < 0.5", true},
 		{"t1 == null || d1 != null", true},
 		{"s1.trim() == 'a'", false},
-		{"s1 == s4", false},
+		{"s1 == s4", true},
 		{"f1 < 1u", false},
 	}
 	for _, tt := range tests {

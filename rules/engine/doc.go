@@ -51,7 +51,8 @@
 //     change, and the string is decoded as runes, so an invalid UTF-8 byte
 //     becomes U+FFFD; a null is then an error);
 //   - ==, !=, <, <=, > and >= between a string operand and a string
-//     literal (ordering byte by byte, as cel-go's strings.Compare; an
+//     literal or another string operand (ordering byte by byte, as
+//     cel-go's strings.Compare; == and != treat null as a value, an
 //     ordering of a null is an error);
 //   - &&, || and ! over these, the literals true and false, and c ? x : y
 //     with bool branches that are not bare columns;
@@ -99,7 +100,7 @@
 // operands; string(x) of anything but an int column, uint(x), bool(x) and
 // bytes(x) conversions; size, int() and double() of string(x); string
 // functions other than those above; a non-literal pattern, time zone or
-// list element; comparisons between two string operands.
+// list element.
 //
 // Dictionary-encoded strings are evaluated once per dictionary entry and
 // gathered by index: predicates, transforms and string casts alike.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strconv"
 	"strings"
 
 	celast "github.com/google/cel-go/common/ast"
@@ -31,11 +32,72 @@ func (c *compiler) stringOrdering(id string, args []celast.Expr) (n boolNode, ok
 	}
 	lit, isLit := stringLiteral(r)
 	if !isLit {
-		return nil, true, refuse("%s of two non-literal strings", id)
+		n, err := c.stringPair(op, l, r)
+		return n, true, err
 	}
 	s, err := c.stringOperand(l)
 	if err != nil {
 		return nil, true, err
 	}
 	return s.predNode(func(v string) bool { return op.holds(strings.Compare(v, lit)) }, false, true), true, nil
+}
+
+// stringPair compiles a comparison of two string operands (no literal).
+// == and != treat null as a value (null equals only null); an ordering of
+// a null is an error, and so is a transform or string() of a null.
+func (c *compiler) stringPair(op cmpOp, l, r celast.Expr) (boolNode, error) {
+	lo, err := c.stringOperand(l)
+	if err != nil {
+		return nil, err
+	}
+	ro, err := c.stringOperand(r)
+	if err != nil {
+		return nil, err
+	}
+	return &strPairNode{op: op, l: lo, r: ro}, nil
+}
+
+// strPairNode compares two string operands row by row.
+type strPairNode struct {
+	op   cmpOp
+	l, r *strOperand
+}
+
+// nullErr reports whether a null of the operand is an error.
+func (s *strOperand) nullErr() bool { return len(s.xform) > 0 || s.fromInt }
+
+// value returns the operand's value on row i (not null).
+func (s *strOperand) value(c *column, i int) string {
+	var v string
+	switch {
+	case s.fromInt:
+		v = strconv.FormatInt(c.i64[i], 10)
+	case c.str.dict != nil:
+		v = c.str.dict.Value(c.str.index(i))
+	default:
+		v = c.str.plain.Value(i)
+	}
+	return s.apply(v)
+}
+
+func (n *strPairNode) eval(b *batch) ([]uint64, []uint64) {
+	lc, rc := b.cols[n.l.slot], b.cols[n.r.slot]
+	v, e := b.bits(), b.bits()
+	eq := n.op == opEQ || n.op == opNE
+	for i := range b.n {
+		ln, rn := lc.null(i), rc.null(i)
+		if ln || rn {
+			switch {
+			case (ln && n.l.nullErr()) || (rn && n.r.nullErr()) || !eq:
+				setBit(e, i)
+			case (ln && rn) == (n.op == opEQ):
+				setBit(v, i)
+			}
+			continue
+		}
+		if n.op.holds(strings.Compare(n.l.value(lc, i), n.r.value(rc, i))) {
+			setBit(v, i)
+		}
+	}
+	return v, e
 }
