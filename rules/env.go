@@ -200,6 +200,21 @@ func (ce *columnEnv) rewrite(src string) (string, []rewriteProblem) {
 				prevDot = rs[k] == '.'
 				break
 			}
+			if word == "has" && !prevDot {
+				// has(row.x) asks whether column x has a value on the
+				// row: it reads as (x != null).
+				if k, end, ok := ce.hasRow(rs, j); ok {
+					repl := []rune("(" + ce.slots[k].ident + "!=null)")
+					if len(repl) <= end-i {
+						out = append(out, repl...)
+						for n := len(repl); n < end-i; n++ {
+							out = append(out, ' ')
+						}
+						i = end
+						continue
+					}
+				}
+			}
 			if word == "row" && !prevDot {
 				if name, end, ok := rowAccess(rs, j); ok {
 					k, found := ce.byName[name]
@@ -259,6 +274,29 @@ func skipString(rs []rune, i int) int {
 		j++
 	}
 	return len(rs)
+}
+
+// hasRow parses "(row.name)" (any row access) after "has" at j, returning
+// the column's slot and the index just past the closing parenthesis.
+func (ce *columnEnv) hasRow(rs []rune, j int) (int, int, bool) {
+	k := skipSpace(rs, j)
+	if k >= len(rs) || rs[k] != '(' {
+		return 0, 0, false
+	}
+	k = skipSpace(rs, k+1)
+	if k+3 > len(rs) || string(rs[k:k+3]) != "row" {
+		return 0, 0, false
+	}
+	name, end, ok := rowAccess(rs, k+3)
+	if !ok {
+		return 0, 0, false
+	}
+	slot, found := ce.byName[name]
+	end = skipSpace(rs, end)
+	if !found || end >= len(rs) || rs[end] != ')' {
+		return 0, 0, false
+	}
+	return slot, end + 1, true
 }
 
 // rowAccess parses ['name'], ["name"], .`name` or .name after "row" at j,

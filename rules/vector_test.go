@@ -106,3 +106,27 @@ func TestCostLimitAfterSafeBatches(t *testing.T) {
 		assert.Equal(t, tc.want, res.Outcomes[0])
 	}
 }
+
+// TestHasColumn: has(row.x) reads as x != null, on both engines.
+func TestHasColumn(t *testing.T) {
+	mem := arrowtest.Allocator(t)
+	batch := ordersBatch(t, mem)
+	defer batch.Release()
+	P, F := rules.Pass, rules.Fail
+	const ruleSet = `rules:
+  - name: present
+    expr: has(row.email) && amount >= 0.0
+  - name: absent
+    expr: "!has( row['email'] )"
+`
+	for _, engine := range []string{rules.EngineAuto, rules.EngineInterpreter} {
+		p := compile(t, ruleSet, ordersSchema, rules.WithEngine(engine))
+		res, err := p.NewRun().Eval(context.Background(), batch)
+		require.NoError(t, err)
+		assert.Equal(t, []rules.Outcome{P, F, F, P}, res.Outcomes[0], engine)
+		assert.Equal(t, []rules.Outcome{F, F, P, F}, res.Outcomes[1], engine)
+		if engine == rules.EngineAuto {
+			assert.Equal(t, rules.EngineVectorized, p.RowRules()[0].Engine)
+		}
+	}
+}
