@@ -4,7 +4,14 @@
 // A RuleSet (from Load or Parse) and a Program (from RuleSet.Compile) are
 // immutable and safe for concurrent use. Per-run state — row outcomes and the
 // mergeable metric states of dataset checks — lives in a Run, which is not;
-// give each goroutine its own Run and Merge them.
+// give each goroutine its own Run and Merge them, or let Run.EvalReader
+// spread a reader's batches over several goroutines with results that do
+// not depend on their number.
+//
+// Row rules run on the vectorized engine of package rules/engine where it
+// applies, in one pass per batch for the whole program, and on cel-go's
+// interpreter otherwise (CompiledRule.Engine says which; WithEngine
+// chooses). Both give the same outcomes and errors on every row.
 //
 // # Semantics kept here
 //
@@ -17,7 +24,8 @@
 // matches() are available; constant regexes are checked at compile time.
 //
 // A row rule that reads a null input, and does not test for null itself (a
-// null literal or has()), is not evaluated on that row: the row counts per
+// null literal or has(row.x), which reads as x != null), is not evaluated
+// on that row: the row counts per
 // the rule's nulls policy (skip, fail, pass). A rule that evaluates to null
 // or a non-boolean counts per its nulls policy too. Evaluation errors are
 // Errored outcomes counted by message, never an aborted run.
