@@ -25,10 +25,10 @@
 //
 // A row rule that reads a null input, and does not test for null itself (a
 // null literal or has(row.x), which reads as x != null), is not evaluated
-// on that row: the row counts per
-// the rule's nulls policy (skip, fail, pass). A rule that evaluates to null
-// or a non-boolean counts per its nulls policy too. Evaluation errors are
-// Errored outcomes counted by message, never an aborted run.
+// on that row: the row counts per the rule's nulls policy (skip, fail,
+// pass). A rule that evaluates to null or a non-boolean counts per its
+// nulls policy too. Evaluation errors are Errored outcomes counted by
+// message, never an aborted run.
 //
 // Dataset checks are CEL over metric functions whose arguments are columns
 // and constants. count_if(e) counts rows where e is true (rows with a null
