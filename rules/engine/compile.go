@@ -174,6 +174,19 @@ func isNullLiteral(e celast.Expr) bool {
 
 // column resolves an identifier to a slot and its Arrow type.
 func (c *compiler) column(e celast.Expr) (int, arrow.DataType, error) {
+	slot, dt, err := c.identSlot(e)
+	if err != nil {
+		return 0, nil, err
+	}
+	c.use(slot, true)
+	if c.set != nil && (dt.ID() == arrow.STRING || dt.ID() == arrow.LARGE_STRING) {
+		c.set.strRefs[slot]++
+	}
+	return slot, dt, nil
+}
+
+// identSlot resolves an identifier to its column without recording a use.
+func (c *compiler) identSlot(e celast.Expr) (int, arrow.DataType, error) {
 	if e.Kind() != celast.IdentKind {
 		return 0, nil, refuse("%v expression", e.Kind())
 	}
@@ -190,31 +203,15 @@ func (c *compiler) column(e celast.Expr) (int, arrow.DataType, error) {
 	if !ok {
 		return 0, nil, refuse("identifier %s", name)
 	}
-	c.use(slot, true)
-	if c.set != nil && (dt.ID() == arrow.STRING || dt.ID() == arrow.LARGE_STRING) {
-		c.set.strRefs[slot]++
-	}
 	return slot, dt, nil
 }
 
 // nullColumn resolves a column whose nulls alone are read (x == null): its
 // values are not bound, whatever their type.
 func (c *compiler) nullColumn(e celast.Expr) (int, error) {
-	if e.Kind() != celast.IdentKind {
-		return 0, refuse("%v expression", e.Kind())
-	}
-	name := e.AsIdent()
-	if ref, ok := c.a.ReferenceMap()[e.ID()]; ok {
-		if ref.Value != nil {
-			return 0, refuse("constant identifier %s", name)
-		}
-		if ref.Name != "" {
-			name = ref.Name
-		}
-	}
-	slot, _, ok := c.resolve(name)
-	if !ok {
-		return 0, refuse("identifier %s", name)
+	slot, _, err := c.identSlot(e)
+	if err != nil {
+		return 0, err
 	}
 	c.use(slot, false)
 	return slot, nil

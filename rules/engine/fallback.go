@@ -36,14 +36,10 @@ func (c *compiler) fallbackNode(e celast.Expr) (boolNode, error) {
 		if x.Kind() != celast.IdentKind {
 			return
 		}
-		name := x.AsIdent()
-		if ref, ok := c.a.ReferenceMap()[x.ID()]; ok && ref.Name != "" {
-			name = ref.Name
-		}
 		// Names that are not columns (comprehension variables) are the
 		// interpreter's business; a column it reads is an input whose
 		// nulls count.
-		if slot, _, ok := c.resolve(name); ok {
+		if slot, _, err := c.identSlot(x); err == nil {
 			c.use(slot, false)
 		}
 	}))

@@ -3,6 +3,7 @@ package engine
 import (
 	"strconv"
 	"strings"
+	"unsafe"
 
 	celast "github.com/google/cel-go/common/ast"
 )
@@ -66,12 +67,14 @@ type strPairNode struct {
 // nullErr reports whether a null of the operand is an error.
 func (s *strOperand) nullErr() bool { return len(s.xform) > 0 || s.fromInt }
 
-// value returns the operand's value on row i (not null).
-func (s *strOperand) value(c *column, i int) string {
+// value returns the operand's value on row i (not null); string(x) is
+// formatted into *buf, so the value holds until the next call with buf.
+func (s *strOperand) value(c *column, i int, buf *[]byte) string {
 	var v string
 	switch {
 	case s.fromInt:
-		v = strconv.FormatInt(c.i64[i], 10)
+		*buf = strconv.AppendInt((*buf)[:0], c.i64[i], 10)
+		v = unsafe.String(unsafe.SliceData(*buf), len(*buf))
 	case c.str.dict != nil:
 		v = c.str.dict.Value(c.str.index(i))
 	default:
@@ -84,6 +87,7 @@ func (n *strPairNode) eval(b *batch) ([]uint64, []uint64) {
 	lc, rc := b.cols[n.l.slot], b.cols[n.r.slot]
 	v, e := b.bits(), b.bits()
 	eq := n.op == opEQ || n.op == opNE
+	var lbuf, rbuf []byte
 	for i := range b.n {
 		ln, rn := lc.null(i), rc.null(i)
 		if ln || rn {
@@ -95,7 +99,7 @@ func (n *strPairNode) eval(b *batch) ([]uint64, []uint64) {
 			}
 			continue
 		}
-		if n.op.holds(strings.Compare(n.l.value(lc, i), n.r.value(rc, i))) {
+		if n.op.holds(strings.Compare(n.l.value(lc, i, &lbuf), n.r.value(rc, i, &rbuf))) {
 			setBit(v, i)
 		}
 	}

@@ -117,15 +117,7 @@ func (s *freq[K]) add(vals []K) {
 
 // addWords counts vals into keys and counts through the word index.
 func addWords[T int64 | uint64](x *wordIndex, vals, keys []T, counts []int64) ([]T, []int64) {
-	for _, v := range vals {
-		if i, added := x.getOrPut(uint64(v), len(keys)); added {
-			keys = append(keys, v)
-			counts = append(counts, 1)
-		} else {
-			counts[i]++
-		}
-	}
-	return keys, counts
+	return mergeWords(x, vals, nil, keys, counts)
 }
 
 // word is a 64-bit key as the word index holds it.
@@ -174,6 +166,19 @@ func (s *freq[K]) Merge(other State) error {
 	if err != nil {
 		return err
 	}
+	if s.words != nil {
+		// One probe of the word index per key, with no per-key type switch.
+		switch ok := any(o.keys).(type) {
+		case []int64:
+			keys, counts := mergeWords(s.words, ok, o.counts, any(s.keys).([]int64), s.counts)
+			s.keys, s.counts = any(keys).([]K), counts
+			return nil
+		case []uint64:
+			keys, counts := mergeWords(s.words, ok, o.counts, any(s.keys).([]uint64), s.counts)
+			s.keys, s.counts = any(keys).([]K), counts
+			return nil
+		}
+	}
 	for j, k := range o.keys {
 		if i, ok := s.lookup(k); ok {
 			s.counts[i] += o.counts[j]
@@ -182,6 +187,24 @@ func (s *freq[K]) Merge(other State) error {
 		s.insert(k, o.counts[j])
 	}
 	return nil
+}
+
+// mergeWords folds okeys, each counted ocounts[j] times (once each when
+// ocounts is nil), into keys and counts through the word index.
+func mergeWords[T int64 | uint64](x *wordIndex, okeys []T, ocounts []int64, keys []T, counts []int64) ([]T, []int64) {
+	for j, v := range okeys {
+		c := int64(1)
+		if ocounts != nil {
+			c = ocounts[j]
+		}
+		if i, added := x.getOrPut(uint64(v), len(keys)); added {
+			keys = append(keys, v)
+			counts = append(counts, c)
+		} else {
+			counts[i] += c
+		}
+	}
+	return keys, counts
 }
 
 func (s *freq[K]) Result() (any, error) {
