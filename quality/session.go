@@ -165,9 +165,7 @@ func (s *session) account(ctx context.Context, batch arrow.RecordBatch, res *rul
 			if st.errors == nil {
 				st.errors = make(map[string]int64)
 			}
-			for k, v := range res.ErrorKinds[i] {
-				st.errors[k] += v
-			}
+			rules.MergeErrorKinds(st.errors, res.ErrorKinds[i])
 		}
 	}
 	s.rowsIn += int64(n)

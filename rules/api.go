@@ -153,7 +153,8 @@ type BatchResult struct {
 	// nil with WithoutOutcomes.
 	Outcomes [][]Outcome
 	// ErrorKinds[i] counts evaluation errors of Program.RowRules()[i] by
-	// message ("division by zero", …); nil when none.
+	// kind (ErrorKind: "division by zero", "invalid timestamp", …; at most
+	// MaxErrorKinds, the rest under OtherErrorKind); nil when none.
 	ErrorKinds []map[string]int64
 	// Counts[i] counts the outcomes of Program.RowRules()[i], by outcome.
 	Counts []OutcomeCounts

@@ -175,7 +175,8 @@ func (r *Run) bind(batch arrow.RecordBatch) ([]*colReader, error) {
 // itself with a null literal or has()) is not evaluated on that row: the row
 // counts per the rule's nulls policy. A rule that evaluates to null or to a
 // non-boolean also counts per its nulls policy. Evaluation errors are
-// Errored outcomes, counted by message in ErrorKinds; they never abort.
+// Errored outcomes, counted by kind (ErrorKind, at most MaxErrorKinds
+// per rule) in ErrorKinds; they never abort.
 func (r *Run) Eval(ctx context.Context, batch arrow.RecordBatch) (*BatchResult, error) {
 	if r.err != nil {
 		return nil, r.err
@@ -327,7 +328,7 @@ func (r *Run) evalRow(rp *rowProgram, prg cel.Program, row int, out []Outcome, k
 		} else if e, ok := v.Value().(error); ok {
 			msg = e.Error()
 		}
-		kinds[msg]++
+		AddErrorKind(kinds, ErrorKind(msg), 1)
 		return kinds
 	}
 	if b, ok := v.(types.Bool); ok {
@@ -430,7 +431,8 @@ func (r *Run) Finish(ctx context.Context) ([]CheckResult, error) {
 			out, _, err := cp.prg.Eval(act)
 			switch {
 			case err != nil:
-				res.Outcome, res.Err = Errored, err.Error()
+				// The kind, not the message: it may quote a value.
+				res.Outcome, res.Err = Errored, ErrorKind(err.Error())
 			case out == types.True:
 				res.Outcome = Pass
 			case out == types.False:
