@@ -32,6 +32,8 @@ type reader struct {
 	cols   []*colState
 	mem    memory.Allocator
 	batch  int
+	end    int64 // offset of the footer: the column chunks end before it
+	limits Limits
 
 	rg     int   // index of the next row group to start
 	rgLeft int64 // rows of the current row group not yet returned
@@ -53,9 +55,20 @@ func (r *reader) Release() {
 	r.finish()
 }
 
-// finish releases the column state and closes the file; idempotent.
+// finish releases the column state and closes the file; idempotent. A
+// panic of the decoder while it lets go of its pages is recovered: the
+// file is closed all the same.
 func (r *reader) finish() {
 	r.done = true
+	defer func() {
+		if p := recover(); p != nil && r.err == nil {
+			r.err = corrupt(r.path, fmt.Errorf("%v", p))
+		}
+		if r.file != nil {
+			_ = r.file.Close()
+			r.file = nil
+		}
+	}()
 	for _, c := range r.cols {
 		c.close()
 	}
@@ -131,9 +144,13 @@ func (r *reader) next() (rec arrow.RecordBatch, err error) {
 			return nil, fmt.Errorf("row group %d: negative row count", r.rg-1)
 		}
 		chunks := rg.ColumnChunks()
+		mds := r.pf.Metadata().RowGroups[r.rg-1].Columns
 		for _, c := range r.cols {
-			if c.index >= len(chunks) {
+			if c.index >= len(chunks) || c.index >= len(mds) {
 				return nil, fmt.Errorf("row group %d lacks column %q", r.rg-1, c.name)
+			}
+			if err := checkChunk(r.file, &mds[c.index].MetaData, r.end, r.limits); err != nil {
+				return nil, thriftErr(r.path, fmt.Sprintf("column %q", c.name), err)
 			}
 			c.startChunk(chunks[c.index])
 		}

@@ -24,6 +24,7 @@ import (
 type Source struct {
 	path    string
 	dataset lineage.Dataset
+	limits  Limits
 }
 
 var (
@@ -34,12 +35,16 @@ var (
 
 // NewSource returns a Source reading the Parquet file at path. The file is
 // opened lazily, by each call that needs it.
-func NewSource(path string) (*Source, error) {
+func NewSource(path string, opts ...SourceOption) (*Source, error) {
 	ds, err := lineage.FileDataset(path)
 	if err != nil {
 		return nil, fmt.Errorf("parquetconnector: %w", err)
 	}
-	return &Source{path: path, dataset: ds}, nil
+	s := &Source{path: path, dataset: ds, limits: DefaultLimits}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
 }
 
 // Dataset returns the file's identity: namespace "file", the absolute path
@@ -54,12 +59,14 @@ func corrupt(path string, err error) error {
 	return fmt.Errorf("parquetconnector: %s: %w: %w", path, connectors.ErrCorrupt, err)
 }
 
-// openFile opens path and decodes its footer. A file that parquet-go cannot
-// decode, even by panicking, yields an error wrapping connectors.ErrCorrupt.
-func openFile(path string) (f *os.File, pf *parquet.File, err error) {
+// openFile opens path and decodes its footer, once checkFooter has
+// validated it. A file that parquet-go cannot decode, even by panicking,
+// yields an error wrapping connectors.ErrCorrupt. dataEnd is the offset
+// where the footer starts.
+func openFile(path string, lim Limits) (f *os.File, pf *parquet.File, dataEnd int64, err error) {
 	f, err = os.Open(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("parquetconnector: %w", err)
+		return nil, nil, 0, fmt.Errorf("parquetconnector: %w", err)
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -72,10 +79,14 @@ func openFile(path string) (f *os.File, pf *parquet.File, err error) {
 	}()
 	st, err := f.Stat()
 	if err != nil {
-		return f, nil, fmt.Errorf("parquetconnector: %w", err)
+		return f, nil, 0, fmt.Errorf("parquetconnector: %w", err)
 	}
-	if err := checkFooter(f, st.Size()); err != nil {
-		return f, nil, corrupt(path, err)
+	if !st.Mode().IsRegular() {
+		return f, nil, 0, fmt.Errorf("parquetconnector: %s: not a regular file: %w", path, connectors.ErrUnsupported)
+	}
+	dataEnd, err = checkFooter(path, f, st.Size(), lim)
+	if err != nil {
+		return f, nil, 0, err
 	}
 	pf, err = parquet.OpenFile(f, st.Size(),
 		parquet.SkipPageIndex(true),
@@ -83,28 +94,9 @@ func openFile(path string) (f *os.File, pf *parquet.File, err error) {
 		parquet.ReadBufferSize(1<<20),
 	)
 	if err != nil {
-		return f, nil, corrupt(path, err)
+		return f, nil, 0, corrupt(path, err)
 	}
-	return f, pf, nil
-}
-
-// checkFooter validates the trailer of the file (footer length and magic)
-// before parquet-go trusts it with an allocation.
-func checkFooter(f *os.File, size int64) error {
-	if size < 12 {
-		return fmt.Errorf("file of %d bytes is too short for Parquet", size)
-	}
-	var tail [8]byte
-	if _, err := f.ReadAt(tail[:], size-8); err != nil {
-		return fmt.Errorf("reading footer: %w", err)
-	}
-	if string(tail[4:]) != "PAR1" && string(tail[4:]) != "PARE" {
-		return fmt.Errorf("no Parquet magic at the end of the file")
-	}
-	if n := int64(binary.LittleEndian.Uint32(tail[:4])); n > size-12 {
-		return fmt.Errorf("footer length %d exceeds the file size %d", n, size)
-	}
-	return nil
+	return f, pf, dataEnd, nil
 }
 
 // withFile opens the file, runs fn on it and closes it again, converting a
@@ -113,7 +105,7 @@ func (s *Source) withFile(ctx context.Context, fn func(pf *parquet.File) error) 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	f, pf, err := openFile(s.path)
+	f, pf, _, err := openFile(s.path, s.limits)
 	if err != nil {
 		return err
 	}
@@ -286,7 +278,7 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (rr arra
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	f, pf, err := openFile(s.path)
+	f, pf, dataEnd, err := openFile(s.path, s.limits)
 	if err != nil {
 		return nil, err
 	}
@@ -334,6 +326,8 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (rr arra
 		cols:   cols,
 		mem:    opts.Alloc(),
 		batch:  opts.Rows(),
+		end:    dataEnd,
+		limits: s.limits,
 	}
 	r.refs.Store(1)
 	return r, nil
