@@ -347,6 +347,11 @@ func (r *Run) buildEvent(eventType string, runErr error) (RunEvent, error) {
 	if len(r.tests) > 0 {
 		b.add(ev.Run.Facets, "run.facets", "test", testFacet{baseFacet: r.base(schemaURLTest), Tests: r.tests})
 	}
+	if eventType != "START" {
+		for name, raw := range r.runFacets {
+			b.add(ev.Run.Facets, "run.facets", name, raw)
+		}
+	}
 	for _, s := range r.order {
 		if s.dir == DirectionInput {
 			ev.Inputs = append(ev.Inputs, r.inputDataset(b, s, len(ev.Inputs)))

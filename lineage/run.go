@@ -1,7 +1,9 @@
 package lineage
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -41,6 +43,9 @@ type Run struct {
 	tests    []testExecution
 	errs     []error
 	ended    bool
+	// runFacets are the callers' own run facets of the terminal event
+	// (SetRunFacet), encoded with _producer and _schemaURL.
+	runFacets map[string]json.RawMessage
 }
 
 type dsKey struct {
@@ -473,6 +478,59 @@ func (r *Run) DeriveDataset(out Dataset, inputs []Field, t Transformation) {
 			Transformations: []Transformation{t},
 		})
 	}
+}
+
+// ErrInvalidFacet is returned (wrapped) by SetRunFacet for a facet that
+// cannot be attached: no name, a name the package writes itself, or fields
+// that do not encode as a JSON object.
+var ErrInvalidFacet = errors.New("lineage: invalid run facet")
+
+// reservedRunFacets are the run facets the package writes itself.
+var reservedRunFacets = map[string]bool{"test": true, "errorMessage": true, "tags": true, "sluice_truncation": true}
+
+// SetRunFacet attaches a run facet of the caller's own to the terminal
+// (COMPLETE or FAIL) event. name is the facet's key (a custom facet's name
+// carries its producer's prefix, e.g. "sluice_audit"), schemaURL the URL of
+// its JSON Schema, and fields the facet's own properties: a value that
+// encodes as a JSON object (a struct or a map), copied now. _producer and
+// _schemaURL are added. A later call with the same name replaces the
+// facet; calls after End have no effect. The facet is held to the size
+// caps like the others.
+func (r *Run) SetRunFacet(name, schemaURL string, fields any) error {
+	if name == "" || reservedRunFacets[name] {
+		return fmt.Errorf("%w: name %q", ErrInvalidFacet, name)
+	}
+	raw, err := json.Marshal(fields)
+	if err != nil {
+		return fmt.Errorf("%w %s: %w", ErrInvalidFacet, name, err)
+	}
+	var props map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&props); err != nil || props == nil {
+		return fmt.Errorf("%w %s: fields must encode as a JSON object", ErrInvalidFacet, name)
+	}
+	base, err := json.Marshal(r.base(schemaURL))
+	if err != nil {
+		return fmt.Errorf("%w %s: %w", ErrInvalidFacet, name, err)
+	}
+	if err := json.Unmarshal(base, &props); err != nil {
+		return fmt.Errorf("%w %s: %w", ErrInvalidFacet, name, err)
+	}
+	raw, err = json.Marshal(props)
+	if err != nil {
+		return fmt.Errorf("%w %s: %w", ErrInvalidFacet, name, err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ended {
+		return nil
+	}
+	if r.runFacets == nil {
+		r.runFacets = map[string]json.RawMessage{}
+	}
+	r.runFacets[name] = raw
+	return nil
 }
 
 // End finishes the run: err == nil emits COMPLETE, otherwise FAIL with the
