@@ -93,6 +93,9 @@ type privacyPlan struct {
 	masks     map[string]Mask
 	zone      string
 	allow     map[string][]string
+	// red is the gate's redactor: every value a report, lineage or
+	// history shows passes it.
+	red *Redactor
 }
 
 func newPrivacyPlan(rs *rules.RuleSet, c *config) (*privacyPlan, error) {
@@ -132,8 +135,13 @@ func newPrivacyPlan(rs *rules.RuleSet, c *config) (*privacyPlan, error) {
 			p.masks[col] = m
 		}
 	}
+	p.red = NewRedactor(rs, p.masks)
 	return p, nil
 }
+
+// Redactor returns the gate's redactor: the rule file's tags and
+// detectors with the masks of the rule file and WithMask, keys included.
+func (g *Gate) Redactor() *Redactor { return g.priv.red }
 
 // tags returns the rule file's tags of a physical column.
 func (p *privacyPlan) tags(col string) []string {
@@ -143,52 +151,12 @@ func (p *privacyPlan) tags(col string) []string {
 	return p.rs.ColumnTags(col)
 }
 
-// sensitive reports whether a column's raw values must never be shown: it
-// carries a pii.* or gdpr.* tag, or is masked.
-func (p *privacyPlan) sensitive(col string) bool {
-	if _, ok := p.masks[col]; ok {
-		return true
-	}
-	for _, t := range p.tags(col) {
-		if strings.HasPrefix(t, "pii.") || strings.HasPrefix(t, "gdpr.") {
-			return true
-		}
-	}
-	return false
-}
-
 func hasPIITag(tags []string) bool {
 	return slices.ContainsFunc(tags, func(t string) bool { return strings.HasPrefix(t, "pii.") })
 }
 
-// looksPersonal reports whether a sampled value is recognised by a built-in
-// detector or a detector of the rule file.
-func (p *privacyPlan) looksPersonal(v string) bool {
-	for _, d := range pii.Builtin {
-		if d.Func(v) {
-			return true
-		}
-	}
-	if p.rs != nil && p.rs.Privacy != nil {
-		for _, d := range p.rs.Privacy.Detectors {
-			if d.Func(v) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // redactValue returns what a sample shows for a non-null value of col.
-func (p *privacyPlan) redactValue(col string, v any) any {
-	if p.sensitive(col) {
-		return Redacted
-	}
-	if s, ok := v.(string); ok && p.looksPersonal(s) {
-		return Redacted
-	}
-	return v
-}
+func (p *privacyPlan) redactValue(col string, v any) any { return p.red.Value(col, v) }
 
 // outputTags returns the tags of the columns of an output with schema:
 // the rule file's tags, except that a masked column loses its pii.* tags
@@ -362,30 +330,11 @@ func (st *privacyState) finish(rep *Report, strict bool) {
 	rep.decide(strict)
 }
 
-// redact replaces sample values of flagged columns with Redacted, and the
-// string values of metrics that dataset checks read from sensitive or
-// flagged columns (min, max, most_common of an e-mail column…).
+// redact passes the report through the gate's redactor: samples and
+// metric values of sensitive columns and of the columns the detectors
+// flagged.
 func (st *privacyState) redact(rep *Report, flagged map[string][]string) {
-	hidden := func(c string) bool { return len(flagged[c]) > 0 || st.plan.sensitive(c) }
-	for i := range rep.Rules {
-		rr := &rep.Rules[i]
-		for _, s := range rr.Samples {
-			for c, v := range s.Values {
-				if v != nil && hidden(c) {
-					s.Values[c] = Redacted
-				}
-			}
-		}
-		if !slices.ContainsFunc(rr.Columns, hidden) {
-			continue
-		}
-		for k, v := range rr.Metrics {
-			switch v.(type) {
-			case string, []any, map[string]any:
-				rr.Metrics[k] = Redacted
-			}
-		}
-	}
+	st.plan.red.Report(rep, flagged)
 }
 
 func (st *privacyState) untaggedResult(rep *Report, col string, kinds []string) RuleResult {

@@ -251,6 +251,12 @@ type Recorded struct {
 	States map[string][]byte
 	// Schema is the schema the program was compiled against.
 	Schema []SchemaField
+	// Specs maps the canonical metric names of Values to the metric
+	// function and the physical columns it reads (the columns of the row
+	// expression for count_if and fraction_if): what a store needs to
+	// know which recorded values and states carry the data of a tagged
+	// column.
+	Specs map[string]metrics.Spec
 }
 
 // Recorded returns what to keep of this run in a history store. Call it
@@ -259,7 +265,8 @@ func (r *Run) Recorded(ctx context.Context) (*Recorded, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	out := &Recorded{Values: map[string]any{}, States: map[string][]byte{}, Schema: SchemaFields(r.p.schema)}
+	out := &Recorded{Values: map[string]any{}, States: map[string][]byte{}, Schema: SchemaFields(r.p.schema),
+		Specs: map[string]metrics.Spec{}}
 	if r.p.rs != nil {
 		out.Dataset = r.p.rs.Dataset
 	}
@@ -272,6 +279,7 @@ func (r *Run) Recorded(ctx context.Context) (*Recorded, error) {
 			return nil, fmt.Errorf("rules: metric %s: %w", d.name, err)
 		}
 		out.Values[d.name] = v
+		out.Specs[d.name] = r.p.specOf(d)
 		if b, ok := r.own[d.name]; ok {
 			out.States[d.name] = b // the run's own state, not the merged one
 		} else if d.kind == metricState {
@@ -618,4 +626,29 @@ func schemaDiff(base, cur []SchemaField) (added, removed, retyped []string) {
 		}
 	}
 	return added, removed, retyped
+}
+
+// specOf returns the function and physical columns of a recorded metric.
+func (p *Program) specOf(d *metricDef) metrics.Spec {
+	switch d.kind {
+	case metricState:
+		return metrics.Spec{Func: d.spec.Func, Columns: slices.Clone(d.spec.Columns), Args: slices.Clone(d.spec.Args)}
+	case metricCountIf, metricFracIf:
+		fn := "count_if"
+		if d.kind == metricFracIf {
+			fn = "fraction_if"
+		}
+		spec := metrics.Spec{Func: fn}
+		if d.hidden >= 0 && d.hidden < len(p.hidden) {
+			for _, k := range p.hidden[d.hidden].slots {
+				spec.Columns = append(spec.Columns, p.ce.slots[k].name)
+			}
+		}
+		return spec
+	}
+	spec := metrics.Spec{Func: d.fn}
+	for _, k := range d.slots {
+		spec.Columns = append(spec.Columns, p.ce.slots[k].name)
+	}
+	return spec
 }
