@@ -64,6 +64,40 @@ type Column struct {
 	// Mask is the column's declared mask, as written: hmac, redact, null,
 	// truncate:N or generalize; "" when the column is written unmasked.
 	Mask string
+	// OnInvalid says what a value that does not parse as the column's type
+	// does (text formats): OnInvalidFail (the default, also when "") fails
+	// the built-in rule <key>.type on that row, OnInvalidNull leaves the
+	// cell null and nothing fails, OnInvalidError aborts the read.
+	OnInvalid OnInvalid
+	// Severity is the severity of every rule the column generates: its
+	// shorthands, <key>.type and schema.<key>; "" means SeverityError.
+	Severity Severity
+}
+
+// OnInvalid is a column's on_invalid: policy.
+type OnInvalid string
+
+const (
+	OnInvalidFail  OnInvalid = "fail"  // the row fails <column>.type; the cell is null (default)
+	OnInvalidNull  OnInvalid = "null"  // the cell is null; no rule fails
+	OnInvalidError OnInvalid = "error" // the read aborts with an error
+)
+
+// ExtraColumns is the schema.extra_columns policy: what a column of the
+// data that columns: does not declare is.
+type ExtraColumns string
+
+const (
+	ExtraAllow ExtraColumns = "allow" // nothing (default)
+	ExtraWarn  ExtraColumns = "warn"  // a schema finding of severity warn
+	ExtraFail  ExtraColumns = "fail"  // a schema finding of severity error
+)
+
+// SchemaPolicy is the schema: section of a rule file.
+type SchemaPolicy struct {
+	// ExtraColumns applies when columns: declares at least one column;
+	// "" means ExtraAllow.
+	ExtraColumns ExtraColumns
 }
 
 // Rule is one rule of a rule file after the column shorthands are expanded.
@@ -77,6 +111,9 @@ type Rule struct {
 	Nulls       NullPolicy
 	Generated   bool // expanded from a column shorthand
 	Line        int  // line in the rule file (of the column for shorthands)
+	// NoQuarantine is quarantine: false: a row failing this rule is not
+	// sent to the quarantine for it; the rule counts in the verdict only.
+	NoQuarantine bool
 }
 
 // Kind returns KindRow or KindDataset.
@@ -114,6 +151,14 @@ type RuleSet struct {
 	Columns     []Column // in file order
 	Rules       []Rule   // in file order, shorthands first after their column
 	Privacy     *Privacy
+	// Strict is strict: true: the gate fails on warnings and on rules that
+	// are not evaluated or errored, as --strict does.
+	Strict bool
+	// Key names the columns that identify a row (key:), as written: column
+	// keys or physical names; Program.Key resolves them.
+	Key []string
+	// Schema is the schema: section.
+	Schema SchemaPolicy
 	// Path is the rule file's path ("" when parsed from bytes); relative
 	// dataset paths in the rules resolve against its directory.
 	Path string
@@ -121,6 +166,10 @@ type RuleSet struct {
 	// pos holds where each rule's expression starts in the file (parallel
 	// to Rules; nil for rule sets built in code).
 	pos []exprPos
+	// keyLines holds the line of each Key entry; schemaLine the line of
+	// schema.extra_columns (0 when not given).
+	keyLines   []int
+	schemaLine int
 }
 
 // Reference is a second dataset a missing_references check reads.
@@ -143,6 +192,12 @@ type CompiledRule struct {
 	// Engine names the path that evaluates the rule: "vectorized" (the
 	// columnar engine of package rules/engine) or "interpreter" (cel-go).
 	Engine string
+	// NotEvaluated is why the rule is not evaluated on this data, "" when
+	// it is: it reads a column that is missing from the data or whose type
+	// differs from the declared one (Program.SchemaFindings), e.g. `column
+	// "amount" is missing from the data`. Such a rule is in Program.Rules
+	// but not in RowRules or Checks, and never reaches a Run.
+	NotEvaluated string
 }
 
 // BatchResult holds the outcomes of one batch.

@@ -33,19 +33,10 @@ func (rs *RuleSet) Compile(schema *arrow.Schema, opts ...CompileOption) (*Progra
 	p := &Program{rs: rs, schema: schema, ce: c.ce}
 	c.p = p
 
-	// The declared schema contract.
-	absent := map[string]bool{}
-	for _, col := range rs.Columns {
-		idx := schema.FieldIndices(col.Name)
-		if len(idx) == 0 {
-			absent[col.Key] = true
-			c.problem(col.Line, 0, "", fmt.Sprintf("column %q is declared in columns: but is not in the data%s", col.Name, c.ce.suggestColumn(col.Name)))
-			continue
-		}
-		if col.Type != "" && !typeAgrees(col.Type, schema.Field(idx[0]).Type) {
-			c.problem(col.Line, 0, "", fmt.Sprintf("column %q is declared as %s but the data has %s", col.Name, col.Type, schema.Field(idx[0]).Type))
-		}
-	}
+	// The declared schema contract is checked by newColumnEnv: a column
+	// that is missing or retyped is a finding (Program.SchemaFindings), not
+	// a problem of the rule file; the key must name known columns.
+	c.checkKey()
 
 	var err error
 	c.rowEnv, err = cel.NewEnv(c.ce.baseOptions()...)
@@ -71,8 +62,9 @@ func (rs *RuleSet) Compile(schema *arrow.Schema, opts ...CompileOption) (*Progra
 			cr.Nulls = NullsSkip
 		}
 		p.rules = append(p.rules, cr)
-		if r.Generated && generatedFor(r.Name, absent) {
-			// Reported once, as the missing column.
+		if why, cols := c.notEvaluated(i, cr); why != "" {
+			// Checked against the declared types, never run.
+			cr.NotEvaluated, cr.Columns = why, cols
 			continue
 		}
 		if r.Kind() == KindRow {
@@ -343,12 +335,63 @@ func (sizeEstimator) EstimateCallCost(function, overloadID string, target *check
 	return nil
 }
 
-// generatedFor reports whether a generated rule name belongs to one of keys.
-func generatedFor(name string, keys map[string]bool) bool {
-	for k := range keys {
-		if strings.HasPrefix(name, k+".") {
-			return true
+// notEvaluated returns why rule i is not evaluated on this schema, and the
+// physical columns it reads, when it type-checks and reads a column with a
+// schema finding (a missing column is typed as declared); "" otherwise. A
+// rule with problems is left to compileRow or compileCheck, which report
+// them: a misspelt column is an error of the rule file whatever the data.
+//
+// The columns a rule reads are the variables of its checked AST, so
+// row['…'] accesses, has(row.x), aliases and the arguments of metric
+// functions all count.
+func (c *compiler) notEvaluated(i int, cr *CompiledRule) (string, []string) {
+	if !c.ce.affected {
+		return "", nil
+	}
+	src, env := cr.Expr, c.rowEnv
+	if cr.Kind() == KindDataset {
+		src, env = cr.Check, c.checkEnv
+	}
+	rw, probs := c.ce.rewrite(src)
+	if len(probs) > 0 {
+		return "", nil
+	}
+	a, iss := env.Compile(rw)
+	if iss != nil && iss.Err() != nil {
+		return "", nil
+	}
+	slots := c.referencedSlots(a.NativeRep())
+	var why []string
+	for _, k := range slots {
+		if f := c.ce.slots[k].finding; f != "" {
+			why = append(why, f)
 		}
 	}
-	return false
+	if len(why) == 0 {
+		return "", nil
+	}
+	return strings.Join(sortedUnique(why), "; "), c.names(slots)
+}
+
+// checkKey reports key: columns that are neither declared nor in the data,
+// and key entries naming one column twice.
+func (c *compiler) checkKey() {
+	seen := map[string]string{}
+	for i, k := range c.rs.Key {
+		line := 0
+		if i < len(c.rs.keyLines) {
+			line = c.rs.keyLines[i]
+		}
+		name := c.rs.physical(k)
+		_, declared := c.rs.ColumnByName(name)
+		if !declared && len(c.ce.schema.FieldIndices(name)) == 0 {
+			c.problem(line, 0, "", fmt.Sprintf("key: column %q is neither declared in columns: nor in the data%s", k, c.ce.suggestColumn(k)))
+			continue
+		}
+		if first, dup := seen[name]; dup {
+			c.problem(line, 0, "", fmt.Sprintf("key: %q and %q name the same column %q", first, k, name))
+			continue
+		}
+		seen[name] = k
+	}
 }

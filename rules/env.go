@@ -19,6 +19,12 @@ type slot struct {
 	field int    // index in the compile schema
 	typ   arrow.DataType
 	cel   *cel.Type // non-nullable CEL type
+	// finding is why no rule that reads the column is evaluated, "" when
+	// the column is as declared. A declared column that is missing from the
+	// data, or whose type differs, has a slot typed as declared (field -1
+	// when missing) so that rules over it type-check; such rules are
+	// checked, not run (compile.go).
+	finding string
 }
 
 // columnEnv resolves the spellings of columns to slots.
@@ -30,6 +36,11 @@ type columnEnv struct {
 	// unsupported holds columns whose Arrow type has no CEL type.
 	unsupported map[string]arrow.DataType
 	names       []string // every spelling, for suggestions
+	// findings are the schema findings of the rule set on this schema
+	// (schema.go), in file order then schema order.
+	findings []SchemaFinding
+	// affected is true when some slot has a finding.
+	affected bool
 }
 
 func newColumnEnv(rs *RuleSet, schema *arrow.Schema) *columnEnv {
@@ -55,6 +66,7 @@ func newColumnEnv(rs *RuleSet, schema *arrow.Schema) *columnEnv {
 		ce.byName[f.Name] = k
 		ce.names = append(ce.names, f.Name)
 	}
+	ce.declare(rs)
 	// Aliases: the key of a columns: entry whose name: differs.
 	for _, c := range rs.Columns {
 		if c.Key == c.Name {
@@ -111,7 +123,7 @@ func celType(dt arrow.DataType) (*cel.Type, bool) {
 // nullable wraps a CEL type so that `x == null` type-checks.
 func nullable(t *cel.Type) *cel.Type {
 	switch t.Kind() {
-	case cel.ListKind, cel.MapKind:
+	case cel.ListKind, cel.MapKind, cel.DynKind:
 		return t // lists compare with null through dyn equality
 	}
 	return cel.NullableType(t)

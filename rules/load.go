@@ -345,9 +345,10 @@ func exprPosition(n ast.Node, lines []string) exprPos {
 	return exprPos{Line: line, Column: col}
 }
 
-var topKeys = []string{"version", "dataset", "owner", "description", "columns", "rules", "privacy"}
-var columnKeys = []string{"name", "type", "description", "required", "unique", "values", "min", "max", "pattern", "min_length", "max_length", "tags", "mask"}
-var ruleKeys = []string{"name", "description", "expr", "check", "severity", "mostly", "nulls"}
+var topKeys = []string{"version", "dataset", "owner", "description", "columns", "rules", "privacy", "schema", "strict", "key"}
+var columnKeys = []string{"name", "type", "description", "required", "unique", "values", "min", "max", "pattern", "min_length", "max_length", "tags", "mask", "on_invalid", "severity"}
+var ruleKeys = []string{"name", "description", "expr", "check", "severity", "mostly", "nulls", "quarantine"}
+var schemaKeys = []string{"extra_columns"}
 var privacyKeys = []string{"detect", "detectors", "untagged_pii", "sample", "min_fraction", "allow"}
 
 func (l *loader) load(data []byte) *RuleSet {
@@ -413,6 +414,12 @@ func (l *loader) load(data []byte) *RuleSet {
 			rs.Description, _ = l.str(fl, "")
 		case "privacy":
 			rs.Privacy = l.privacy(fl)
+		case "strict":
+			rs.Strict, _ = l.boolean(fl, "")
+		case "key":
+			l.key(rs, fl)
+		case "schema":
+			l.schema(rs, fl)
 		}
 	}
 	// Columns before rules: shorthands come first.
@@ -432,6 +439,7 @@ func (l *loader) load(data []byte) *RuleSet {
 		}
 		seen[r.Name] = i
 	}
+	l.reserved(rs)
 	// Two column keys naming the same physical column, or an alias
 	// shadowing another column's key.
 	phys := map[string]string{}
@@ -793,6 +801,24 @@ func (l *loader) columns(rs *RuleSet, fl field) {
 					}
 					c.Mask = s
 				}
+			case "on_invalid":
+				if s, ok := l.str(f, ""); ok {
+					switch OnInvalid(s) {
+					case OnInvalidFail, OnInvalidNull, OnInvalidError:
+						c.OnInvalid = OnInvalid(s)
+					default:
+						l.add(f.value, "", "%s.on_invalid: must be fail, null or error, not %q", what, s)
+					}
+				}
+			case "severity":
+				if s, ok := l.str(f, ""); ok {
+					switch Severity(s) {
+					case SeverityError, SeverityWarn, SeverityInfo:
+						c.Severity = Severity(s)
+					default:
+						l.add(f.value, "", "%s.severity: must be error, warn or info, not %q", what, s)
+					}
+				}
 			}
 		}
 		if c.Min != nil && c.Max != nil && *c.Min > *c.Max {
@@ -916,6 +942,10 @@ func (l *loader) rules(rs *RuleSet, fl field) {
 						l.add(f.value, rule, "nulls: must be skip, fail or pass, not %q", s)
 					}
 				}
+			case "quarantine":
+				if b, ok := l.boolean(f, rule); ok {
+					r.NoQuarantine = !b
+				}
 			}
 		}
 		if _, ok := has["name"]; !ok {
@@ -937,6 +967,9 @@ func (l *loader) rules(rs *RuleSet, fl field) {
 			if _, ok := has["mostly"]; ok {
 				l.add(has["mostly"].keyN, rule, "mostly: applies to row rules (expr), not dataset checks")
 			}
+			if _, ok := has["quarantine"]; ok {
+				l.add(has["quarantine"].keyN, rule, "quarantine: applies to row rules (expr), not dataset checks: a check fails no row")
+			}
 		}
 		rs.Rules = append(rs.Rules, r)
 		rs.pos = append(rs.pos, pos)
@@ -946,9 +979,13 @@ func (l *loader) rules(rs *RuleSet, fl field) {
 // expand turns one column shorthand into a rule.
 func expand(c Column, what string) Rule {
 	ref := celRef(c.Key)
+	sev := c.Severity
+	if sev == "" {
+		sev = SeverityError
+	}
 	r := Rule{
 		Name:      c.Key + "." + what,
-		Severity:  SeverityError,
+		Severity:  sev,
 		Mostly:    1,
 		Nulls:     NullsSkip,
 		Generated: true,
