@@ -67,7 +67,7 @@ func TypeRuleName(key string) string { return key + ".type" }
 
 // InvalidPolicy returns the column's on_invalid: policy, OnInvalidFail when
 // not given.
-func (c *Column) InvalidPolicy() OnInvalid {
+func (c Column) InvalidPolicy() OnInvalid {
 	if c.OnInvalid == "" {
 		return OnInvalidFail
 	}
