@@ -77,6 +77,9 @@ type thriftWalker struct {
 	// their path (field id of the outer struct, then of the inner one;
 	// 0 for a top-level field's second element).
 	ints func(outer, inner int16, v int64)
+	// at, when set, is called with the type, field path and offset in b
+	// of every field value before it is walked.
+	at func(typ byte, path []int16, off int)
 }
 
 func (w *thriftWalker) fail(format string, args ...any) error {
@@ -167,6 +170,9 @@ func (w *thriftWalker) walkStruct(depth int) error {
 		}
 		last = id
 		w.path = append(w.path, id)
+		if w.at != nil {
+			w.at(typ, w.path, w.pos)
+		}
 		if err := w.walkValue(typ, depth); err != nil {
 			return err
 		}
