@@ -2,6 +2,7 @@ package connectors
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -14,6 +15,27 @@ import (
 // is zero.
 const DefaultBatchSize = 64 * 1024
 
+// MaxBatchSize is the largest ReadOptions.BatchSize a Source accepts.
+// Readers allocate for the rows they actually read, never for the batch
+// size alone.
+const MaxBatchSize = 1 << 22
+
+// RedactFunc returns the form of a cell value of column that may appear in
+// a message (an error, a log line, a span). It returns value itself for a
+// column whose values may be shown, and a mask such as "[redacted]" for
+// one tagged pii.*. Connectors quote what it returns, escaping control
+// characters. A nil RedactFunc shows every value.
+type RedactFunc func(column, value string) string
+
+// Show returns the form of value that a message about column may carry:
+// redact's result, or value itself when redact is nil.
+func (redact RedactFunc) Show(column, value string) string {
+	if redact == nil {
+		return value
+	}
+	return redact(column, value)
+}
+
 // ReadOptions tune Source.Open.
 type ReadOptions struct {
 	// Columns projects the read to these columns, in this order. Nil reads
@@ -21,7 +43,8 @@ type ReadOptions struct {
 	// ErrNoColumn.
 	Columns []string
 	// BatchSize is the maximum number of rows per batch; zero means
-	// DefaultBatchSize.
+	// DefaultBatchSize. More than MaxBatchSize, or negative, is refused by
+	// Validate.
 	BatchSize int
 	// Allocator allocates the Arrow buffers of returned batches; nil means
 	// memory.DefaultAllocator.
@@ -36,12 +59,32 @@ func (o ReadOptions) Alloc() memory.Allocator {
 	return o.Allocator
 }
 
-// Rows returns o.BatchSize or DefaultBatchSize.
+// Validate reports options a Source cannot honour: a batch size above
+// MaxBatchSize or negative (wrapping ErrLimit).
+func (o ReadOptions) Validate() error {
+	if o.BatchSize < 0 || o.BatchSize > MaxBatchSize {
+		return fmt.Errorf("batch size %d: %w: it must be between 1 and %d rows (0 means %d)", o.BatchSize, ErrLimit, MaxBatchSize, DefaultBatchSize)
+	}
+	return nil
+}
+
+// Rows returns o.BatchSize, DefaultBatchSize when it is zero or less, and
+// at most MaxBatchSize.
 func (o ReadOptions) Rows() int {
-	if o.BatchSize <= 0 {
+	switch {
+	case o.BatchSize <= 0:
 		return DefaultBatchSize
+	case o.BatchSize > MaxBatchSize:
+		return MaxBatchSize
 	}
 	return o.BatchSize
+}
+
+// ReserveRows is how many rows a reader reserves builder room for before
+// reading a batch: the batch size, at most 4096. Builders grow past it as
+// rows arrive, so memory follows the rows actually read.
+func (o ReadOptions) ReserveRows() int {
+	return min(o.Rows(), 4096)
 }
 
 // Source is a dataset that can be read as a stream of Arrow record batches.
@@ -115,4 +158,57 @@ type ColumnStats struct {
 // one entry per chunk, in file order.
 type StatsProvider interface {
 	ColumnStats(ctx context.Context) ([][]ColumnStats, error)
+}
+
+// Default limits of text inputs (see Limits).
+const (
+	// DefaultMaxRecordBytes bounds a CSV record, an NDJSON line or one
+	// element of a JSON array: 64 MiB, far above real rows, small enough
+	// that a file without line breaks cannot exhaust memory.
+	DefaultMaxRecordBytes = 64 << 20
+	// DefaultMaxColumns bounds the columns of a CSV header or the keys of
+	// JSON records: 65,536.
+	DefaultMaxColumns = 1 << 16
+	// DefaultMaxDepth bounds the nesting of JSON objects and arrays inside
+	// a record: 64 levels.
+	DefaultMaxDepth = 64
+)
+
+// Limits bound what a text input (CSV, JSON) declares, so that memory stays
+// within a small multiple of the limits whatever the file holds. A zero
+// field means its default. A violation is an *InputError wrapping ErrLimit
+// with the line (and column where known) at which it was crossed, raised
+// before the memory is allocated.
+type Limits struct {
+	// MaxRecordBytes bounds the bytes of one record: a CSV record (quoted
+	// line breaks included), an NDJSON line, one element of a JSON array.
+	// Zero means DefaultMaxRecordBytes.
+	MaxRecordBytes int64 `yaml:"max_record_bytes,omitempty"`
+	// MaxFieldBytes bounds the bytes of one field (CSV) or one value
+	// (JSON). Zero means MaxRecordBytes.
+	MaxFieldBytes int64 `yaml:"max_field_bytes,omitempty"`
+	// MaxColumns bounds the columns of a CSV header and the distinct keys
+	// of JSON records. Zero means DefaultMaxColumns.
+	MaxColumns int `yaml:"max_columns,omitempty"`
+	// MaxDepth bounds the nesting of JSON objects and arrays within a
+	// record (the record's own object is level 1). Zero means
+	// DefaultMaxDepth.
+	MaxDepth int `yaml:"max_depth,omitempty"`
+}
+
+// Resolved returns l with every zero field replaced by its default.
+func (l Limits) Resolved() Limits {
+	if l.MaxRecordBytes <= 0 {
+		l.MaxRecordBytes = DefaultMaxRecordBytes
+	}
+	if l.MaxFieldBytes <= 0 || l.MaxFieldBytes > l.MaxRecordBytes {
+		l.MaxFieldBytes = l.MaxRecordBytes
+	}
+	if l.MaxColumns <= 0 {
+		l.MaxColumns = DefaultMaxColumns
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultMaxDepth
+	}
+	return l
 }

@@ -3,7 +3,9 @@ package connectors
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
 )
 
 var (
@@ -20,6 +22,12 @@ var (
 	// ErrUnsupported is wrapped when a type or feature is not supported by
 	// a format.
 	ErrUnsupported = errors.New("unsupported")
+	// ErrLimit is wrapped when an input exceeds a bound a reader keeps, so
+	// that a hostile or broken file cannot exhaust memory: the bytes of a
+	// record, line or field, the number of columns, the nesting depth, the
+	// batch size. The bound is checked before the memory is allocated; the
+	// message names the limit and where it was crossed.
+	ErrLimit = errors.New("input limit exceeded")
 )
 
 // InputError locates a problem in a text input: a ragged CSV line, a value
@@ -35,7 +43,7 @@ type InputError struct {
 func (e *InputError) Error() string {
 	var b strings.Builder
 	if e.Path != "" {
-		b.WriteString(e.Path)
+		b.WriteString(escape(e.Path))
 	}
 	if e.Line > 0 {
 		fmt.Fprintf(&b, ":%d", e.Line)
@@ -51,6 +59,17 @@ func (e *InputError) Error() string {
 	}
 	b.WriteString(e.Err.Error())
 	return b.String()
+}
+
+// escape quotes s when it holds control characters, so that a message
+// stays on one line.
+func escape(s string) string {
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 func (e *InputError) Unwrap() error { return e.Err }
