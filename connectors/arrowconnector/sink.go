@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluicedata/sluice/connectors"
 	"github.com/sluicedata/sluice/internal/atomicfile"
@@ -19,20 +20,40 @@ type Option func(*Sink)
 // of the file format.
 func WithStreamFormat() Option { return func(s *Sink) { s.stream = true } }
 
+// WithAllocator sets the allocator of the buffers a Writer makes itself
+// (the unified dictionaries of the file format and the indices mapped onto
+// them); the default is memory.DefaultAllocator.
+func WithAllocator(mem memory.Allocator) Option { return func(s *Sink) { s.mem = mem } }
+
 // Sink writes an Arrow IPC file (or stream, with WithStreamFormat).
+//
+// Dictionary-encoded columns may change their dictionary from one batch to
+// the next. The stream format carries the change: a dictionary that
+// extends the previous one is written as a delta, any other as a
+// replacement. The file format holds one dictionary per field, so the
+// Writer unifies them: each batch's indices are mapped onto the union of
+// the dictionaries seen so far and kept in an unlinked spool file next to
+// path, and Commit writes the batches with the final union. Readers get the
+// values written, under that one dictionary. A union that outgrows the
+// field's index type (more than 127 distinct values for int8 indices)
+// fails the Write with an error wrapping connectors.ErrUnsupported.
 type Sink struct {
 	path   string
 	ds     lineage.Dataset
 	stream bool
+	mem    memory.Allocator
 }
 
 var _ connectors.Sink = (*Sink)(nil)
 
 // NewSink returns a Sink writing path; see the package documentation.
 func NewSink(path string, opts ...Option) *Sink {
-	s := &Sink{path: path, ds: lineage.FileDatasetOf(path)}
+	s := &Sink{path: path, ds: lineage.FileDatasetOf(path), mem: memory.DefaultAllocator}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.mem == nil {
+		s.mem = memory.DefaultAllocator
 	}
 	return s
 }
@@ -72,6 +93,7 @@ type Writer struct {
 	meta     map[string]string
 	lateMeta []string
 	w        ipcWriter
+	spool    *dictSpool // file format with dictionary columns
 }
 
 var (
@@ -107,14 +129,19 @@ func (w *Writer) start() error {
 		schema = arrow.NewSchema(schema.Fields(), &nm)
 	}
 	if w.sink.stream {
-		w.w = ipc.NewWriter(w.af, ipc.WithSchema(schema))
+		w.w = ipc.NewWriter(w.af, ipc.WithSchema(schema), ipc.WithAllocator(w.sink.mem), ipc.WithDictionaryDeltas(true))
 		return nil
 	}
-	fw, err := ipc.NewFileWriter(w.af, ipc.WithSchema(schema))
+	fw, err := ipc.NewFileWriter(w.af, ipc.WithSchema(schema), ipc.WithAllocator(w.sink.mem))
 	if err != nil {
 		return err
 	}
 	w.w = fw
+	if hasDictionaries(schema) {
+		if w.spool, err = newDictSpool(w.sink.mem, w.sink.path, schema); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -132,7 +159,13 @@ func (w *Writer) Write(batch arrow.RecordBatch) error {
 			return fmt.Errorf("arrowconnector: %s: %w", w.sink.path, err)
 		}
 	}
-	if err := w.w.Write(batch); err != nil {
+	var err error
+	if w.spool != nil {
+		err = w.spool.write(batch)
+	} else {
+		err = w.w.Write(batch)
+	}
+	if err != nil {
 		return fmt.Errorf("arrowconnector: %s: %w", w.sink.path, err)
 	}
 	return nil
@@ -154,12 +187,25 @@ func (w *Writer) finish() error {
 			return err
 		}
 	}
+	if w.spool != nil {
+		err := w.spool.drain(w.w)
+		w.spool.close()
+		w.spool = nil
+		if err != nil {
+			_ = w.w.Close() // the file is removed: only its buffers matter
+			return err
+		}
+	}
 	return w.w.Close()
 }
 
 // discard closes the encoder of an aborted write; its output is dropped,
 // so its errors do not matter.
 func (w *Writer) discard() {
+	if w.spool != nil {
+		w.spool.close()
+		w.spool = nil
+	}
 	if w.w != nil {
 		_ = w.w.Close()
 	}
