@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/sluicedata/sluice/lineage"
@@ -90,6 +89,13 @@ type VerifyResult struct {
 	// Head is the hash of the last record: keep it elsewhere to detect a
 	// rewrite of the whole chain.
 	Head string
+	// Problems lists everything found wrong, by record; FirstBad and
+	// Reason are the first of them.
+	Problems []Problem
+	// Signed is the number of records whose signature was verified
+	// (WithPublicKeys); Anchored the number of anchors matched
+	// (WithAnchors).
+	Signed, Anchored int64
 }
 
 // Store keeps runs, metric series, states and the audit trail. It is safe
@@ -115,28 +121,36 @@ type Store interface {
 	// its states; ErrNotFound when there is none.
 	LastPassing(ctx context.Context, dataset string) (RunRecord, error)
 	// AppendAudit appends a record to the audit chain and returns it with
-	// its sequence number, time, previous hash and hash set.
-	AppendAudit(ctx context.Context, r AuditRecord) (AuditRecord, error)
+	// its sequence number, time, metrics digest, previous hash and hash
+	// set, and signed with SignWith.
+	AppendAudit(ctx context.Context, r AuditRecord, opts ...AppendOption) (AuditRecord, error)
 	// AuditLog returns audit records, oldest first.
 	AuditLog(ctx context.Context, f AuditFilter) ([]AuditRecord, error)
-	// VerifyAudit recomputes the chain and reports the first record that
-	// was edited, reordered or deleted.
-	VerifyAudit(ctx context.Context) (VerifyResult, error)
+	// VerifyAudit recomputes the chain and the metrics digests and reports
+	// every record that was edited, reordered or deleted, every run of the
+	// store without an audit record, and, with WithPublicKeys and
+	// WithAnchors, every record not signed by one of the keys or differing
+	// from its anchor.
+	VerifyAudit(ctx context.Context, opts ...VerifyOption) (VerifyResult, error)
 	// Close releases the database.
 	Close() error
 }
 
-// Open opens (creating or migrating) the store at dsn: a PostgreSQL URL
-// (postgres:// or postgresql://) or else the path of a SQLite file, whose
-// directory is created; "" means DefaultDSN.
+// Open opens (creating or migrating) the store at dsn, one of the forms
+// ParseDSN accepts: the path of a SQLite file (whose directory is
+// created), sqlite:PATH or sqlite://PATH, or a PostgreSQL URL (postgres://
+// or postgresql://); "" means DefaultDSN. Any other scheme is an error
+// wrapping ErrDSN, and no error of Open shows the DSN's password.
 func Open(ctx context.Context, dsn string) (Store, error) {
-	if dsn == "" {
-		dsn = DefaultDSN
+	d, err := ParseDSN(dsn)
+	if err != nil {
+		return nil, err
 	}
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return OpenPostgres(ctx, dsn)
+	if d.Backend == BackendPostgres {
+		s, err := OpenPostgres(ctx, d.URL)
+		return s, scrub(err, d.URL)
 	}
-	return OpenSQLite(ctx, dsn)
+	return OpenSQLite(ctx, d.Path)
 }
 
 // MergeStates decodes the states of several partitions and merges them per
