@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/sluicedata/sluice/quality"
 	"github.com/sluicedata/sluice/quality/history"
 )
 
@@ -154,11 +155,18 @@ func orDash(s string) string {
 	return s
 }
 
+// pointText shows a stored value. A text value that looks like personal
+// data (a store written before values of pii.* columns were kept out of
+// history) is shown redacted.
 func pointText(p history.Point) string {
 	if p.Numeric {
 		return formatNumber(p.Value)
 	}
-	return strings.Trim(string(p.JSON), `"`)
+	s := strings.Trim(string(p.JSON), `"`)
+	if (*quality.Redactor)(nil).LooksPersonal(s) {
+		return quality.Redacted
+	}
+	return s
 }
 
 func formatNumber(v float64) string {
