@@ -74,6 +74,10 @@ func NewSink(path string, opts ...SinkOption) (*Sink, error) {
 	return s, nil
 }
 
+// MaxSinkColumns is the most columns the Sink writes: parquet-go numbers
+// the leaf columns of a schema with an int16 and reserves one value.
+const MaxSinkColumns = 65534
+
 // Dataset returns the file's identity.
 func (s *Sink) Dataset() lineage.Dataset { return s.dataset }
 
@@ -82,9 +86,13 @@ func (s *Sink) Dataset() lineage.Dataset { return s.dataset }
 // standard three-level Parquet LIST; other nested Arrow types (structs,
 // maps, lists of lists or of dictionaries) and timestamps in seconds are not
 // supported (an error wrapping connectors.ErrUnsupported names the column).
-func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (connectors.Writer, error) {
+func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (wr connectors.Writer, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if n := schema.NumFields(); n > MaxSinkColumns {
+		return nil, fmt.Errorf("parquetconnector: %s: %d columns exceed the %d a Parquet file can hold: %w",
+			s.path, n, MaxSinkColumns, connectors.ErrUnsupported)
 	}
 	fields := make([]parquet.Field, schema.NumFields())
 	encs := make([]columnEncoder, schema.NumFields())
@@ -107,6 +115,12 @@ func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (connectors.Wri
 		encs:   encs,
 		meta:   map[string]string{},
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = w.discard()
+			wr, err = nil, fmt.Errorf("parquetconnector: %s: creating the writer: %v", s.path, p)
+		}
+	}()
 	psch := parquet.NewSchema("schema", orderedGroup(fields))
 	w.pw = parquet.NewGenericWriter[any](tmp, psch, parquet.Compression(s.cfg.codec),
 		parquet.CreatedBy("sluice", "", ""))
@@ -151,6 +165,7 @@ func (w *writer) Write(batch arrow.RecordBatch) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("parquetconnector: %s: writing: %v", w.path, p)
+			_ = w.discard()
 		}
 		if err != nil {
 			w.failed = err
