@@ -2,6 +2,8 @@ package history
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -15,7 +17,8 @@ import (
 
 // AuditRecord is one gate decision in the audit trail. Records form a hash
 // chain: Hash = sha256(PrevHash || canonical JSON of the record), in hex,
-// where the canonical JSON holds every field but Hash (see Canonical).
+// where the canonical JSON holds every field but Hash and Signature (see
+// Canonical). A signed record carries an Ed25519 signature of its hash.
 type AuditRecord struct {
 	// Seq is the position in the chain, from 1; set by AppendAudit.
 	Seq int64 `json:"seq"`
@@ -35,9 +38,87 @@ type AuditRecord struct {
 	Decision string `json:"decision"`
 	// Summary is a JSON object (see Summary); stored canonical.
 	Summary json.RawMessage `json:"summary"`
+	// Partition is the partition of the run decided ("" for none).
+	Partition string `json:"partition,omitempty"`
+	// MetricsDigest covers what the run left in the store: "sha256:<hex>"
+	// of its runs row, metric values and states as stored (see
+	// RunDigest). AppendAudit sets it when the store holds the run
+	// (Dataset, RunID, Partition), else it is "".
+	MetricsDigest string `json:"metrics_digest,omitempty"`
+	// KeyID names the key that signed the record (KeyID of its public
+	// key); "" when unsigned. Set by AppendAudit with SignWith.
+	KeyID string `json:"key_id,omitempty"`
 	// PrevHash and Hash chain the records; set by AppendAudit.
 	PrevHash string `json:"prev_hash"`
 	Hash     string `json:"hash"`
+	// Signature is the Ed25519 signature of SignedMessage(Hash), base64;
+	// "" when unsigned. It is outside the hash: the hash covers KeyID.
+	Signature string `json:"signature,omitempty"`
+}
+
+// Anchor is an audit record as seen outside the store — in the
+// sluice_audit run facet of a lineage event, or a JSON report — that
+// VerifyAudit holds the store to (WithAnchors).
+type Anchor struct {
+	Seq       int64
+	Hash      string
+	Signature string // "" when not known
+	// Source says where the anchor was found, for messages (e.g.
+	// "lineage.ndjson:12").
+	Source string
+}
+
+// Problem is one thing VerifyAudit found wrong.
+type Problem struct {
+	// Seq is the record concerned, 0 for a problem of no one record (a run
+	// without an audit record).
+	Seq    int64
+	Reason string
+}
+
+func (p Problem) String() string { return p.Reason }
+
+// AppendOption configures AppendAudit.
+type AppendOption func(*appendConfig)
+
+type appendConfig struct {
+	signer crypto.Signer
+}
+
+// SignWith signs the appended record with s, an Ed25519 key
+// (ed25519.PrivateKey, or a signer backed by a KMS or HSM whose Public is an
+// ed25519.PublicKey): KeyID names its public key and Signature signs the
+// record's hash.
+func SignWith(s crypto.Signer) AppendOption { return func(c *appendConfig) { c.signer = s } }
+
+// VerifyOption configures VerifyAudit.
+type VerifyOption func(*verifyConfig)
+
+type verifyConfig struct {
+	keys    map[string]ed25519.PublicKey
+	anchors []Anchor
+}
+
+// WithPublicKeys makes VerifyAudit demand that every record carry a valid
+// signature by one of keys (the record's KeyID picks the key; several keys
+// verify a trail across a key rotation).
+func WithPublicKeys(keys ...ed25519.PublicKey) VerifyOption {
+	return func(c *verifyConfig) {
+		if c.keys == nil {
+			c.keys = map[string]ed25519.PublicKey{}
+		}
+		for _, k := range keys {
+			c.keys[KeyID(k)] = k
+		}
+	}
+}
+
+// WithAnchors makes VerifyAudit demand that the store hold every anchor's
+// record with the anchor's hash (and signature, when the anchor has one).
+// Anchors kept outside the store detect the deletion of the last records
+// and a rewrite of the chain even without a key.
+func WithAnchors(anchors ...Anchor) VerifyOption {
+	return func(c *verifyConfig) { c.anchors = append(c.anchors, anchors...) }
 }
 
 // Summary is the usual content of AuditRecord.Summary.
@@ -63,6 +144,9 @@ type canonicalRecord struct {
 	Owner          string          `json:"owner"`
 	Decision       string          `json:"decision"`
 	Summary        json.RawMessage `json:"summary"`
+	Partition      string          `json:"partition,omitempty"`
+	MetricsDigest  string          `json:"metrics_digest,omitempty"`
+	KeyID          string          `json:"key_id,omitempty"`
 	PrevHash       string          `json:"prev_hash"`
 }
 
@@ -88,9 +172,11 @@ func canonicalJSON(raw json.RawMessage) (json.RawMessage, error) {
 	return out, nil
 }
 
-// Canonical returns the bytes hashed for r: its fields but Hash as JSON
-// with a fixed key order, the time in UTC with nanoseconds, the summary
-// with sorted keys.
+// Canonical returns the bytes hashed for r: its fields but Hash and
+// Signature as JSON with a fixed key order, the time in UTC with
+// nanoseconds, the summary with sorted keys. Partition, MetricsDigest and
+// KeyID are left out when empty, so records written before they existed
+// keep their hashes.
 func (r AuditRecord) Canonical() ([]byte, error) {
 	sum, err := canonicalJSON(r.Summary)
 	if err != nil {
@@ -100,7 +186,8 @@ func (r AuditRecord) Canonical() ([]byte, error) {
 		Seq: r.Seq, Time: r.Time.UTC().Format(time.RFC3339Nano), RunID: r.RunID,
 		Dataset: r.Dataset, Namespace: r.DatasetID.Namespace, Name: r.DatasetID.Name,
 		DatasetVersion: r.DatasetVersion, RuleFile: r.RuleFile, RuleFileHash: r.RuleFileHash,
-		Owner: r.Owner, Decision: r.Decision, Summary: sum, PrevHash: r.PrevHash,
+		Owner: r.Owner, Decision: r.Decision, Summary: sum,
+		Partition: r.Partition, MetricsDigest: r.MetricsDigest, KeyID: r.KeyID, PrevHash: r.PrevHash,
 	})
 }
 

@@ -17,8 +17,10 @@ import (
 	_ "modernc.org/sqlite"             // driver "sqlite"
 )
 
-// schemaVersion is the version of the tables this build writes.
-const schemaVersion = 1
+// schemaVersion is the version of the tables this build writes: 1 the
+// first tables, 2 the audit columns part, metrics_digest, key_id and
+// signature.
+const schemaVersion = 2
 
 type dialect int
 
@@ -171,7 +173,23 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 		if v == schemaVersion {
 			return nil
 		}
-		stmts := []string{
+		for next := v + 1; next <= schemaVersion; next++ {
+			for _, st := range s.migration(next) {
+				if _, err := tx.ExecContext(ctx, st); err != nil {
+					return fmt.Errorf("migrating to schema version %d: %w", next, err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// migration returns the statements that bring the tables from version
+// v-1 to v.
+func (s *sqlStore) migration(v int) []string {
+	switch v {
+	case 1:
+		return []string{
 			`CREATE TABLE runs (
 				dataset TEXT NOT NULL, run_id TEXT NOT NULL, part TEXT NOT NULL,
 				namespace TEXT NOT NULL, name TEXT NOT NULL,
@@ -199,13 +217,18 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 			`INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '')`,
 			`INSERT INTO schema_version (version) VALUES (1)`,
 		}
-		for _, st := range stmts {
-			if _, err := tx.ExecContext(ctx, st); err != nil {
-				return fmt.Errorf("migrating to schema version 1: %w", err)
-			}
+	case 2:
+		// Records of version 1 keep their hashes: the new fields are
+		// empty, and empty fields are not hashed.
+		return []string{
+			`ALTER TABLE audit ADD COLUMN part TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE audit ADD COLUMN metrics_digest TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE audit ADD COLUMN key_id TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE audit ADD COLUMN signature TEXT NOT NULL DEFAULT ''`,
+			`UPDATE schema_version SET version = 2`,
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 func (s *sqlStore) SaveRun(ctx context.Context, r RunRecord) error {
@@ -454,9 +477,23 @@ func (s *sqlStore) LastPassing(ctx context.Context, dataset string) (RunRecord, 
 	return r, nil
 }
 
-const auditColumns = `seq, at, run_id, dataset, namespace, name, dataset_version, rule_file, rule_file_hash, owner, decision, summary, prev_hash, hash`
+const auditColumns = `seq, at, run_id, dataset, namespace, name, dataset_version, rule_file, rule_file_hash, owner, decision, summary, prev_hash, hash, part, metrics_digest, key_id, signature`
 
-func (s *sqlStore) AppendAudit(ctx context.Context, r AuditRecord) (AuditRecord, error) {
+func (s *sqlStore) AppendAudit(ctx context.Context, r AuditRecord, opts ...AppendOption) (AuditRecord, error) {
+	var cfg appendConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.signer != nil {
+		pub, err := signerKey(cfg.signer)
+		if err != nil {
+			return AuditRecord{}, fmt.Errorf("history: append audit record: %w", err)
+		}
+		r.KeyID = KeyID(pub)
+	} else {
+		r.KeyID = ""
+	}
+	r.Signature = ""
 	if r.Time.IsZero() {
 		r.Time = time.Now()
 	}
@@ -479,14 +516,28 @@ func (s *sqlStore) AppendAudit(ctx context.Context, r AuditRecord) (AuditRecord,
 			return fmt.Errorf("reading the chain head: %w", err)
 		}
 		rec.Seq, rec.PrevHash = seq+1, head
+		rec.MetricsDigest = ""
+		if rec.RunID != "" {
+			d, err := s.runDigest(ctx, tx, rec.Dataset, rec.RunID, rec.Partition)
+			if err != nil {
+				return fmt.Errorf("metrics digest of run %s: %w", rec.RunID, err)
+			}
+			rec.MetricsDigest = d
+		}
 		h, err := rec.ComputeHash()
 		if err != nil {
 			return err
 		}
 		rec.Hash = h
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO audit (`+auditColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		if cfg.signer != nil {
+			if err := rec.sign(cfg.signer); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO audit (`+auditColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			rec.Seq, rec.Time.UnixNano(), rec.RunID, rec.Dataset, rec.DatasetID.Namespace, rec.DatasetID.Name,
-			rec.DatasetVersion, rec.RuleFile, rec.RuleFileHash, rec.Owner, rec.Decision, string(rec.Summary), rec.PrevHash, rec.Hash); err != nil {
+			rec.DatasetVersion, rec.RuleFile, rec.RuleFileHash, rec.Owner, rec.Decision, string(rec.Summary), rec.PrevHash, rec.Hash,
+			rec.Partition, rec.MetricsDigest, rec.KeyID, rec.Signature); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`), rec.Seq, rec.Hash); err != nil {
@@ -506,7 +557,8 @@ func (s *sqlStore) scanAudit(rows *sql.Rows) (AuditRecord, error) {
 	var at int64
 	var sum string
 	err := rows.Scan(&r.Seq, &at, &r.RunID, &r.Dataset, &r.DatasetID.Namespace, &r.DatasetID.Name,
-		&r.DatasetVersion, &r.RuleFile, &r.RuleFileHash, &r.Owner, &r.Decision, &sum, &r.PrevHash, &r.Hash)
+		&r.DatasetVersion, &r.RuleFile, &r.RuleFileHash, &r.Owner, &r.Decision, &sum, &r.PrevHash, &r.Hash,
+		&r.Partition, &r.MetricsDigest, &r.KeyID, &r.Signature)
 	r.Time = time.Unix(0, at).UTC()
 	r.Summary = json.RawMessage(sum)
 	return r, err
@@ -548,9 +600,13 @@ func (s *sqlStore) AuditLog(ctx context.Context, f AuditFilter) ([]AuditRecord, 
 	return out, nil
 }
 
-func (s *sqlStore) VerifyAudit(ctx context.Context) (VerifyResult, error) {
+func (s *sqlStore) VerifyAudit(ctx context.Context, opts ...VerifyOption) (VerifyResult, error) {
+	var cfg verifyConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	var res VerifyResult
-	// Read the head and the records in one snapshot.
+	// Read the head, the records and the runs in one snapshot.
 	err := s.retry(ctx, func(ctx context.Context) error {
 		res = VerifyResult{}
 		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: s.dialect == dialectPostgres, Isolation: isolation(s.dialect)})
@@ -563,57 +619,28 @@ func (s *sqlStore) VerifyAudit(ctx context.Context) (VerifyResult, error) {
 		if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
 			return fmt.Errorf("reading the chain head: %w", err)
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit ORDER BY seq`)
+		recs, err := s.auditRecords(ctx, tx)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		want, prev := int64(1), ""
-		bad := func(seq int64, format string, args ...any) {
-			if res.FirstBad == 0 {
-				res.FirstBad, res.Reason = seq, fmt.Sprintf(format, args...)
-			}
-		}
-		for rows.Next() {
-			r, err := s.scanAudit(rows)
-			if err != nil {
-				return err
-			}
-			res.Records++
-			if res.FirstBad != 0 {
-				continue
-			}
-			switch {
-			case r.Seq > want:
-				bad(want, "record %d is missing (the next record is %d)", want, r.Seq)
-			case r.Seq < want:
-				bad(r.Seq, "record %d is out of sequence", r.Seq)
-			case r.PrevHash != prev:
-				bad(r.Seq, "record %d does not follow record %d (prev_hash differs): reordered, or a record was replaced", r.Seq, r.Seq-1)
-			default:
-				h, err := r.ComputeHash()
-				if err != nil {
-					bad(r.Seq, "record %d is unreadable: %v", r.Seq, err)
-				} else if h != r.Hash {
-					bad(r.Seq, "record %d was edited: its content does not match its hash", r.Seq)
+		v := verifier{cfg: cfg, res: &res}
+		for _, r := range recs {
+			d := ""
+			if r.MetricsDigest != "" {
+				if d, err = s.runDigest(ctx, tx, r.Dataset, r.RunID, r.Partition); err != nil {
+					return fmt.Errorf("metrics digest of record %d: %w", r.Seq, err)
 				}
 			}
-			prev = r.Hash
-			want++
+			v.record(r, d)
 		}
-		if err := rows.Err(); err != nil {
+		v.head(headSeq, headHash)
+		v.anchors(recs)
+		keys, err := s.runKeys(ctx, tx)
+		if err != nil {
 			return err
 		}
-		last := want - 1
-		switch {
-		case headSeq > last:
-			bad(last+1, "record %d is missing: the chain head names record %d", last+1, headSeq)
-		case headSeq < last:
-			bad(headSeq+1, "record %d is not in the chain head (head names record %d)", headSeq+1, headSeq)
-		case headHash != prev:
-			bad(last, "record %d does not match the chain head's hash", last)
-		}
-		res.OK = res.FirstBad == 0
+		v.coverage(recs, keys)
+		v.finish()
 		res.Head = headHash
 		return nil
 	})
@@ -621,6 +648,51 @@ func (s *sqlStore) VerifyAudit(ctx context.Context) (VerifyResult, error) {
 		return VerifyResult{}, fmt.Errorf("history: verify audit: %w", err)
 	}
 	return res, nil
+}
+
+// auditRecords reads every audit record, by sequence number.
+func (s *sqlStore) auditRecords(ctx context.Context, tx *sql.Tx) ([]AuditRecord, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit ORDER BY seq`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AuditRecord
+	for rows.Next() {
+		r, err := s.scanAudit(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// runKeys lists the runs the store holds anything of: runs rows, metric
+// values and states.
+func (s *sqlStore) runKeys(ctx context.Context, tx *sql.Tx) ([]runKey, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT dataset, run_id, part FROM runs
+		UNION SELECT dataset, run_id, part FROM metric_values
+		UNION SELECT dataset, run_id, part FROM states`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []runKey
+	for rows.Next() {
+		var k runKey
+		if err := rows.Scan(&k.dataset, &k.run, &k.part); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b runKey) int {
+		return strings.Compare(a.dataset+"\x00"+a.run+"\x00"+a.part, b.dataset+"\x00"+b.run+"\x00"+b.part)
+	})
+	return out, nil
 }
 
 func isolation(d dialect) sql.IsolationLevel {
