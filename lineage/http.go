@@ -13,17 +13,25 @@ import (
 	"time"
 )
 
+// DefaultHTTPTimeout is the default deadline of one Emit of an HTTPEmitter,
+// every attempt and every wait between attempts included (see WithTimeout).
+const DefaultHTTPTimeout = 5 * time.Second
+
 // HTTPEmitter posts events as JSON to {base}/api/v1/lineage, the endpoint of
 // Marquez and of the OpenLineage HTTP transport. Network errors, timeouts,
 // 429 and 5xx answers are retried with exponential backoff; other 4xx
-// answers fail at once. It is safe for concurrent use.
+// answers fail at once. Each Emit ends by its deadline (WithTimeout), so an
+// endpoint that accepts connections and never answers delays a run by at
+// most that much per event. It is safe for concurrent use.
 type HTTPEmitter struct {
 	endpoint string
+	display  string // endpoint without its password, for messages
 	client   *http.Client
 	retries  int
 	backoff  time.Duration
 	maxWait  time.Duration
 	timeout  time.Duration
+	total    time.Duration
 	header   http.Header
 }
 
@@ -55,8 +63,20 @@ func WithBackoff(initial, max time.Duration) HTTPOption {
 	return func(e *HTTPEmitter) { e.backoff, e.maxWait = initial, max }
 }
 
-// WithAttemptTimeout bounds each attempt (default 10s); the caller's context
-// bounds the whole emission.
+// WithTimeout sets the deadline of one Emit as a whole: every attempt, retry
+// and wait (default DefaultHTTPTimeout). When it passes, Emit gives up with
+// an error wrapping context.DeadlineExceeded; the caller's context can end
+// it earlier. Zero or negative keeps the default.
+func WithTimeout(d time.Duration) HTTPOption {
+	return func(e *HTTPEmitter) {
+		if d > 0 {
+			e.total = d
+		}
+	}
+}
+
+// WithAttemptTimeout bounds each attempt (default 10s), within the
+// deadline of the whole emission (WithTimeout) and the caller's context.
 func WithAttemptTimeout(d time.Duration) HTTPOption {
 	return func(e *HTTPEmitter) {
 		if d > 0 {
@@ -78,15 +98,20 @@ func NewHTTPEmitter(baseURL string, opts ...HTTPOption) (*HTTPEmitter, error) {
 		return nil, fmt.Errorf("lineage: http emitter: %w", err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, fmt.Errorf("lineage: http emitter: %q is not an http(s) URL", baseURL)
+		return nil, fmt.Errorf("lineage: http emitter: %q is not an http(s) URL", u.Redacted())
 	}
+	display := *u
+	display.Path = strings.TrimRight(display.Path, "/") + "/api/v1/lineage"
+	display.RawPath = ""
 	e := &HTTPEmitter{
 		endpoint: strings.TrimRight(baseURL, "/") + "/api/v1/lineage",
+		display:  display.Redacted(),
 		client:   &http.Client{},
 		retries:  3,
 		backoff:  200 * time.Millisecond,
 		maxWait:  5 * time.Second,
 		timeout:  10 * time.Second,
+		total:    DefaultHTTPTimeout,
 		header:   http.Header{},
 	}
 	for _, o := range opts {
@@ -98,12 +123,18 @@ func NewHTTPEmitter(baseURL string, opts ...HTTPOption) (*HTTPEmitter, error) {
 // Endpoint returns the URL events are posted to.
 func (e *HTTPEmitter) Endpoint() string { return e.endpoint }
 
-// Emit posts ev, retrying transient failures.
+// Emit posts ev, retrying transient failures until the emission's deadline
+// (WithTimeout). An emission cut by the deadline returns an error wrapping
+// context.DeadlineExceeded that names the endpoint (without its password)
+// and the deadline.
 func (e *HTTPEmitter) Emit(ctx context.Context, ev RunEvent) error {
 	body, err := json.Marshal(ev)
 	if err != nil {
 		return fmt.Errorf("lineage: http emitter: encode: %w", err)
 	}
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, e.total)
+	defer cancel()
 	wait := e.backoff
 	var last error
 	for attempt := 0; ; attempt++ {
@@ -113,7 +144,7 @@ func (e *HTTPEmitter) Emit(ctx context.Context, ev RunEvent) error {
 		}
 		last = err
 		if ctx.Err() != nil {
-			return fmt.Errorf("lineage: http emitter: %w (last: %w)", ctx.Err(), last)
+			return e.ended(parent, ctx, last)
 		}
 		if !retry || attempt >= e.retries {
 			break
@@ -122,12 +153,21 @@ func (e *HTTPEmitter) Emit(ctx context.Context, ev RunEvent) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("lineage: http emitter: %w (last: %w)", ctx.Err(), last)
+			return e.ended(parent, ctx, last)
 		case <-t.C:
 		}
 		wait = min(wait*2, e.maxWait)
 	}
 	return last
+}
+
+// ended is the error of an emission whose context ended: the caller's
+// cancellation, or the emission's own deadline.
+func (e *HTTPEmitter) ended(parent, ctx context.Context, last error) error {
+	if parent.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("lineage: http emitter: %s: no success within %s: %w (last: %w)", e.display, e.total, ctx.Err(), last)
+	}
+	return fmt.Errorf("lineage: http emitter: %w (last: %w)", ctx.Err(), last)
 }
 
 // post makes one attempt; retry reports whether the failure is transient.
@@ -154,6 +194,6 @@ func (e *HTTPEmitter) post(ctx context.Context, body []byte) (retry bool, err er
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return false, nil
 	}
-	serr := &HTTPStatusError{URL: e.endpoint, StatusCode: resp.StatusCode, Body: strings.TrimSpace(string(snippet))}
+	serr := &HTTPStatusError{URL: e.display, StatusCode: resp.StatusCode, Body: strings.TrimSpace(string(snippet))}
 	return resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests, serr
 }
