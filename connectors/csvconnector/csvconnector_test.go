@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -30,6 +31,8 @@ func TestConformance(t *testing.T) {
 		NewHintedSource: func(_ *testing.T, path string, schema *arrow.Schema) connectors.Source {
 			return csvconnector.NewSource(path, csvconnector.WithSchema(schema))
 		},
+		DictionaryAsValues: true,
+		ListText:           csvconnector.ListText,
 		Types: []arrow.DataType{
 			arrow.FixedWidthTypes.Boolean, arrow.PrimitiveTypes.Int8, arrow.PrimitiveTypes.Int32,
 			arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Uint16, arrow.PrimitiveTypes.Uint64,
@@ -55,6 +58,8 @@ func TestConformanceSemicolon(t *testing.T) {
 		NewHintedSource: func(_ *testing.T, path string, schema *arrow.Schema) connectors.Source {
 			return csvconnector.NewSource(path, opt, csvconnector.WithSchema(schema))
 		},
+		DictionaryAsValues: true,
+		ListText:           csvconnector.ListText,
 		Types:    []arrow.DataType{arrow.PrimitiveTypes.Float64, arrow.BinaryTypes.String},
 		HugeRows: -1,
 	})
@@ -154,6 +159,8 @@ func TestInputErrors(t *testing.T) {
 		column   int
 		field    string
 		contains []string
+		absent   []string // must not appear in the message
+		is       error
 	}{
 		{
 			name:     "value after inference",
@@ -201,12 +208,81 @@ func TestInputErrors(t *testing.T) {
 		},
 		{
 			name:     "long value truncated",
-			content:  "n\n1\n" + "x123456789012345678901234567890123456789012345678901234567890\n",
+			content:  "n\n1\n" + "x" + strings.Repeat("1234567890", 7) + "\n",
 			opts:     []csvconnector.Option{csvconnector.WithInferRows(1)},
 			line:     3,
 			column:   1,
 			field:    "n",
 			contains: []string{"…"},
+		},
+		{
+			name:     "control characters escaped",
+			content:  "n\n1\nx\x1b[2J\n",
+			opts:     []csvconnector.Option{csvconnector.WithInferRows(1)},
+			line:     3,
+			column:   1,
+			field:    "n",
+			contains: []string{`"x\x1b[2J"`},
+			absent:   []string{"\x1b"},
+		},
+		{
+			name:    "redacted value",
+			content: "id,phone\n1,2\n2,x@y.io\n",
+			opts: []csvconnector.Option{
+				csvconnector.WithInferRows(1),
+				csvconnector.WithRedact(func(column, value string) string {
+					if column == "phone" {
+						return "[redacted]"
+					}
+					return value
+				}),
+			},
+			line:     3,
+			column:   2,
+			field:    "phone",
+			contains: []string{`value "[redacted]" is not a valid int64`},
+			absent:   []string{"x@y.io"},
+		},
+		{
+			name:     "record too long",
+			content:  "a,b\n1,2\n3," + strings.Repeat("x", 100) + "\n",
+			opts:     []csvconnector.Option{csvconnector.WithLimits(connectors.Limits{MaxRecordBytes: 64})},
+			line:     3,
+			contains: []string{"record is longer than 64 bytes"},
+			is:       connectors.ErrLimit,
+		},
+		{
+			name:     "quoted record too long",
+			content:  "a,b\n1,2\n3,\"" + strings.Repeat("x\n", 50) + "\"\n",
+			opts:     []csvconnector.Option{csvconnector.WithLimits(connectors.Limits{MaxRecordBytes: 64})},
+			line:     3,
+			contains: []string{"record is longer than 64 bytes"},
+			is:       connectors.ErrLimit,
+		},
+		{
+			name:     "field too long",
+			content:  "a,b\n1,2\n3," + strings.Repeat("x", 40) + "\n",
+			opts:     []csvconnector.Option{csvconnector.WithLimits(connectors.Limits{MaxFieldBytes: 32})},
+			line:     3,
+			contains: []string{"field 2 is longer than 32 bytes"},
+			is:       connectors.ErrLimit,
+		},
+		{
+			name:     "header never ends",
+			content:  strings.Repeat("\x00", 4096),
+			opts:     []csvconnector.Option{csvconnector.WithLimits(connectors.Limits{MaxRecordBytes: 1024})},
+			line:     1,
+			contains: []string{"record is longer than 1024 bytes"},
+			is:       connectors.ErrLimit,
+		},
+		{
+			name:     "too many columns",
+			content:  "a" + strings.Repeat(",a", 10) + "\n",
+			opts:     []csvconnector.Option{csvconnector.WithLimits(connectors.Limits{MaxColumns: 4})},
+			line:     1,
+			column:   8,
+			contains: []string{"record has more than 4 fields"},
+			is:       connectors.ErrLimit,
 		},
 	}
 	for _, tt := range tests {
@@ -222,6 +298,13 @@ func TestInputErrors(t *testing.T) {
 			assert.Equal(t, tt.field, ie.Field, "field")
 			for _, s := range tt.contains {
 				assert.Contains(t, err.Error(), s)
+			}
+			for _, s := range tt.absent {
+				assert.NotContains(t, err.Error(), s)
+			}
+			assert.NotContains(t, err.Error(), "\n", "one line")
+			if tt.is != nil {
+				require.ErrorIs(t, err, tt.is)
 			}
 		})
 	}

@@ -1,13 +1,18 @@
 package csvconnector
 
-import "github.com/apache/arrow-go/v18/arrow"
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sluicedata/sluice/connectors"
+)
 
 // DefaultInferRows is the number of data rows type inference reads unless
 // WithInferRows says otherwise.
 const DefaultInferRows = 1000
 
 // Option configures a Source or a Sink. Options that concern only reading
-// (WithSchema, WithNullTokens, WithInferRows) are ignored by a Sink.
+// (WithSchema, WithNullTokens, WithInferRows, WithLimits, WithRedact) are
+// ignored by a Sink.
 type Option func(*config)
 
 type config struct {
@@ -15,6 +20,8 @@ type config struct {
 	nulls     []string
 	delim     rune
 	inferRows int
+	limits    connectors.Limits
+	redact    connectors.RedactFunc
 }
 
 func newConfig(opts []Option) config {
@@ -53,4 +60,20 @@ func WithInferRows(n int) Option {
 			c.inferRows = n
 		}
 	}
+}
+
+// WithLimits bounds the bytes of a record and of a field and the number of
+// columns (zero fields mean the defaults of connectors.Limits; MaxDepth
+// does not apply to CSV). A file that exceeds one fails with an
+// *connectors.InputError wrapping connectors.ErrLimit, raised before the
+// record is buffered.
+func WithLimits(l connectors.Limits) Option {
+	return func(c *config) { c.limits = l }
+}
+
+// WithRedact passes every cell value that an error message quotes through
+// redact, for example to mask the values of columns tagged pii.*. Without
+// it values are shown, quoted.
+func WithRedact(redact connectors.RedactFunc) Option {
+	return func(c *config) { c.redact = redact }
 }

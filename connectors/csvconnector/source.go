@@ -7,8 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"unicode/utf8"
@@ -17,6 +17,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/sluicedata/sluice/connectors"
+	"github.com/sluicedata/sluice/internal/arrowtypes"
+	"github.com/sluicedata/sluice/internal/fileio"
 	"github.com/sluicedata/sluice/lineage"
 )
 
@@ -25,6 +27,7 @@ type Source struct {
 	path string
 	ds   lineage.Dataset
 	cfg  config
+	in   *fileio.Input
 }
 
 var _ connectors.Source = (*Source)(nil)
@@ -32,7 +35,7 @@ var _ connectors.Source = (*Source)(nil)
 // NewSource returns a Source reading the CSV file at path. Nothing is read
 // until Schema or Open.
 func NewSource(path string, opts ...Option) *Source {
-	return &Source{path: path, ds: lineage.FileDatasetOf(path), cfg: newConfig(opts)}
+	return &Source{path: path, ds: lineage.FileDatasetOf(path), cfg: newConfig(opts), in: fileio.New(path)}
 }
 
 // Dataset returns namespace "file" and the absolute path.
@@ -44,11 +47,11 @@ func (s *Source) Schema(ctx context.Context) (*arrow.Schema, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	f, cr, header, err := s.openCSV()
+	f, cr, header, err := s.openCSV(ctx, true)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer f.Close() // read only
 	schema, _, err := s.infer(cr, header)
 	if err != nil {
 		return nil, err
@@ -60,8 +63,28 @@ func (s *Source) inputError(line, col int, field string, err error) error {
 	return fmt.Errorf("csvconnector: %w", &connectors.InputError{Path: s.path, Line: line, Column: col, Field: field, Err: err})
 }
 
+// valueError is the one place an error about a cell value is made: the
+// field at line and col (1-based) of column holds raw, which cause (from
+// an appender) says does not fit the column's type dt. The value passes
+// through the source's RedactFunc and is quoted.
+func (s *Source) valueError(line, col int, column, raw string, cause error, dt arrow.DataType, declared bool) error {
+	if errors.Is(cause, errInvalidUTF8) {
+		return s.inputError(line, col, column, cause)
+	}
+	hint := "inferred from the first rows; declare the column's type in the rule file"
+	if declared {
+		hint = "the column is declared " + arrowtypes.Describe(dt)
+	}
+	shown := strconv.Quote(truncate(s.cfg.redact.Show(column, raw)))
+	return s.inputError(line, col, column, fmt.Errorf("value %s is not a valid %s (%s)", shown, arrowtypes.Describe(dt), hint))
+}
+
 // convertErr turns an encoding/csv error into an *InputError.
 func (s *Source) convertErr(err error, rec []string, want int) error {
+	var ie *connectors.InputError
+	if errors.As(err, &ie) {
+		return err // from the limiter, already located
+	}
 	var pe *csv.ParseError
 	if !errors.As(err, &pe) {
 		return fmt.Errorf("csvconnector: %s: %w", s.path, err)
@@ -75,18 +98,28 @@ func (s *Source) convertErr(err error, rec []string, want int) error {
 	return s.inputError(pe.Line, 0, "", e)
 }
 
-// openCSV opens the file and reads the header.
-func (s *Source) openCSV() (*os.File, *csv.Reader, []string, error) {
-	f, err := os.Open(s.path)
+// openCSV opens the input (a look at its start when sniff) and reads the
+// header.
+func (s *Source) openCSV(ctx context.Context, sniff bool) (io.Closer, *csv.Reader, []string, error) {
+	var f io.ReadCloser
+	var err error
+	if sniff {
+		f, err = s.in.Sniff(ctx)
+	} else {
+		f, err = s.in.Open(ctx)
+	}
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("csvconnector: %w", err)
 	}
-	cr := csv.NewReader(bufio.NewReaderSize(f, 256<<10))
+	lim := newLimiter(f, s.cfg.limits, s.cfg.delim, func(line, col int, err error) error {
+		return s.inputError(line, col, "", err)
+	})
+	cr := csv.NewReader(bufio.NewReaderSize(lim, 256<<10))
 	cr.Comma = s.cfg.delim
 	cr.ReuseRecord = true
 	rec, err := cr.Read()
 	if err != nil {
-		f.Close()
+		f.Close() // read only
 		if errors.Is(err, io.EOF) {
 			return nil, nil, nil, s.inputError(1, 0, "", errors.New("empty file: a header line is required"))
 		}
@@ -96,7 +129,7 @@ func (s *Source) openCSV() (*os.File, *csv.Reader, []string, error) {
 	header[0] = strings.TrimPrefix(header[0], "\ufeff")
 	for i, h := range header {
 		if !utf8.ValidString(h) {
-			f.Close()
+			f.Close() // read only
 			return nil, nil, nil, s.inputError(1, i+1, "", fmt.Errorf("header: %w", errInvalidUTF8))
 		}
 	}
@@ -169,7 +202,10 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	f, cr, header, err := s.openCSV()
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("csvconnector: %s: %w", s.path, err)
+	}
+	f, cr, header, err := s.openCSV(ctx, true)
 	if err != nil {
 		return nil, err
 	}
@@ -200,20 +236,26 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 	}
 	out := arrow.NewSchema(fields, nil)
 
-	f, cr, _, err = s.openCSV()
+	f, cr, _, err = s.openCSV(ctx, false)
 	if err != nil {
 		return nil, err
 	}
 	r := &reader{
-		ctx: ctx, src: s, f: f, cr: cr, schema: out, idx: idx, nfields: len(header),
-		size: opts.Rows(), b: array.NewRecordBuilder(opts.Alloc(), out),
+		ctx: ctx, src: s, f: f, cr: cr, schema: out, idx: idx, declared: declared, nfields: len(header),
+		size: opts.Rows(), reserve: reserveRows(opts, len(idx)), b: array.NewRecordBuilder(opts.Alloc(), out),
 	}
 	r.refs.Store(1)
 	r.apps = make([]appender, len(idx))
-	for i, j := range idx {
-		r.apps[i] = newAppender(r.b.Field(i), fields[i].Type, declared[j])
+	for i := range idx {
+		r.apps[i] = newAppender(r.b.Field(i), fields[i].Type)
 	}
 	return r, nil
+}
+
+// reserveRows is the number of rows builders reserve before a batch: the
+// batch size, at most 4096 and at most about a million cells in all.
+func reserveRows(opts connectors.ReadOptions, cols int) int {
+	return max(1, min(opts.ReserveRows(), (1<<20)/max(cols, 1)))
 }
 
 // reader streams one CSV file.
@@ -221,12 +263,14 @@ type reader struct {
 	refs    atomic.Int64
 	ctx     context.Context
 	src     *Source
-	f       *os.File
-	cr      *csv.Reader
-	schema  *arrow.Schema
-	idx     []int // source field of each output column
-	nfields int
-	size    int
+	f        io.Closer
+	cr       *csv.Reader
+	schema   *arrow.Schema
+	idx      []int  // source field of each output column
+	declared []bool // per source field: typed by the hint
+	nfields  int
+	size     int
+	reserve  int
 	b       *array.RecordBuilder
 	apps    []appender
 	cur     arrow.RecordBatch
@@ -288,7 +332,7 @@ func (r *reader) Next() bool {
 	if err := r.ctx.Err(); err != nil {
 		return r.fail(err)
 	}
-	r.b.Reserve(r.size)
+	r.b.Reserve(r.reserve)
 	rows := 0
 	for rows < r.size {
 		rec, err := r.cr.Read()
@@ -308,7 +352,8 @@ func (r *reader) Next() bool {
 			}
 			if err := r.apps[i](v); err != nil {
 				line, _ := r.cr.FieldPos(j)
-				return r.fail(r.src.inputError(line, j+1, r.schema.Field(i).Name, err))
+				f := r.schema.Field(i)
+				return r.fail(r.src.valueError(line, j+1, f.Name, v, err, f.Type, r.declared[j]))
 			}
 		}
 		rows++

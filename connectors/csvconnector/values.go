@@ -2,8 +2,6 @@ package csvconnector
 
 import (
 	"errors"
-	"fmt"
-	"github.com/sluicedata/sluice/internal/arrowtypes"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +9,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/sluicedata/sluice/internal/arrowtypes"
 )
 
 // TimestampType is the type inferred for timestamp columns: microseconds,
@@ -112,7 +112,7 @@ func supported(dt arrow.DataType) bool {
 }
 
 func truncate(s string) string {
-	const max = 40
+	const max = 64
 	if len(s) <= max {
 		return s
 	}
@@ -126,18 +126,14 @@ func truncate(s string) string {
 // appender parses one field into a builder; s is never a null token.
 type appender func(s string) error
 
-func badValue(s string, dt arrow.DataType, declared bool) error {
-	hint := "inferred from the first rows; declare the column's type in the rule file"
-	if declared {
-		hint = "the column is declared " + arrowtypes.Describe(dt)
-	}
-	return fmt.Errorf("value %q is not a valid %s (%s)", truncate(s), arrowtypes.Describe(dt), hint)
-}
+// errBadValue is returned by an appender whose field does not parse as
+// the column's type; the reader turns it into Source.valueError.
+var errBadValue = errors.New("not a valid value")
 
-var errInvalidUTF8 = fmt.Errorf("invalid UTF-8")
+var errInvalidUTF8 = errors.New("invalid UTF-8")
 
-func newAppender(b array.Builder, dt arrow.DataType, declared bool) appender {
-	bad := func(s string) error { return badValue(s, dt, declared) }
+func newAppender(b array.Builder, dt arrow.DataType) appender {
+	bad := func(string) error { return errBadValue }
 	switch b := b.(type) {
 	case *array.BooleanBuilder:
 		return func(s string) error {
