@@ -60,8 +60,8 @@ func TestConformanceSemicolon(t *testing.T) {
 		},
 		DictionaryAsValues: true,
 		ListText:           csvconnector.ListText,
-		Types:    []arrow.DataType{arrow.PrimitiveTypes.Float64, arrow.BinaryTypes.String},
-		HugeRows: -1,
+		Types:              []arrow.DataType{arrow.PrimitiveTypes.Float64, arrow.BinaryTypes.String},
+		HugeRows:           -1,
 	})
 }
 

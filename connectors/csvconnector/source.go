@@ -260,9 +260,9 @@ func reserveRows(opts connectors.ReadOptions, cols int) int {
 
 // reader streams one CSV file.
 type reader struct {
-	refs    atomic.Int64
-	ctx     context.Context
-	src     *Source
+	refs     atomic.Int64
+	ctx      context.Context
+	src      *Source
 	f        io.Closer
 	cr       *csv.Reader
 	schema   *arrow.Schema
@@ -271,11 +271,11 @@ type reader struct {
 	nfields  int
 	size     int
 	reserve  int
-	b       *array.RecordBuilder
-	apps    []appender
-	cur     arrow.RecordBatch
-	err     error
-	done    bool
+	b        *array.RecordBuilder
+	apps     []appender
+	cur      arrow.RecordBatch
+	err      error
+	done     bool
 }
 
 func (r *reader) Retain() { r.refs.Add(1) }
