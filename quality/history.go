@@ -96,8 +96,11 @@ func (s *session) record(ctx context.Context, rep *Report) error {
 	audit := history.AuditRecord{
 		Time: rep.StartedAt, RunID: runID, Dataset: rep.Dataset, DatasetID: run.DatasetID,
 		DatasetVersion: s.g.cfg.datasetVersion, RuleFile: rep.RuleFile, RuleFileHash: ruleHash,
-		Owner: rep.Owner, Decision: string(rep.Status), Summary: summary,
+		Owner: rep.Owner, Decision: string(rep.Status), Summary: summary, Partition: s.g.cfg.partition,
 	}
-	_, err = store.AppendAudit(ctx, audit)
-	return err
+	ar, err := store.AppendAudit(ctx, audit, s.g.auditOptions()...)
+	if err != nil {
+		return err
+	}
+	return s.g.publishAudit(rep, ar)
 }

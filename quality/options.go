@@ -1,6 +1,7 @@
 package quality
 
 import (
+	"crypto"
 	"fmt"
 	"log/slog"
 	"time"
@@ -66,7 +67,8 @@ type config struct {
 	// history records runs and serves history-aware checks (history.go).
 	history        history.Store
 	datasetVersion string
-	partition      string // partition.go
+	partition      string        // partition.go
+	auditKey       crypto.Signer // audit.go
 }
 
 // WithSink sets the sink Run writes the clean output to. It is committed

@@ -73,6 +73,9 @@ type Report struct {
 	// Partitions says which partitions were combined; nil without
 	// WithPartition.
 	Partitions *PartitionReport `json:"partitions,omitempty"`
+	// Audit is the run's audit record in the history store, as it travels
+	// out of the store; nil without WithHistory.
+	Audit *ReportAudit `json:"audit,omitempty"`
 }
 
 // RuleResult is the result of one rule.
