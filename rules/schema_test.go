@@ -375,7 +375,7 @@ func TestNewKeysValidated(t *testing.T) {
 		{"column severity bad", "columns:\n  a: {severity: fatal}\n", 5, "", `columns.a.severity: must be error, warn or info, not "fatal"`},
 		{"quarantine not bool", "rules:\n  - name: a\n    expr: x > 1\n    quarantine: no way\n", 7, "a", "quarantine: must be true or false"},
 		{"quarantine on a check", "rules:\n  - name: a\n    check: row_count() > 1\n    quarantine: false\n", 7, "a", "quarantine: applies to row rules"},
-		{"quarantine typo", "rules:\n  - name: a\n    expr: x > 1\n    quarantaine: false\n", 7, "a", `unknown key "quarantaine" (did you mean "quarantine"?)`},
+		{"quarantine typo", "rules:\n  - name: a\n    expr: x > 1\n    quarantin: false\n", 7, "a", `unknown key "quarantin" (did you mean "quarantine"?)`},
 		{"reserved schema name", "rules:\n  - name: schema.a\n    expr: x > 1\n", 5, "schema.a", "the name is reserved"},
 		{"reserved type name", "columns:\n  a: {type: int64}\nrules:\n  - name: a.type\n    expr: a > 1\n", 7, "a.type", "the name is reserved"},
 	}
