@@ -21,6 +21,7 @@ import (
 	"github.com/parquet-go/parquet-go/encoding"
 
 	"github.com/sluicedata/sluice/connectors"
+	"github.com/sluicedata/sluice/internal/atomicfile"
 	"github.com/sluicedata/sluice/lineage"
 )
 
@@ -104,7 +105,8 @@ func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (wr connectors.
 		fields[i] = namedField{Node: node, name: f.Name}
 		encs[i] = enc
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(s.path), "."+filepath.Base(s.path)+".tmp-*")
+	// Mode 0666 under the umask; stale temporary files of the directory go.
+	tmp, err := atomicfile.CreateTemp(s.path)
 	if err != nil {
 		return nil, fmt.Errorf("parquetconnector: %w", err)
 	}
