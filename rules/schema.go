@@ -165,6 +165,22 @@ func (p *Program) Key() []string {
 	return out
 }
 
+// Projection returns the columns a run of the program reads, sorted: those
+// the evaluated rules read (Columns), the declared columns the data has (so
+// that their values are parsed and checked as declared even when no rule
+// reads them) and the key columns. It never names a column the data lacks;
+// it is empty when no column is needed (row_count() alone).
+func (p *Program) Projection() []string {
+	cols := slices.Clone(p.columns)
+	for _, c := range p.rs.Columns {
+		if len(p.schema.FieldIndices(c.Name)) > 0 {
+			cols = append(cols, c.Name)
+		}
+	}
+	cols = append(cols, p.Key()...)
+	return sortedUnique(cols)
+}
+
 // physical returns the physical name of a column key, or name itself.
 func (rs *RuleSet) physical(name string) string {
 	for _, c := range rs.Columns {

@@ -448,3 +448,19 @@ func TestBuiltinRuleNames(t *testing.T) {
 	assert.Equal(t, "schema.amount", rules.SchemaRuleName("amount"))
 	assert.Equal(t, "amount.type", rules.TypeRuleName("amount"))
 }
+
+func TestProjection(t *testing.T) {
+	p := compile(t, `columns:
+  email: {type: string}
+  gone: {type: double, required: true}
+  cost: {name: "Cost Total $"}
+key: [id]
+rules:
+  - name: r
+    expr: amount > 0.0 || gone > 1.0
+  - name: s
+    expr: qty > 0
+`, ordersSchema)
+	assert.Equal(t, []string{"qty"}, p.Columns())
+	assert.Equal(t, []string{"Cost Total $", "email", "id", "qty"}, p.Projection(), "never the missing column")
+}
