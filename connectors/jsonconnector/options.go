@@ -1,6 +1,10 @@
 package jsonconnector
 
-import "github.com/apache/arrow-go/v18/arrow"
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sluicedata/sluice/connectors"
+)
 
 // DefaultInferRows is the number of records type inference reads unless
 // WithInferRows says otherwise.
@@ -13,6 +17,8 @@ type Option func(*config)
 type config struct {
 	schema    *arrow.Schema
 	inferRows int
+	limits    connectors.Limits
+	redact    connectors.RedactFunc
 }
 
 func newConfig(opts []Option) config {
@@ -38,4 +44,21 @@ func WithInferRows(n int) Option {
 			c.inferRows = n
 		}
 	}
+}
+
+// WithLimits bounds the bytes of a record (an NDJSON value or an element
+// of a top-level array) and of one value, the keys of a record and the
+// distinct keys inferred, and the nesting depth (zero fields mean the
+// defaults of connectors.Limits). A file that exceeds one fails with an
+// *connectors.InputError wrapping connectors.ErrLimit, raised before the
+// record is buffered.
+func WithLimits(l connectors.Limits) Option {
+	return func(c *config) { c.limits = l }
+}
+
+// WithRedact passes every value that an error message quotes through
+// redact, for example to mask the values of columns tagged pii.*. Without
+// it values are shown, quoted.
+func WithRedact(redact connectors.RedactFunc) Option {
+	return func(c *config) { c.redact = redact }
 }

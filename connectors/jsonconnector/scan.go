@@ -2,11 +2,11 @@ package jsonconnector
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/sluicedata/sluice/connectors"
 )
@@ -15,7 +15,7 @@ import (
 // one key at a time, with positions.
 type scanner struct {
 	path  string
-	f     *os.File
+	f     io.Closer
 	lt    *lineTracker
 	dec   *json.Decoder
 	array bool
@@ -23,12 +23,23 @@ type scanner struct {
 	done  bool
 }
 
-func openScanner(path string) (*scanner, error) {
-	f, err := os.Open(path)
+// openScanner opens the input of s, for a look at its start when sniff.
+func openScanner(ctx context.Context, s *Source, sniff bool) (*scanner, error) {
+	var f io.ReadCloser
+	var err error
+	if sniff {
+		f, err = s.in.Sniff(ctx)
+	} else {
+		f, err = s.in.Open(ctx)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("jsonconnector: %w", err)
 	}
-	lt := newLineTracker(bufio.NewReaderSize(f, 256<<10))
+	path := s.path
+	lim := newLimiter(f, s.cfg.limits, func(line, col int, err error) error {
+		return fmt.Errorf("jsonconnector: %w", &connectors.InputError{Path: path, Line: line, Column: col, Err: err})
+	})
+	lt := newLineTracker(bufio.NewReaderSize(lim, 256<<10))
 	dec := json.NewDecoder(lt)
 	dec.UseNumber()
 	sc := &scanner{path: path, f: f, lt: lt, dec: dec}
@@ -45,7 +56,7 @@ func openScanner(path string) (*scanner, error) {
 		sc.open = true
 	default:
 		f.Close()
-		return nil, sc.errorAt(dec.InputOffset(), "", errors.New("expected a JSON object or an array of objects"))
+		return nil, sc.errorAt(dec.InputOffset(), "", fmt.Errorf("expected a JSON object or an array of objects, found %s", tokenKind(tok)))
 	}
 	return sc, nil
 }
@@ -63,12 +74,21 @@ func (sc *scanner) errorAt(off int64, field string, err error) error {
 	return fmt.Errorf("jsonconnector: %w", &connectors.InputError{Path: sc.path, Line: line, Column: col, Field: field, Err: err})
 }
 
-// syntaxErr locates an error of the decoder.
+// syntaxErr locates an error of the decoder. Errors of the input itself
+// (a limit, a cancelled read) pass through.
 func (sc *scanner) syntaxErr(err error) error {
+	var ie *connectors.InputError
+	if errors.As(err, &ie) {
+		return err
+	}
 	off := sc.dec.InputOffset()
 	var se *json.SyntaxError
-	if errors.As(err, &se) {
+	switch {
+	case errors.As(err, &se):
 		off = se.Offset
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	default:
+		return fmt.Errorf("jsonconnector: %s: %w", sc.path, err)
 	}
 	if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF
@@ -122,7 +142,7 @@ func (sc *scanner) next(fn func(key string, raw json.RawMessage, off int64) erro
 			return false, sc.syntaxErr(err)
 		}
 		if tok != json.Delim('{') {
-			return false, sc.errorAt(start, "", fmt.Errorf("expected an object, found %v", tok))
+			return false, sc.errorAt(start, "", fmt.Errorf("expected an object, found %s", tokenKind(tok)))
 		}
 	}
 	sc.open = false
@@ -148,4 +168,22 @@ func (sc *scanner) next(fn func(key string, raw json.RawMessage, off int64) erro
 	}
 	sc.lt.prune(sc.dec.InputOffset())
 	return true, nil
+}
+
+// tokenKind names the kind of a decoder token without its value, which
+// may be data.
+func tokenKind(tok json.Token) string {
+	switch tok.(type) {
+	case json.Delim:
+		return fmt.Sprintf("%q", tok)
+	case string:
+		return "a string"
+	case json.Number, float64:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case nil:
+		return "null"
+	}
+	return "a value"
 }

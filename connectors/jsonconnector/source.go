@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/sluicedata/sluice/connectors"
+	"github.com/sluicedata/sluice/internal/arrowtypes"
+	"github.com/sluicedata/sluice/internal/fileio"
 	"github.com/sluicedata/sluice/lineage"
 )
 
@@ -19,6 +22,7 @@ type Source struct {
 	path string
 	ds   lineage.Dataset
 	cfg  config
+	in   *fileio.Input
 }
 
 var _ connectors.Source = (*Source)(nil)
@@ -26,7 +30,7 @@ var _ connectors.Source = (*Source)(nil)
 // NewSource returns a Source reading the JSON file at path. Nothing is read
 // until Schema or Open.
 func NewSource(path string, opts ...Option) *Source {
-	return &Source{path: path, ds: lineage.FileDatasetOf(path), cfg: newConfig(opts)}
+	return &Source{path: path, ds: lineage.FileDatasetOf(path), cfg: newConfig(opts), in: fileio.New(path)}
 }
 
 // Dataset returns namespace "file" and the absolute path.
@@ -37,7 +41,7 @@ func (s *Source) Schema(ctx context.Context) (*arrow.Schema, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	schema, _, err := s.infer()
+	schema, _, err := s.infer(ctx)
 	return schema, err
 }
 
@@ -83,8 +87,8 @@ func kindName(k kind) string {
 }
 
 // infer returns the schema and which fields the hint declared.
-func (s *Source) infer() (*arrow.Schema, []bool, error) {
-	sc, err := openScanner(s.path)
+func (s *Source) infer(ctx context.Context) (*arrow.Schema, []bool, error) {
+	sc, err := openScanner(ctx, s, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -98,6 +102,9 @@ func (s *Source) infer() (*arrow.Schema, []bool, error) {
 		ok, err := sc.next(func(key string, raw json.RawMessage, off int64) error {
 			k0, seen := kinds[key]
 			if !seen {
+				if len(names) >= s.cfg.limits.Resolved().MaxColumns {
+					return sc.errorAt(off, "", fmt.Errorf("more than %d distinct keys: %w", s.cfg.limits.Resolved().MaxColumns, connectors.ErrLimit))
+				}
 				names = append(names, key)
 				kinds[key] = 0
 			}
@@ -192,7 +199,10 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	schema, declared, err := s.infer()
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("jsonconnector: %s: %w", s.path, err)
+	}
+	schema, declared, err := s.infer(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -219,35 +229,40 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 		}
 	}
 	out := arrow.NewSchema(fields, nil)
-	sc, err := openScanner(s.path)
+	sc, err := openScanner(ctx, s, false)
 	if err != nil {
 		return nil, err
 	}
 	r := &reader{
-		ctx: ctx, sc: sc, schema: out, cols: cols, size: opts.Rows(),
+		ctx: ctx, src: s, sc: sc, schema: out, cols: cols, size: opts.Rows(),
+		reserve: max(1, min(opts.ReserveRows(), (1<<20)/max(len(idx), 1))), declared: make([]bool, len(idx)),
 		b: array.NewRecordBuilder(opts.Alloc(), out), seen: make([]bool, len(idx)),
 	}
 	r.refs.Store(1)
 	r.apps = make([]appender, len(idx))
 	for i, j := range idx {
-		r.apps[i] = newAppender(r.b.Field(i), fields[i].Type, declared[j])
+		r.apps[i] = newAppender(r.b.Field(i), fields[i].Type)
+		r.declared[i] = declared[j]
 	}
 	return r, nil
 }
 
 type reader struct {
-	refs   atomic.Int64
-	ctx    context.Context
-	sc     *scanner
-	schema *arrow.Schema
-	cols   map[string]int
-	size   int
-	b      *array.RecordBuilder
-	apps   []appender
-	seen   []bool
-	cur    arrow.RecordBatch
-	err    error
-	done   bool
+	refs     atomic.Int64
+	ctx      context.Context
+	src      *Source
+	sc       *scanner
+	reserve  int
+	declared []bool // per output column: typed by the hint
+	schema   *arrow.Schema
+	cols     map[string]int
+	size     int
+	b        *array.RecordBuilder
+	apps     []appender
+	seen     []bool
+	cur      arrow.RecordBatch
+	err      error
+	done     bool
 }
 
 func (r *reader) Retain() { r.refs.Add(1) }
@@ -291,6 +306,30 @@ func (r *reader) fail(err error) bool {
 
 var errDuplicateKey = errors.New("duplicate key")
 
+// valueError is the one place an error about a cell value is made: the
+// value raw of column, at byte offset off of the scanner's input, does not
+// fit the column's type dt, as cause (from an appender) says. The value
+// (a string's text, or the JSON text of another value) passes through the
+// source's RedactFunc and is quoted.
+func (s *Source) valueError(sc *scanner, off int64, column string, raw []byte, cause error, dt arrow.DataType, declared bool) error {
+	if errors.Is(cause, errInvalidUTF8) {
+		return sc.errorAt(off, column, cause)
+	}
+	hint := "inferred from the first records; declare the column's type in the rule file"
+	if declared {
+		hint = "the column is declared " + arrowtypes.Describe(dt)
+	}
+	text := string(raw)
+	k, _ := kindOf(raw)
+	if k == kindString {
+		if v, err := decodeString(raw); err == nil {
+			text = v
+		}
+	}
+	shown := strconv.Quote(truncate(s.cfg.redact.Show(column, text)))
+	return sc.errorAt(off, column, fmt.Errorf("value %s (a JSON %s) is not a valid %s (%s)", shown, kindName(k), arrowtypes.Describe(dt), hint))
+}
+
 func (r *reader) onKey(key string, raw json.RawMessage, off int64) error {
 	i, ok := r.cols[key]
 	if !ok {
@@ -305,7 +344,8 @@ func (r *reader) onKey(key string, raw json.RawMessage, off int64) error {
 		return nil
 	}
 	if err := r.apps[i](raw); err != nil {
-		return r.sc.errorAt(off, key, err)
+		f := r.schema.Field(i)
+		return r.src.valueError(r.sc, off, key, raw, err, f.Type, r.declared[i])
 	}
 	return nil
 }
@@ -321,7 +361,7 @@ func (r *reader) Next() bool {
 	if err := r.ctx.Err(); err != nil {
 		return r.fail(err)
 	}
-	r.b.Reserve(r.size)
+	r.b.Reserve(r.reserve)
 	rows := 0
 	for rows < r.size {
 		clear(r.seen)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"github.com/sluicedata/sluice/internal/arrowtypes"
 	"strconv"
 	"strings"
@@ -19,17 +18,21 @@ import (
 // microseconds, UTC. Any timestamp unit and zone may be declared.
 var TimestampType = arrowtypes.Timestamp
 
-func truncate(raw []byte) string {
-	const max = 40
-	if len(raw) <= max {
-		return string(raw)
+func truncate(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return s
 	}
 	cut := max
-	for cut > 0 && !utf8.RuneStart(raw[cut]) {
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
-	return string(raw[:cut]) + "…"
+	return s[:cut] + "…"
 }
+
+// errBadValue is returned by an appender whose value does not fit the
+// column's type; the reader turns it into Source.valueError.
+var errBadValue = errors.New("not a valid value")
 
 var errInvalidUTF8 = errors.New("invalid UTF-8 in a string")
 
@@ -61,14 +64,8 @@ var errNotString = errors.New("not a string")
 // error when the value does not fit.
 type appender func(raw []byte) error
 
-func newAppender(b array.Builder, dt arrow.DataType, declared bool) appender {
-	hint := "inferred from the first records; declare the column's type in the rule file"
-	if declared {
-		hint = "the column is declared " + arrowtypes.Describe(dt)
-	}
-	bad := func(raw []byte) error {
-		return fmt.Errorf("value %s is not a valid %s (%s)", truncate(raw), arrowtypes.Describe(dt), hint)
-	}
+func newAppender(b array.Builder, dt arrow.DataType) appender {
+	bad := func([]byte) error { return errBadValue }
 	str := func(raw []byte) (string, error) {
 		s, err := decodeString(raw)
 		if errors.Is(err, errInvalidUTF8) {
@@ -168,8 +165,9 @@ func newAppender(b array.Builder, dt arrow.DataType, declared bool) appender {
 		buf := make([]byte, 0, len(raw)+2)
 		buf = append(append(append(buf, '['), raw...), ']')
 		n := b.Len()
+		// arrow-go's error may quote the value: it is not kept.
 		if err := b.UnmarshalJSON(buf); err != nil || b.Len() != n+1 {
-			return fmt.Errorf("%w: %w", bad(raw), err)
+			return bad(raw)
 		}
 		return nil
 	}
