@@ -95,8 +95,9 @@ func SignWith(s crypto.Signer) AppendOption { return func(c *appendConfig) { c.s
 type VerifyOption func(*verifyConfig)
 
 type verifyConfig struct {
-	keys    map[string]ed25519.PublicKey
-	anchors []Anchor
+	keys       map[string]ed25519.PublicKey
+	anchors    []Anchor
+	signedFrom int64
 }
 
 // WithPublicKeys makes VerifyAudit demand that every record carry a valid
@@ -112,6 +113,12 @@ func WithPublicKeys(keys ...ed25519.PublicKey) VerifyOption {
 		}
 	}
 }
+
+// WithSignedFrom lets the records before seq be unsigned under
+// WithPublicKeys: a store that was written before signing was turned on.
+// The chain still covers them: editing one changes the hash of record seq,
+// whose signature then fails. Records from seq on must be signed.
+func WithSignedFrom(seq int64) VerifyOption { return func(c *verifyConfig) { c.signedFrom = seq } }
 
 // WithAnchors makes VerifyAudit demand that the store hold every anchor's
 // record with the anchor's hash (and signature, when the anchor has one).

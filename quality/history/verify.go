@@ -44,10 +44,10 @@ func (v *verifier) record(r AuditRecord, digest string) {
 			v.bad(r.Seq, "record %d: the metric values or states of run %q of %q (partition %q) were changed: their digest differs", r.Seq, r.RunID, r.Dataset, r.Partition)
 		}
 	}
-	if v.cfg.keys != nil {
+	if v.cfg.keys != nil && (r.Signature != "" || r.Seq >= v.cfg.signedFrom) {
 		if key, ok := v.cfg.keys[r.KeyID]; ok {
 			if err := r.VerifySignature(key); err != nil {
-				v.bad(r.Seq, "record %d: %v", r.Seq, unwrapSig(err))
+				v.bad(r.Seq, "%s", unwrapSig(err))
 			} else {
 				v.res.Signed++
 			}
@@ -60,8 +60,8 @@ func (v *verifier) record(r AuditRecord, digest string) {
 	v.lastSeq, v.lastHash = r.Seq, r.Hash
 }
 
-// unwrapSig drops the sentinel's prefix and the record number from a
-// VerifySignature error: the problem line names the record already.
+// unwrapSig drops the sentinel's prefix from a VerifySignature error; the
+// rest names the record.
 func unwrapSig(err error) string {
 	msg := err.Error()
 	prefix := ErrSignature.Error() + ": "
