@@ -1,6 +1,12 @@
 // Package builtin maps file names to Sluice's built-in formats, so programs
 // can open any supported file by its extension.
 //
+// CSV and JSON inputs may be named pipes or character devices (a shell's
+// <(cmd), /dev/stdin): they are read once, as a stream. Parquet and Arrow
+// IPC need a regular file and refuse anything else with an error wrapping
+// connectors.ErrUnsupported, before opening it. Directories and sockets are
+// refused by every format.
+//
 // The list of formats is plain data (Formats); nothing registers itself.
 package builtin
 
@@ -16,6 +22,7 @@ import (
 	"github.com/sluicedata/sluice/connectors/csvconnector"
 	"github.com/sluicedata/sluice/connectors/jsonconnector"
 	"github.com/sluicedata/sluice/connectors/parquetconnector"
+	"github.com/sluicedata/sluice/internal/fileio"
 )
 
 // Options apply to whichever format a path selects; each format takes the
@@ -28,6 +35,40 @@ type Options struct {
 	NullTokens []string
 	// Compression is the Parquet codec of sinks: snappy (default), zstd or none.
 	Compression string
+	// Limits bound what a text input (CSV, JSON) may declare: bytes per
+	// record and per field, columns, JSON nesting (MaxRecordBytes, …; zero
+	// fields mean the defaults of connectors.Limits). Binary formats
+	// ignore them.
+	connectors.Limits
+	// Redact gives the form in which a cell value may appear in an error
+	// message of a text source (nil shows values, quoted).
+	Redact connectors.RedactFunc
+}
+
+// csvOptions and jsonOptions are the options of text sources.
+func csvOptions(opts Options) []csvconnector.Option {
+	co := []csvconnector.Option{csvconnector.WithLimits(opts.Limits)}
+	if opts.Redact != nil {
+		co = append(co, csvconnector.WithRedact(opts.Redact))
+	}
+	return co
+}
+
+func jsonOptions(opts Options) []jsonconnector.Option {
+	jo := []jsonconnector.Option{jsonconnector.WithLimits(opts.Limits)}
+	if opts.Redact != nil {
+		jo = append(jo, jsonconnector.WithRedact(opts.Redact))
+	}
+	return jo
+}
+
+// requireRegular refuses a pipe, a device or a directory for a format that
+// needs random access, before anything opens it (opening a FIFO blocks).
+func requireRegular(path, format string) error {
+	if err := fileio.RequireRegular(path, format); err != nil {
+		return fmt.Errorf("builtin: %w (%w)", err, connectors.ErrUnsupported)
+	}
+	return nil
 }
 
 // Format is one built-in format.
@@ -44,6 +85,9 @@ var Formats = []Format{
 		Name:       "parquet",
 		Extensions: []string{".parquet", ".pq"},
 		Source: func(path string, _ Options) (connectors.Source, error) {
+			if err := requireRegular(path, "Parquet"); err != nil {
+				return nil, err
+			}
 			return parquetconnector.NewSource(path)
 		},
 		Sink: func(path string, opts Options) (connectors.Sink, error) {
@@ -58,7 +102,7 @@ var Formats = []Format{
 		Name:       "csv",
 		Extensions: []string{".csv", ".tsv"},
 		Source: func(path string, opts Options) (connectors.Source, error) {
-			var co []csvconnector.Option
+			co := csvOptions(opts)
 			if opts.SchemaHint != nil {
 				co = append(co, csvconnector.WithSchema(opts.SchemaHint))
 			}
@@ -82,7 +126,7 @@ var Formats = []Format{
 		Name:       "json",
 		Extensions: []string{".json", ".ndjson", ".jsonl"},
 		Source: func(path string, opts Options) (connectors.Source, error) {
-			var jo []jsonconnector.Option
+			jo := jsonOptions(opts)
 			if opts.SchemaHint != nil {
 				jo = append(jo, jsonconnector.WithSchema(opts.SchemaHint))
 			}
@@ -96,6 +140,9 @@ var Formats = []Format{
 		Name:       "arrow",
 		Extensions: []string{".arrow", ".arrows", ".ipc", ".feather"},
 		Source: func(path string, _ Options) (connectors.Source, error) {
+			if err := requireRegular(path, "Arrow IPC"); err != nil {
+				return nil, err
+			}
 			return arrowconnector.NewSource(path), nil
 		},
 		Sink: func(path string, _ Options) (connectors.Sink, error) {
