@@ -146,6 +146,17 @@ func (r *Redactor) Value(column string, v any) any {
 // error quotes a cell as f(column, raw text).
 func (r *Redactor) Func() func(column, value string) string { return r.String }
 
+// ErrorKind returns what a report shows of an error kind (rules.ErrorKind)
+// of a rule over columns: the kind, unless a column is sensitive and the
+// kind was cut from a message of unknown form, which might hold a word of
+// its data; that is shown as "evaluation error".
+func (r *Redactor) ErrorKind(columns []string, kind string) string {
+	if rules.KnownErrorKind(kind) || !slices.ContainsFunc(columns, r.Sensitive) {
+		return kind
+	}
+	return "evaluation error"
+}
+
 // hmacKey returns the key of column's hmac mask, or nil.
 func (r *Redactor) hmacKey(column string) []byte {
 	if r == nil {

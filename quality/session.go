@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"math/bits"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -252,7 +252,7 @@ func (s *session) finish(ctx context.Context, rep *Report) error {
 			if cr == nil {
 				cr = byName[r.Name]
 			}
-			fillCheck(&rr, cr)
+			fillCheck(&rr, cr, s.g.priv.red)
 		} else if i, ok := rowIdx[r]; ok {
 			st := &s.stats[i]
 			rr.Passed, rr.Failed, rr.Skipped = st.passed, st.failed, st.skipped
@@ -261,7 +261,9 @@ func (s *session) finish(ctx context.Context, rep *Report) error {
 			if st.samples != nil {
 				rr.Samples = st.samples
 			}
-			maps.Copy(rr.Errors, st.errors)
+			for k, n := range st.errors {
+				rr.Errors[s.g.priv.red.ErrorKind(r.Columns, k)] += n
+			}
 			rr.Status = ruleStatus(rr.Severity, rr.Passed, rr.Evaluated, rr.Mostly)
 			rr.Message = rowRuleMessage(&rr)
 		} else {
@@ -286,7 +288,7 @@ func severityOf(r *rules.CompiledRule) rules.Severity {
 }
 
 // fillCheck fills the result of a dataset check.
-func fillCheck(rr *RuleResult, cr *rules.CheckResult) {
+func fillCheck(rr *RuleResult, cr *rules.CheckResult, red *Redactor) {
 	if cr == nil {
 		rr.Status = StatusNotEvaluated
 		rr.Message = "not evaluated: no result for the check"
@@ -316,6 +318,9 @@ func fillCheck(rr *RuleResult, cr *rules.CheckResult) {
 		msg := cr.Err
 		if msg == "" {
 			msg = "evaluation error"
+		}
+		if !strings.Contains(msg, ": ") { // a metric's own error is "label: error"
+			msg = red.ErrorKind(rr.Columns, msg)
 		}
 		rr.Errors[msg]++
 		rr.Message = "check could not be computed: " + msg

@@ -99,8 +99,8 @@ func ErrorKind(msg string) string {
 	kind := strings.TrimSpace(msg[:end])
 	// A long run of words is as likely to be data as a message: keep the
 	// first few.
-	if words := strings.Fields(kind); len(words) > 5 {
-		kind = strings.Join(words[:5], " ")
+	if words := strings.Fields(kind); len(words) > 4 {
+		kind = strings.Join(words[:4], " ")
 	}
 	if len(kind) > maxKindLen {
 		kind = strings.TrimSpace(kind[:maxKindLen])
@@ -145,4 +145,20 @@ func MergeErrorKinds(dst, src map[string]int64) {
 	for _, k := range keys {
 		AddErrorKind(dst, k, src[k])
 	}
+}
+
+// KnownErrorKind reports whether kind is one ErrorKind gives for a message
+// of a known form (or OtherErrorKind): a kind that cannot carry a value.
+// A kind cut from an unknown message may, in rare cases, hold a word of
+// data; a caller that must be sure replaces it.
+func KnownErrorKind(kind string) bool {
+	if kind == OtherErrorKind || kind == "evaluation error" {
+		return true
+	}
+	for _, k := range errorKinds {
+		if k.kind == kind {
+			return true
+		}
+	}
+	return false
 }
