@@ -58,6 +58,26 @@ type Harness struct {
 	// in-memory store): the suite then skips its file-system checks and
 	// relies on Source.Open failing for a dataset not yet committed.
 	NotFiles bool
+	// DictionaryAsValues says a dictionary-encoded column reads back as a
+	// plain column of its value type holding the same values (text
+	// formats keep no dictionary; Parquet's dictionary is an encoding).
+	// Otherwise it must read back with its dictionary type. Either way
+	// only values are compared: a reader may see other dictionaries than
+	// those written (one unified dictionary, say).
+	DictionaryAsValues bool
+	// DictionaryIndex, when set, is the index type every dictionary column
+	// reads back with, whatever index type was written (Parquet keeps the
+	// dictionary, not the width of its indices, and reads int32).
+	DictionaryIndex arrow.DataType
+	// ListText, when set, says the format keeps a list<string> column as
+	// text: it reads back as a string column whose cell is ListText of the
+	// list's items, a null list or an empty result as null.
+	// csvconnector.ListText is one.
+	ListText func(items []string) string
+	// ListsWriteOnly says the source cannot read list columns back (NDJSON
+	// read without a type hint): the suite then checks only that the sink
+	// writes them.
+	ListsWriteOnly bool
 }
 
 // Run runs the conformance suite against h as subtests of t.
@@ -82,6 +102,9 @@ func Run(t *testing.T, h Harness) {
 	t.Run("SchemaMismatch", s.schemaMismatch)
 	t.Run("Dataset", s.dataset)
 	t.Run("IndependentReaders", s.independentReaders)
+	t.Run("Dictionaries", s.dictionaries)
+	t.Run("Lists", s.lists)
+	t.Run("Quarantine", s.quarantine)
 }
 
 type suite struct{ h Harness }

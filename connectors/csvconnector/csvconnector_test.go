@@ -337,7 +337,7 @@ func TestWriterQuotingAndFormat(t *testing.T) {
 }
 
 func TestUnsupportedType(t *testing.T) {
-	schema := arrow.NewSchema([]arrow.Field{{Name: "l", Type: arrow.ListOf(arrow.PrimitiveTypes.Int64)}}, nil)
+	schema := arrow.NewSchema([]arrow.Field{{Name: "l", Type: arrow.ListOf(arrow.ListOf(arrow.PrimitiveTypes.Int64))}}, nil)
 	dir := t.TempDir()
 	_, err := csvconnector.NewSink(filepath.Join(dir, "x.csv")).Create(context.Background(), schema)
 	require.ErrorIs(t, err, connectors.ErrUnsupported)

@@ -6,8 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/sluicedata/sluice/internal/atomicfile"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/sluicedata/sluice/connectors"
+	"github.com/sluicedata/sluice/internal/atomicfile"
 	"github.com/sluicedata/sluice/lineage"
 )
 
@@ -39,6 +40,13 @@ func (s *Sink) Dataset() lineage.Dataset { return s.ds }
 // Create starts a write to a temporary file next to the sink's path and
 // writes the header. Columns of types CSV cannot hold are refused with an
 // error wrapping connectors.ErrUnsupported.
+//
+// Besides the types the Source reads, the Sink writes dictionary-encoded
+// columns as their values, and lists (list, large_list, fixed_size_list)
+// of those types as one cell: the items joined by ';' as ListText joins
+// them, so the quarantine's _sluice_failed_rules column is a readable
+// "rule_a;rule_b". Lists of lists, structs, maps and other nested types are
+// refused.
 func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (connectors.Writer, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -50,7 +58,7 @@ func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (connectors.Wri
 		return nil, fmt.Errorf("csvconnector: %s: invalid delimiter %q", s.path, s.cfg.delim)
 	}
 	for _, f := range schema.Fields() {
-		if !supported(f.Type) {
+		if !sinkSupported(f.Type) {
 			return nil, fmt.Errorf("csvconnector: %s: column %q: type %s: %w", s.path, f.Name, f.Type, connectors.ErrUnsupported)
 		}
 	}
@@ -190,8 +198,86 @@ func appendValue(dst []byte, col arrow.Array, i int) []byte {
 	case *array.Timestamp:
 		unit := a.DataType().(*arrow.TimestampType).Unit
 		return a.Value(i).ToTime(unit).UTC().AppendFormat(dst, time.RFC3339Nano)
+	case *array.Dictionary:
+		return appendValue(dst, a.Dictionary(), a.GetValueIndex(i))
+	case array.ListLike:
+		lo, hi := a.ValueOffsets(i)
+		items := a.ListValues()
+		for j := lo; j < hi; j++ {
+			if j > lo {
+				dst = append(dst, ListSeparator)
+			}
+			dst = appendItem(dst, items, int(j))
+		}
+		return dst
 	}
 	return append(dst, col.ValueStr(i)...) // unreachable: Create checks types
+}
+
+// ListSeparator separates the items of a list in its CSV cell.
+const ListSeparator = ';'
+
+// NullItem is how a null item of a list is written in its CSV cell.
+const NullItem = `\N`
+
+// sinkSupported reports whether the Sink writes columns of type dt.
+func sinkSupported(dt arrow.DataType) bool {
+	switch d := dt.(type) {
+	case *arrow.DictionaryType:
+		return supported(d.ValueType)
+	case arrow.ListLikeType:
+		if e, ok := d.Elem().(*arrow.DictionaryType); ok {
+			return supported(e.ValueType)
+		}
+		return supported(d.Elem()) && dt.ID() != arrow.MAP
+	}
+	return supported(dt)
+}
+
+// appendItem appends item j of a list's values, escaped as ListText says.
+func appendItem(dst []byte, items arrow.Array, j int) []byte {
+	if items.IsNull(j) {
+		return append(dst, NullItem...)
+	}
+	start := len(dst)
+	dst = appendValue(dst, items, j)
+	if bytes.IndexByte(dst[start:], '\\') < 0 && bytes.IndexByte(dst[start:], ListSeparator) < 0 {
+		return dst
+	}
+	v := string(dst[start:])
+	dst = dst[:start]
+	for k := range len(v) {
+		if v[k] == '\\' || v[k] == ListSeparator {
+			dst = append(dst, '\\')
+		}
+		dst = append(dst, v[k])
+	}
+	return dst
+}
+
+// ListText returns the CSV cell the Sink writes for a list of the given
+// string items: the items joined by ListSeparator, a backslash or a ';'
+// inside an item escaped by a backslash. The rule names odd;name, a\b and
+// c make the cell odd\;name;a\\b;c: splitting a cell at each ';' not
+// escaped, then dropping the escaping backslashes, gives the items back.
+// Items of other types are written as their own cells would be, escaped
+// the same way. A null item is written NullItem (\N), which the item \N
+// cannot be taken for: it is written \\N. An empty list, a list of one
+// empty string and a null list all write the empty cell, null in CSV.
+func ListText(items []string) string {
+	var sb strings.Builder
+	for i, it := range items {
+		if i > 0 {
+			sb.WriteByte(ListSeparator)
+		}
+		for k := range len(it) {
+			if it[k] == '\\' || it[k] == ListSeparator {
+				sb.WriteByte('\\')
+			}
+			sb.WriteByte(it[k])
+		}
+	}
+	return sb.String()
 }
 
 // Commit flushes, syncs and renames the file into place.

@@ -29,6 +29,7 @@ func TestConformance(t *testing.T) {
 		NewHintedSource: func(_ *testing.T, path string, schema *arrow.Schema) connectors.Source {
 			return jsonconnector.NewSource(path, jsonconnector.WithSchema(schema))
 		},
+		DictionaryAsValues: true,
 		Types: []arrow.DataType{
 			arrow.FixedWidthTypes.Boolean, arrow.PrimitiveTypes.Int8, arrow.PrimitiveTypes.Int32,
 			arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Uint16, arrow.PrimitiveTypes.Uint64,
@@ -59,8 +60,10 @@ func TestConformanceInferred(t *testing.T) {
 			arrow.FixedWidthTypes.Boolean, arrow.PrimitiveTypes.Int64,
 			arrow.PrimitiveTypes.Float64, arrow.BinaryTypes.String,
 		},
-		EmptyLosesSchema: true,
-		HugeRows:         -1,
+		EmptyLosesSchema:   true,
+		HugeRows:           -1,
+		DictionaryAsValues: true,
+		ListsWriteOnly:     true,
 	})
 }
 

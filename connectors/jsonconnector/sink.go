@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/sluicedata/sluice/internal/atomicfile"
 	"math"
 	"strconv"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/sluicedata/sluice/connectors"
+	"github.com/sluicedata/sluice/internal/atomicfile"
 	"github.com/sluicedata/sluice/lineage"
 )
 
@@ -37,6 +37,12 @@ func NewSink(path string, _ ...Option) *Sink {
 func (s *Sink) Dataset() lineage.Dataset { return s.ds }
 
 // Create starts a write to a temporary file next to the sink's path.
+//
+// Every column type is written: dictionary-encoded columns as their
+// values (the dictionaries may change between batches), lists as JSON
+// arrays of their items written as the item type's column would be (the
+// quarantine's _sluice_failed_rules is ["rule_a","rule_b"]), other nested
+// types as arrow-go marshals them.
 func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (connectors.Writer, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -154,6 +160,23 @@ func appendValue(dst []byte, col arrow.Array, i int) ([]byte, error) {
 		dst = append(dst, '"')
 		dst = a.Value(i).ToTime(unit).UTC().AppendFormat(dst, time.RFC3339Nano)
 		return append(dst, '"'), nil
+	case *array.Dictionary:
+		return appendValue(dst, a.Dictionary(), a.GetValueIndex(i))
+	case *array.List, *array.LargeList, *array.FixedSizeList, *array.ListView, *array.LargeListView:
+		l := a.(array.ListLike)
+		lo, hi := l.ValueOffsets(i)
+		items := l.ListValues()
+		dst = append(dst, '[')
+		for j := lo; j < hi; j++ {
+			if j > lo {
+				dst = append(dst, ',')
+			}
+			var err error
+			if dst, err = appendValue(dst, items, int(j)); err != nil {
+				return dst, err
+			}
+		}
+		return append(dst, ']'), nil
 	}
 	v, err := json.Marshal(col.GetOneForMarshal(i))
 	if err != nil {

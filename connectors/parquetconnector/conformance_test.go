@@ -39,7 +39,8 @@ func TestConformance(t *testing.T) {
 			require.NoError(t, err)
 			return s
 		},
-		Types:    conformanceTypes,
-		HugeRows: 1 << 18, // a quarter of the default: the row API writer is slow under -race
+		Types:           conformanceTypes,
+		HugeRows:        1 << 18, // a quarter of the default: the row API writer is slow under -race
+		DictionaryIndex: arrow.PrimitiveTypes.Int32,
 	})
 }
