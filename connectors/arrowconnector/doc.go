@@ -23,6 +23,12 @@
 // called before the first Write; a key set later makes Commit fail with an
 // error wrapping connectors.ErrUnsupported.
 //
+// Dictionary-encoded columns may change their dictionary between batches.
+// A stream carries each change as a delta (the dictionary grew) or a
+// replacement; the file format, which holds one dictionary per field, gets
+// the union of all the batches' dictionaries, the indices mapped onto it
+// (see Sink). Readers get back the values written either way.
+//
 // Datasets are identified by lineage.FileDataset: namespace "file" and the
 // absolute path. Sources and sinks are safe for concurrent use; a Writer is
 // not.

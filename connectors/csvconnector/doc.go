@@ -53,7 +53,13 @@
 // space. Null is the empty field; floats keep a decimal point ("5.0") so
 // they read back as floats; timestamps are RFC 3339 in UTC with as many
 // fractional digits as needed; dates are 2006-01-02. Types are those listed
-// above for reading; Create refuses others with connectors.ErrUnsupported.
+// above for reading, dictionary-encoded columns of them (written as their
+// values), and lists of them (list, large_list, fixed_size_list) written
+// as one cell: the items joined by ';', a ';' or '\' inside an item
+// escaped with '\', a null item as \N — so the quarantine's
+// _sluice_failed_rules reads "rule_a;odd\;name" (see ListText). An empty
+// list, like a null one, is the empty field. Create refuses other types
+// (lists of lists, structs, maps) with connectors.ErrUnsupported.
 // Only WithDelimiter applies to a Sink. The file is written to a temporary
 // file in the same directory and renamed over path by Commit; Abort removes
 // it.

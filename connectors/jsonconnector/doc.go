@@ -48,8 +48,11 @@
 // schema order, null as null: integers and floats as numbers (floats keep a
 // ".0" so they read back as floats; NaN and infinities fail with
 // connectors.ErrUnsupported), date32 as "2006-01-02", timestamps as RFC 3339
-// strings in UTC, strings escaped (invalid UTF-8 becomes U+FFFD), other
-// types as arrow-go marshals them. The file is written to a temporary file
+// strings in UTC, strings escaped (invalid UTF-8 becomes U+FFFD),
+// dictionary-encoded columns as their values (dictionaries may change
+// between batches), lists as JSON arrays of their items (the quarantine's
+// _sluice_failed_rules as ["rule_a","rule_b"]), other types as arrow-go
+// marshals them. The file is written to a temporary file
 // in the same directory and renamed over path by Commit; Abort removes it.
 //
 // Datasets are identified by lineage.FileDataset: namespace "file" and the
