@@ -24,6 +24,9 @@ const (
 // trusted.
 const HugeLength = 0x0fffffff
 
+// createdBy is fixed: parquet-go's default depends on the build.
+var createdBy = parquet.CreatedBy("sluice-hostile", "1", "")
+
 type parquetRow struct {
 	ID   int64  `parquet:"id"`
 	Name string `parquet:"name"`
@@ -38,7 +41,7 @@ type parquetName struct {
 func Parquet() ([]byte, error) {
 	var buf bytes.Buffer
 	rows := []parquetRow{{1, "ada"}, {2, "grace"}, {3, "edsger"}}
-	if err := parquet.Write(&buf, rows); err != nil {
+	if err := parquet.Write(&buf, rows, createdBy); err != nil {
 		return nil, fmt.Errorf("hostile: writing parquet: %w", err)
 	}
 	return buf.Bytes(), nil
@@ -49,7 +52,7 @@ func Parquet() ([]byte, error) {
 func parquetNames() ([]byte, error) {
 	var buf bytes.Buffer
 	rows := []parquetName{{"ada"}, {"grace"}, {"edsger"}, {"barbara"}}
-	if err := parquet.Write(&buf, rows); err != nil {
+	if err := parquet.Write(&buf, rows, createdBy); err != nil {
 		return nil, fmt.Errorf("hostile: writing parquet: %w", err)
 	}
 	return buf.Bytes(), nil
