@@ -39,7 +39,7 @@ func (s *session) record(ctx context.Context, rep *Report) error {
 	if err != nil {
 		return err
 	}
-	s.g.priv.red.Recorded(rec) // no value of a pii.* column in the clear
+	s.g.priv.red.recorded(rec, s.mapped) // no value of a pii.* column in the clear
 	if _, ok := rec.States[rowCountName]; !ok && s.g.cfg.partition != "" {
 		if rec.States[rowCountName], err = rowCountState(s.rowsIn); err != nil {
 			return fmt.Errorf("row count state: %w", err)

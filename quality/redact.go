@@ -269,7 +269,38 @@ func (r *Redactor) Report(rep *Report, flagged map[string][]string) {
 // frequent items of strings, so they still merge), and is left out
 // otherwise. Counts (distinct_count's number, null counts, lengths) and
 // the HyperLogLog registers of approx_distinct stay.
-func (r *Redactor) Recorded(rec *rules.Recorded) {
+func (r *Redactor) Recorded(rec *rules.Recorded) { r.recorded(rec, nil) }
+
+// MapStates turns, in the run's own live states, the members of the value
+// sets and frequent items of every hmac-masked column into their hmac
+// (rules.Run.MapStates), and returns the names of the metrics it mapped.
+// A run that merges the stored states of other partitions calls it first:
+// the stored ones are hmac'd, and a set of raw values merged with a set of
+// hmac'd ones would count every value twice.
+func (r *Redactor) MapStates(run *rules.Run) map[string]bool {
+	mapped := map[string]bool{}
+	run.MapStates(func(name string, spec metrics.Spec, st metrics.State) metrics.State {
+		if len(spec.Columns) != 1 || !metrics.KeepsValues(spec.Func) {
+			return nil
+		}
+		key := r.hmacKey(spec.Columns[0])
+		if key == nil {
+			return nil
+		}
+		out, ok := metrics.MapStrings(st, func(v string) string { return hmacString(key, v) })
+		if !ok {
+			return nil
+		}
+		mapped[name] = true
+		return out
+	})
+	return mapped
+}
+
+// recorded is Recorded for a run whose states named in mapped are hmac'd
+// already (MapStates): those states, and values computed from them, are
+// kept as they are.
+func (r *Redactor) recorded(rec *rules.Recorded, mapped map[string]bool) {
 	if rec == nil {
 		return
 	}
@@ -286,6 +317,9 @@ func (r *Redactor) Recorded(rec *rules.Recorded) {
 		var key []byte
 		if len(spec.Columns) == 1 {
 			key = r.hmacKey(spec.Columns[0])
+		}
+		if mapped[name] {
+			continue // hmac'd already, values and state alike
 		}
 		if metrics.ValueBearing(spec.Func) {
 			if v, ok := rec.Values[name]; ok && v != nil {

@@ -374,3 +374,70 @@ func TestRecordedWithoutKey(t *testing.T) {
 	assert.Equal(t, map[string]any{"distinct_count(email)": int64(3), "row_count()": int64(4)}, rec.Values)
 	assert.Empty(t, rec.States)
 }
+
+// TestPartitionsMergeHMACedSets checks two partitions that share an e-mail
+// address: the stored value sets are hmac'd, the run merges its own set
+// hmac'd alike, and the distinct count over both partitions is exact.
+func TestPartitionsMergeHMACedSets(t *testing.T) {
+	mem := arrowtest.Allocator(t)
+	ctx := context.Background()
+	dbPath := filepath.Join(t.TempDir(), "history.db")
+	rs, err := rules.Parse("people.yaml", []byte(`version: 1
+dataset: people
+owner: privacy@example.com
+columns:
+  email: {type: string, tags: [pii.email], mask: hmac}
+  phone: {type: string, tags: [pii.phone]}
+rules:
+  - name: distinct
+    check: distinct_count(email) == 3 && most_common(email) != '' && distinct_count(phone) >= 0
+`))
+	require.NoError(t, err)
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "email", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "phone", Type: arrow.BinaryTypes.String, Nullable: true},
+	}, nil)
+	prog, err := rs.Compile(schema)
+	require.NoError(t, err)
+	store, err := history.OpenSQLite(ctx, dbPath)
+	require.NoError(t, err)
+	parts := map[string][]string{
+		"day1": {plantedEmails[0], plantedEmails[1]},
+		"day2": {plantedEmails[1], plantedEmails[2]},
+	}
+	var last *quality.Report
+	for _, key := range []string{"day1", "day2"} {
+		eb, pb := array.NewStringBuilder(mem), array.NewStringBuilder(mem)
+		eb.AppendValues(parts[key], nil)
+		pb.AppendValues(plantedPhones[:len(parts[key])], nil)
+		e, p := eb.NewArray(), pb.NewArray()
+		eb.Release()
+		pb.Release()
+		batch := array.NewRecordBatch(schema, []arrow.Array{e, p}, int64(e.Len()))
+		e.Release()
+		p.Release()
+		reader, err := array.NewRecordReader(schema, []arrow.RecordBatch{batch})
+		require.NoError(t, err)
+		batch.Release()
+		gate, err := quality.NewGate(prog, quality.WithAllocator(mem), quality.WithHistory(store),
+			quality.WithPartition(key), quality.WithMaskKey([]byte("0123456789abcdef-key")))
+		require.NoError(t, err)
+		last, err = gate.Check(ctx, reader)
+		reader.Release()
+		require.NoError(t, err)
+	}
+	require.NoError(t, store.Close())
+	require.Len(t, last.Rules, 1)
+	assert.Equal(t, quality.StatusPass, last.Rules[0].Status, "three distinct addresses over both partitions: %v", last.Rules[0].Metrics)
+	assert.Equal(t, int64(3), last.Rules[0].Metrics["distinct_count(email)"])
+	assert.Equal(t, quality.Redacted, last.Rules[0].Metrics["most_common(email)"])
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(dbPath + suffix)
+		if err != nil {
+			continue
+		}
+		for _, v := range planted() {
+			assert.False(t, bytes.Contains(b, []byte(v)), "history%s carries the planted value %q", suffix, v)
+		}
+	}
+}

@@ -28,6 +28,9 @@ type session struct {
 	failed []bool
 
 	priv *privacyState
+	// mapped names the metrics whose live states hold hmac'd values
+	// (Redactor.MapStates), in a run merged with stored partitions.
+	mapped map[string]bool
 }
 
 type ruleStats struct {
@@ -212,6 +215,10 @@ func cellValue(col arrow.Array, row int) (v any) {
 
 // finish evaluates the dataset checks and builds the report.
 func (s *session) finish(ctx context.Context, rep *Report) error {
+	if s.g.cfg.partition != "" && s.g.cfg.history != nil {
+		// The stored partitions keep hmac'd value sets: merge like with like.
+		s.mapped = s.g.priv.red.MapStates(s.run)
+	}
 	if err := s.combine(ctx, rep); err != nil {
 		return runErr("history", s.dataset, err)
 	}

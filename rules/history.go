@@ -652,3 +652,25 @@ func (p *Program) specOf(d *metricDef) metrics.Spec {
 	}
 	return spec
 }
+
+// MapStates offers the state of every recorded metric computed from a
+// mergeable state to f, with its canonical name and spec, and replaces the
+// state by what f returns when that is not nil: a state of the same
+// function, columns and types (metrics.MapStrings of it, say). Call it
+// before MergeStates and Finish; a store whose states of a column are kept
+// in a mapped form (hmac'd members of a value set) merges with this run's
+// only when this run's are mapped alike.
+func (r *Run) MapStates(f func(name string, spec metrics.Spec, s metrics.State) metrics.State) {
+	if r.err != nil {
+		return
+	}
+	for k, d := range r.p.metrics {
+		if d.kind != metricState || d.name == "" || r.states[k] == nil {
+			continue
+		}
+		if s := f(d.name, r.p.specOf(d), r.states[k]); s != nil {
+			r.states[k] = s
+		}
+	}
+	r.vals = nil
+}
