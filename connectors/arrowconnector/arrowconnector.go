@@ -26,16 +26,30 @@ func corrupt(path string, err error) error {
 
 // Source reads an Arrow IPC file or stream.
 type Source struct {
-	path string
-	ds   lineage.Dataset
+	path   string
+	ds     lineage.Dataset
+	limits Limits
 }
 
 var _ connectors.Source = (*Source)(nil)
 
 // NewSource returns a Source reading the Arrow IPC file or stream at path.
 // Nothing is read until Schema or Open.
-func NewSource(path string) *Source {
-	return &Source{path: path, ds: lineage.FileDatasetOf(path)}
+func NewSource(path string, opts ...SourceOption) *Source {
+	s := &Source{path: path, ds: lineage.FileDatasetOf(path), limits: DefaultLimits}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// SourceOption configures a Source.
+type SourceOption func(*Source)
+
+// WithLimits sets the limits a file must keep to; zero fields keep their
+// defaults.
+func WithLimits(l Limits) SourceOption {
+	return func(s *Source) { s.limits = l.withDefaults() }
 }
 
 // Dataset returns namespace "file" and the absolute path.
@@ -84,7 +98,9 @@ func (s *Source) open(ctx context.Context, mem memory.Allocator) (_ *reader, err
 	if err != nil {
 		return nil, fmt.Errorf("arrowconnector: %w", err)
 	}
-	r := &reader{ctx: ctx, path: s.path, f: f}
+	calls := &callAllocator{Allocator: mem}
+	mem = calls
+	r := &reader{ctx: ctx, path: s.path, f: f, calls: calls}
 	r.refs.Store(1)
 	defer func() {
 		if p := recover(); p != nil {
@@ -99,15 +115,24 @@ func (s *Source) open(ctx context.Context, mem memory.Allocator) (_ *reader, err
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("arrowconnector: %w", err)
 	}
-	if n == len(fileMagic) && string(magic) == fileMagic {
-		r.file, err = ipc.NewFileReader(f, ipc.WithAllocator(mem))
+	size := int64(-1)
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		size = st.Size()
+	}
+	lim := s.limits.withDefaults()
+	sizeLimits := []ipc.Option{ipc.WithMetadataSizeLimit(lim.MaxMetadataBytes), ipc.WithBodySizeLimit(lim.MaxBodyBytes)}
+	if n == len(fileMagic) && string(magic) == fileMagic && size >= 0 {
+		if err := validateFile(f, size, lim); err != nil {
+			return nil, corrupt(s.path, err)
+		}
+		r.file, err = ipc.NewFileReader(f, append(sizeLimits, ipc.WithAllocator(mem))...)
 		if err != nil {
 			return nil, corrupt(s.path, err)
 		}
 		r.schema = r.file.Schema()
 		return r, nil
 	}
-	r.stream, err = ipc.NewReader(f, ipc.WithAllocator(mem))
+	r.stream, err = ipc.NewReaderFromMessageReader(newGuardedReader(f, size, lim), append(sizeLimits, ipc.WithAllocator(mem))...)
 	if err != nil {
 		return nil, corrupt(s.path, err)
 	}
@@ -121,6 +146,7 @@ type reader struct {
 	ctx    context.Context
 	path   string
 	f      *os.File
+	calls  *callAllocator // the allocator of file and stream
 	file   *ipc.FileReader
 	stream *ipc.Reader
 	schema *arrow.Schema // projected
@@ -244,17 +270,21 @@ func (r *reader) fetch() (b arrow.RecordBatch, err error) {
 			err = corrupt(r.path, fmt.Errorf("decoding failed: %v", p))
 		}
 	}()
-	switch {
-	case r.file != nil:
-		if r.next >= r.file.NumRecords() {
-			return nil, nil
-		}
-		b, err = r.file.RecordBatchAt(r.next)
-		r.next++
-		if err != nil {
-			return nil, corrupt(r.path, fmt.Errorf("batch %d: %w", r.next-1, err))
-		}
-	default:
+	if b, err = r.decode(); err != nil || b == nil {
+		return nil, err
+	}
+	if err := array.ValidateRecordFull(b); err != nil {
+		b.Release()
+		return nil, corrupt(r.path, fmt.Errorf("batch %d: %s", r.next-1, valueFree(err)))
+	}
+	return b, nil
+}
+
+// decode reads the next stored batch of the file format, retained. When
+// arrow-go fails on a damaged batch, the buffers it allocated for it and
+// dropped are given back to the allocator.
+func (r *reader) decode() (b arrow.RecordBatch, err error) {
+	if r.stream != nil {
 		if !r.stream.Next() {
 			if err := r.stream.Err(); err != nil {
 				return nil, corrupt(r.path, err)
@@ -264,10 +294,19 @@ func (r *reader) fetch() (b arrow.RecordBatch, err error) {
 		b = r.stream.RecordBatch()
 		b.Retain()
 		r.next++
+		return b, nil
 	}
-	if err := array.ValidateRecordFull(b); err != nil {
-		b.Release()
+	if r.next >= r.file.NumRecords() {
+		return nil, nil
+	}
+	r.calls.begin()
+	failed := true
+	defer func() { r.calls.end(failed) }()
+	b, err = r.file.RecordBatchAt(r.next)
+	r.next++
+	if err != nil {
 		return nil, corrupt(r.path, fmt.Errorf("batch %d: %w", r.next-1, err))
 	}
+	failed = false
 	return b, nil
 }
