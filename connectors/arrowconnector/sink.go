@@ -37,6 +37,8 @@ func WithAllocator(mem memory.Allocator) Option { return func(s *Sink) { s.mem =
 // values written, under that one dictionary. A union that outgrows the
 // field's index type (more than 127 distinct values for int8 indices)
 // fails the Write with an error wrapping connectors.ErrUnsupported.
+// Dictionaries nested in other types (a list of dictionary values) are
+// not unified: in a file they must not change between batches.
 type Sink struct {
 	path   string
 	ds     lineage.Dataset
