@@ -187,7 +187,7 @@ func (sp *dictSpool) drain(w ipcWriter) error {
 		for _, c := range sp.cols {
 			cols[c].Release()
 		}
-		err := w.Write(out)
+		err := fileDictErr(w.Write(out))
 		out.Release()
 		if err != nil {
 			return err

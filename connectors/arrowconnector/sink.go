@@ -3,6 +3,7 @@ package arrowconnector
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
@@ -165,7 +166,7 @@ func (w *Writer) Write(batch arrow.RecordBatch) error {
 	if w.spool != nil {
 		err = w.spool.write(batch)
 	} else {
-		err = w.w.Write(batch)
+		err = fileDictErr(w.w.Write(batch))
 	}
 	if err != nil {
 		return fmt.Errorf("arrowconnector: %s: %w", w.sink.path, err)
@@ -211,4 +212,16 @@ func (w *Writer) discard() {
 	if w.w != nil {
 		_ = w.w.Close()
 	}
+}
+
+// fileDictErr turns arrow-go's refusal of a changed dictionary in the file
+// format, which only nested dictionaries can still meet, into an error
+// wrapping connectors.ErrUnsupported; other errors are returned as they
+// are.
+func fileDictErr(err error) error {
+	if err != nil && strings.Contains(err.Error(), "Dictionary replacement detected") {
+		return fmt.Errorf("a dictionary nested in another type changed between batches, "+
+			"which the IPC file format cannot hold (the stream format can): %w", connectors.ErrUnsupported)
+	}
+	return err
 }

@@ -201,3 +201,54 @@ func TestEmptyDictionaryFile(t *testing.T) {
 		})
 	}
 }
+
+// listOfDictBatch returns a batch of one list<dictionary<int32, string>>
+// column holding one list of the given values, under its own dictionary.
+func listOfDictBatch(mem memory.Allocator, vals ...string) arrow.RecordBatch {
+	dt := arrow.ListOf(&arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String})
+	schema := arrow.NewSchema([]arrow.Field{{Name: "l", Type: dt, Nullable: true}, {Name: "d", Type: connectortest.DictionarySchema().Field(1).Type, Nullable: true}}, nil)
+	b := array.NewRecordBuilder(mem, schema)
+	defer b.Release()
+	lb := b.Field(0).(*array.ListBuilder)
+	vb := lb.ValueBuilder().(*array.BinaryDictionaryBuilder)
+	db := b.Field(1).(*array.BinaryDictionaryBuilder)
+	lb.Append(true)
+	for _, v := range vals {
+		_ = vb.AppendString(v)
+		_ = db.AppendString(v)
+	}
+	for range len(vals) - 1 {
+		lb.Append(true)
+	}
+	return b.NewRecordBatch()
+}
+
+// TestNestedDictionaryChange: a dictionary nested in a list may change in
+// a stream; a file refuses the change with ErrUnsupported and leaves
+// nothing.
+func TestNestedDictionaryChange(t *testing.T) {
+	for _, f := range formats {
+		t.Run(f.name, func(t *testing.T) {
+			mem := arrowtest.Allocator(t)
+			a, b := listOfDictBatch(mem, "x", "y"), listOfDictBatch(mem, "z", "x")
+			defer a.Release()
+			defer b.Release()
+			dir := t.TempDir()
+			path := filepath.Join(dir, "n"+f.ext)
+			ctx := context.Background()
+			w, err := arrowconnector.NewSink(path, sinkOpts(t, f.opts)...).Create(ctx, a.Schema())
+			require.NoError(t, err)
+			require.NoError(t, w.Write(a))
+			require.NoError(t, w.Write(b))
+			err = w.Commit(ctx)
+			if f.name == "stream" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, connectors.ErrUnsupported)
+			assert.Contains(t, err.Error(), "nested")
+			require.NoError(t, w.Abort(ctx))
+			assert.Empty(t, dirNames(t, dir))
+		})
+	}
+}
