@@ -374,3 +374,51 @@ func valueBearingCall(call string) bool {
 	}
 	return metrics.ValueBearing(fn)
 }
+
+// partitionGaps marks not_evaluated the dataset checks of a run merged
+// with stored partitions that read a metric whose state history does not
+// keep for a sensitive column (min, max, the moments and samples, and the
+// value sets of a column without an hmac mask): its merged value would
+// cover this partition only. mapped names the states kept hmac'd.
+func (r *Redactor) partitionGaps(rep *Report, mapped map[string]bool) {
+	if rep.Partitions == nil || len(rep.Partitions.Combined) == 0 {
+		return
+	}
+	for i := range rep.Rules {
+		rr := &rep.Rules[i]
+		if rr.Kind != rules.KindDataset || rr.Status == StatusNotEvaluated {
+			continue
+		}
+		var hidden []string
+		for _, c := range rr.Columns {
+			if r.Sensitive(c) {
+				hidden = append(hidden, c)
+			}
+		}
+		if len(hidden) == 0 {
+			continue
+		}
+		var gaps []string
+		for call := range rr.Metrics {
+			fn, _, _ := strings.Cut(call, "(")
+			if !metrics.KeepsValues(strings.TrimSpace(fn)) {
+				continue
+			}
+			for _, c := range hidden {
+				if (len(rr.Columns) == 1 || callNames(call, []string{c})) && !mapped[strings.TrimSpace(fn)+"("+c+")"] {
+					gaps = append(gaps, call)
+					break
+				}
+			}
+		}
+		if len(gaps) == 0 {
+			continue
+		}
+		slices.Sort(gaps)
+		rr.Status = StatusNotEvaluated
+		rr.Evaluated, rr.Passed, rr.Failed, rr.Skipped = 0, 0, 0, 1
+		rr.PassFraction = nil
+		rr.Message = "not evaluated: " + strings.Join(gaps, ", ") +
+			" cannot be combined across partitions: history keeps no values of a pii column (mask: hmac keeps value sets)"
+	}
+}

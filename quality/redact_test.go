@@ -390,7 +390,9 @@ columns:
   phone: {type: string, tags: [pii.phone]}
 rules:
   - name: distinct
-    check: distinct_count(email) == 3 && most_common(email) != '' && distinct_count(phone) >= 0
+    check: distinct_count(email) == 3 && most_common(email) != '' && null_count(phone) == 0
+  - name: phone_max
+    check: max(phone) != ''
 `))
 	require.NoError(t, err)
 	schema := arrow.NewSchema([]arrow.Field{
@@ -427,7 +429,10 @@ rules:
 		require.NoError(t, err)
 	}
 	require.NoError(t, store.Close())
-	require.Len(t, last.Rules, 1)
+	require.Len(t, last.Rules, 2)
+	assert.Equal(t, quality.StatusNotEvaluated, last.Rules[1].Status,
+		"max(phone) is not kept in history: the partitions cannot be combined")
+	assert.Contains(t, last.Rules[1].Message, "max(phone)")
 	assert.Equal(t, quality.StatusPass, last.Rules[0].Status, "three distinct addresses over both partitions: %v", last.Rules[0].Metrics)
 	assert.Equal(t, int64(3), last.Rules[0].Metrics["distinct_count(email)"])
 	assert.Equal(t, quality.Redacted, last.Rules[0].Metrics["most_common(email)"])

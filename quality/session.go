@@ -279,6 +279,7 @@ func (s *session) finish(ctx context.Context, rep *Report) error {
 		}
 		rep.Rules = append(rep.Rules, rr)
 	}
+	s.g.priv.red.partitionGaps(rep, s.mapped)
 	rep.decide(s.g.cfg.strict)
 	s.priv.finish(rep, s.g.cfg.strict)
 	if err := s.record(ctx, rep); err != nil {
