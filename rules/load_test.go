@@ -251,6 +251,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("version: &v 1\ndataset: *v\nowner: !!str x\n"))
 	f.Add([]byte("- a\n- b\n"))
 	f.Add([]byte("{version: 1, rules: [1, 2]}"))
+	f.Add([]byte(header + "strict: true\nkey: [id]\nschema: {extra_columns: warn}\ncolumns:\n  id: {type: int64, on_invalid: null, severity: warn}\nrules:\n  - name: a\n    expr: id > 0\n    quarantine: false\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rs, err := rules.Parse("f.yaml", data)
 		if err != nil {
@@ -264,5 +265,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("nil rule set without error")
 		}
 		_ = rs.SchemaHint()
+		_ = rs.TypeRules()
+		_ = rs.HistoryRules()
 	})
 }

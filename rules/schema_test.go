@@ -2,6 +2,7 @@ package rules_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -463,4 +464,44 @@ rules:
 `, ordersSchema)
 	assert.Equal(t, []string{"qty"}, p.Columns())
 	assert.Equal(t, []string{"Cost Total $", "email", "id", "qty"}, p.Projection(), "never the missing column")
+}
+
+// FuzzCompileSchema compiles rule files against a schema that lacks,
+// retypes and adds columns: every outcome is a program or rules.Errors,
+// and every rule of a program is either run or not evaluated with a reason.
+func FuzzCompileSchema(f *testing.F) {
+	f.Add([]byte(header + "key: [id, gone]\nschema: {extra_columns: fail}\ncolumns:\n  gone: {type: double, required: true, min: 0}\n  amount: {type: int64}\nrules:\n  - name: a\n    expr: gone > 0.0 && amount > 1\n  - name: b\n    check: mean(gone) > 1.0\n  - name: c\n    expr: id > 0\n"))
+	f.Add([]byte(header + "columns:\n  x: {name: 'X Y'}\nrules:\n  - name: a\n    expr: row['X Y'] != null && has(row.x)\n  - name: b\n    check: drift(x) < 0.25\n"))
+	f.Add([]byte(header + "columns:\n  at: {type: timestamp}\n  \"Cost Total $\": {type: string}\nrules:\n  - name: a\n    check: count_if(at > now()) == 0 && max(row['Cost Total $']) > 1\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rs, err := rules.Parse("f.yaml", data)
+		if err != nil {
+			return
+		}
+		p, err := rs.Compile(ordersSchema)
+		if err != nil {
+			var errs rules.Errors
+			if !errors.As(err, &errs) || len(errs) == 0 {
+				t.Fatalf("compile error is not a non-empty rules.Errors: %T %v", err, err)
+			}
+			return
+		}
+		run := map[*rules.CompiledRule]bool{}
+		for _, r := range append(p.RowRules(), p.Checks()...) {
+			run[r] = true
+		}
+		for _, r := range p.Rules() {
+			if run[r] == (r.NotEvaluated != "") {
+				t.Fatalf("rule %s: run %v, not evaluated %q", r.Name, run[r], r.NotEvaluated)
+			}
+		}
+		for _, c := range p.Projection() {
+			if len(ordersSchema.FieldIndices(c)) == 0 {
+				t.Fatalf("projection names %q, which the data lacks", c)
+			}
+		}
+		_ = p.SchemaFindings()
+		_ = p.Key()
+		_ = p.NeedsHistory()
+	})
 }
