@@ -47,6 +47,7 @@ type checkFlags struct {
 	maskKeyFile string
 	history     string
 	partition   string
+	auditKey    auditKeyFlag // audit.go
 
 	store history.Store // opened from --history
 
@@ -73,6 +74,7 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 	f.lineage.register(fs)
 	fs.StringVar(&f.history, "history", "", "record runs and audit records in this history store (a SQLite file such as "+history.DefaultDSN+", or a postgres:// URL) and evaluate previous/change/anomaly/drift/schema checks against it; off by default")
 	fs.StringVar(&f.partition, "partition", "", "check INPUT as this partition of the dataset (e.g. a day): record it under KEY in --history, replacing an earlier run of KEY, and evaluate the dataset checks over it merged with the stored states of the other partitions")
+	f.auditKey.register(fs)
 	fs.StringVar(&f.zone, "zone", quality.ZoneRestricted, "zone of the --out sink: restricted (anything), internal or public (what the rule file's privacy.allow lists)")
 	fs.Var(&f.masks, "mask", "mask a column in the outputs: COLUMN=hmac|redact|null|truncate:N|generalize (repeatable; overrides the rule file)")
 	fs.StringVar(&f.maskKeyEnv, "mask-key-env", "SLUICE_MASK_KEY", "environment variable holding the HMAC key of hmac masks")
@@ -199,6 +201,11 @@ func (c *cli) checkOne(ctx context.Context, rs *rules.RuleSet, input string, f *
 			gopts = append(gopts, quality.WithPartition(f.partition))
 		}
 	}
+	aopts, err := f.auditKey.options(f.store != nil)
+	if err != nil {
+		return nil, err
+	}
+	gopts = append(gopts, aopts...)
 	for col, m := range f.maskSpecs {
 		if len(schema.FieldIndices(col)) == 0 {
 			return nil, usageErrorf("check: --mask %s: no column %q in %s", m, col, input)

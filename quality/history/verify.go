@@ -29,6 +29,8 @@ func (v *verifier) record(r AuditRecord, digest string) {
 		v.bad(v.lastSeq+1, "records %d to %d are missing (the next record is %d)", v.lastSeq+1, r.Seq-1, r.Seq)
 	case r.Seq < 1:
 		v.bad(r.Seq, "record %d is out of sequence", r.Seq)
+	case r.PrevHash != v.lastHash && r.Seq == 1:
+		v.bad(r.Seq, "record 1 does not start the chain (its prev_hash is set): reordered, or a record was replaced")
 	case r.PrevHash != v.lastHash:
 		v.bad(r.Seq, "record %d does not follow record %d (prev_hash differs): reordered, or a record was replaced", r.Seq, r.Seq-1)
 	}
