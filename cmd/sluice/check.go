@@ -105,6 +105,15 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 		return exitUsage, usageErrorf("check: --format must be text, json or junit, not %q", f.format)
 	case f.engine != rules.EngineAuto && f.engine != rules.EngineInterpreter:
 		return exitUsage, usageErrorf("check: --engine must be %s or %s, not %q", rules.EngineAuto, rules.EngineInterpreter, f.engine)
+	case f.lineage.timeout <= 0:
+		return exitUsage, usageErrorf("check: --lineage-timeout must be positive, not %s", f.lineage.timeout)
+	}
+	if err := checkBatchSize("check", f.batchSize); err != nil {
+		return exitUsage, err
+	}
+	// Before anything is opened; the reference datasets once compiled.
+	if err := checkOutputs(&f, inputs, nil); err != nil {
+		return exitUsage, err
 	}
 
 	switch f.zone {
@@ -122,7 +131,7 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 	if f.history != "" {
 		store, err := history.Open(ctx, f.history)
 		if err != nil {
-			return exitRuntime, fmt.Errorf("check: --history: %w", err)
+			return exitCode(err), fmt.Errorf("check: --history: %w", err)
 		}
 		defer store.Close()
 		f.store = store
@@ -177,6 +186,9 @@ func (c *cli) checkOne(ctx context.Context, rs *rules.RuleSet, input string, f *
 	}
 	prog, err := rs.Compile(schema, copts...)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkOutputs(f, []string{input}, prog.References()); err != nil {
 		return nil, err
 	}
 
@@ -316,7 +328,8 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitPass
-	case errors.As(err, &ue), errors.Is(err, rules.ErrInvalid), errors.Is(err, quality.ErrConfig):
+	case errors.As(err, &ue), errors.Is(err, rules.ErrInvalid), errors.Is(err, quality.ErrConfig),
+		errors.Is(err, history.ErrDSN):
 		return exitUsage
 	default:
 		return exitRuntime

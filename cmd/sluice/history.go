@@ -38,12 +38,13 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 // openHistory opens the store at dsn for reading: a SQLite file must
 // exist (no empty store is created by a read).
 func openHistory(ctx context.Context, dsn string) (history.Store, error) {
-	if dsn == "" {
-		dsn = history.DefaultDSN
+	d, err := history.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("--history: %w", err)
 	}
-	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
-		if _, err := os.Stat(dsn); err != nil {
-			return nil, fmt.Errorf("no history store at %s (runs are recorded by 'sluice check --history'): %w", dsn, err)
+	if d.Backend == history.BackendSQLite {
+		if _, err := os.Stat(d.Path); err != nil {
+			return nil, fmt.Errorf("no history store at %s (runs are recorded by 'sluice check --history'): %w", d.Path, err)
 		}
 	}
 	return history.Open(ctx, dsn)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -13,6 +14,8 @@ import (
 	"github.com/sluicedata/sluice/importers"
 	"github.com/sluicedata/sluice/importers/gx"
 	"github.com/sluicedata/sluice/importers/soda"
+	"github.com/sluicedata/sluice/internal/atomicfile"
+	"github.com/sluicedata/sluice/internal/textsafe"
 	"github.com/sluicedata/sluice/rules"
 )
 
@@ -89,25 +92,36 @@ func (c *cli) importRules(ctx context.Context, args []string) (int, error) {
 		}
 		switch {
 		case len(files) == 0:
-			return exitUsage, usageErrorf("import soda: no checks for table %q (tables: %s)", *table, strings.Join(names, ", "))
+			return exitUsage, usageErrorf("import soda: no checks for table %q (tables: %s)", *table, textsafe.Escape(strings.Join(names, ", ")))
 		case len(files) > 1 && *outDir == "":
 			return exitUsage, usageErrorf("import soda: %s has checks for %d tables (%s): pick one with --table or write them all with --out-dir",
-				path, len(files), strings.Join(names, ", "))
+				path, len(files), textsafe.Escape(strings.Join(names, ", ")))
 		}
 	}
 
 	for _, f := range files {
-		text := f.YAML()
+		// Strings are YAML double-quoted scalars, where the escapes mean
+		// the same characters.
+		text := []byte(textsafe.EscapeLines(string(f.YAML())))
 		if _, err := rules.Parse(f.Dataset+".yaml", text); err != nil {
 			return exitRuntime, fmt.Errorf("import %s: the translation of %s does not load (please report this): %w", tool, path, err)
 		}
-		f.WriteNotes(c.stderr, "sluice import: "+f.Dataset+": ")
+		var notes bytes.Buffer
+		f.WriteNotes(&notes, "sluice import: "+f.Dataset+": ")
+		if _, err := c.stderr.Write([]byte(textsafe.EscapeLines(notes.String()))); err != nil {
+			return exitRuntime, err
+		}
 		if outDir != nil && *outDir != "" {
+			// The table name comes from the checks file: it names a file
+			// in --out-dir, never a path elsewhere.
+			if !safeFileName(f.Dataset) {
+				return exitUsage, usageErrorf("import soda: %s: table %q cannot name a file in --out-dir", path, f.Dataset)
+			}
 			out := filepath.Join(*outDir, f.Dataset+".yaml")
-			if err := os.WriteFile(out, text, 0o644); err != nil {
+			if err := writeFileAtomic(out, text); err != nil {
 				return exitRuntime, err
 			}
-			fmt.Fprintf(c.stderr, "sluice import: wrote %s (%d rules, %d notes)\n", out, len(f.Rules), len(f.Notes))
+			fmt.Fprintf(c.stderr, "sluice import: wrote %s (%d rules, %d notes)\n", textsafe.Escape(out), len(f.Rules), len(f.Notes))
 			continue
 		}
 		if _, err := c.stdout.Write(text); err != nil {
@@ -115,4 +129,23 @@ func (c *cli) importRules(ctx context.Context, args []string) (int, error) {
 		}
 	}
 	return exitPass, nil
+}
+
+// safeFileName reports whether name can be a file name on its own: not
+// empty, no separator, not "." or "..", nothing a terminal acts on.
+func safeFileName(name string) bool {
+	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, `/\`) &&
+		!strings.HasPrefix(name, ".") && textsafe.Safe(name)
+}
+
+// writeFileAtomic writes data to path whole or not at all.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := atomicfile.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		return errors.Join(err, f.Abort())
+	}
+	return f.Commit()
 }

@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/sluicedata/sluice/internal/textsafe"
 	"github.com/sluicedata/sluice/lineage"
 )
 
@@ -93,6 +94,7 @@ type lineageFlags struct {
 	file         string
 	url          string
 	off          bool
+	timeout      time.Duration
 	jobNamespace string
 	job          string
 }
@@ -100,6 +102,7 @@ type lineageFlags struct {
 func (f *lineageFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.file, "lineage-file", defaultLineageFile, "append OpenLineage events to this NDJSON file")
 	fs.StringVar(&f.url, "lineage-url", "", "send OpenLineage events over HTTP to this lineage API (POST {url}/api/v1/lineage) instead of the file")
+	fs.DurationVar(&f.timeout, "lineage-timeout", lineage.DefaultHTTPTimeout, "give up sending one OpenLineage event over HTTP after this long, retries included (the run goes on with a warning)")
 	fs.BoolVar(&f.off, "no-lineage", false, "emit no OpenLineage events")
 	fs.StringVar(&f.jobNamespace, "job-namespace", "sluice", "OpenLineage job namespace")
 	fs.StringVar(&f.job, "job", "", "OpenLineage job name (default check.<dataset of the rule file>)")
@@ -124,7 +127,7 @@ func (c *cli) setupLineage(ctx context.Context, f *lineageFlags) *lineageSetup {
 	switch {
 	case f.off:
 	case f.url != "":
-		em, err := lineage.NewHTTPEmitter(f.url)
+		em, err := lineage.NewHTTPEmitter(f.url, lineage.WithTimeout(f.timeout))
 		if err != nil {
 			c.warnf("lineage events not sent: %v", err)
 			break
@@ -170,8 +173,9 @@ func (c *cli) shutdownLineage(ctx context.Context, ls *lineageSetup) {
 	}
 }
 
+// warnf prints a lineage warning on one escaped line.
 func (c *cli) warnf(format string, args ...any) {
-	fmt.Fprintf(c.stderr, "sluice: warning: lineage: "+format+"\n", args...)
+	fmt.Fprintf(c.stderr, "sluice: warning: lineage: %s\n", textsafe.Escape(fmt.Sprintf(format, args...)))
 }
 
 const lineageUsage = "usage: sluice lineage show [--file PATH] [--format text|dot|mermaid]"
@@ -362,6 +366,10 @@ func (r *lineageRun) quality() string {
 
 func jobLabel(j lineage.Job) string { return j.Namespace + "/" + j.Name }
 
+// esc escapes text read from a lineage file for the terminal: any process
+// that can append to the file chooses these names.
+func esc(s string) string { return textsafe.Escape(s) }
+
 func drawText(w io.Writer, g *lineageGraph) error {
 	bw := bufio.NewWriter(w)
 	if len(g.runs) == 0 {
@@ -372,19 +380,19 @@ func drawText(w io.Writer, g *lineageGraph) error {
 		if i > 0 {
 			fmt.Fprintln(bw)
 		}
-		fmt.Fprintf(bw, "%s  run %s  %s\n", jobLabel(r.job), r.id, r.time)
-		fmt.Fprintf(bw, "  status: %s\n", r.quality())
+		fmt.Fprintf(bw, "%s  run %s  %s\n", esc(jobLabel(r.job)), esc(r.id), esc(r.time))
+		fmt.Fprintf(bw, "  status: %s\n", esc(r.quality()))
 		if len(r.failures) > 0 {
-			fmt.Fprintf(bw, "  failed: %s\n", strings.Join(r.failures, ", "))
+			fmt.Fprintf(bw, "  failed: %s\n", esc(strings.Join(r.failures, ", ")))
 		}
 		if r.errMsg != "" {
-			fmt.Fprintf(bw, "  error:  %s\n", r.errMsg)
+			fmt.Fprintf(bw, "  error:  %s\n", esc(r.errMsg))
 		}
 		for _, d := range r.inputs {
-			fmt.Fprintf(bw, "  in   %s\n", d)
+			fmt.Fprintf(bw, "  in   %s\n", esc(d.String()))
 		}
 		for _, d := range r.outputs {
-			fmt.Fprintf(bw, "  out  %s\n", d)
+			fmt.Fprintf(bw, "  out  %s\n", esc(d.String()))
 		}
 	}
 	return bw.Flush()
@@ -401,7 +409,7 @@ func drawDOT(w io.Writer, g *lineageGraph) error {
 	fmt.Fprintln(bw, "  rankdir=LR;")
 	fmt.Fprintln(bw, `  node [fontname="Helvetica"];`)
 	for i, d := range g.datasets {
-		fmt.Fprintf(bw, "  d%d [shape=cylinder, label=%s];\n", i, dotQuote(d.String()))
+		fmt.Fprintf(bw, "  d%d [shape=cylinder, label=%s];\n", i, dotQuote(esc(d.String())))
 	}
 	for i, r := range g.runs {
 		color := "black"
@@ -411,7 +419,7 @@ func drawDOT(w io.Writer, g *lineageGraph) error {
 		case "FAIL", "ABORT":
 			color = "red"
 		}
-		label := jobLabel(r.job) + "\n" + r.quality()
+		label := esc(jobLabel(r.job)) + "\n" + esc(r.quality())
 		fmt.Fprintf(bw, "  r%d [shape=box, style=rounded, color=%s, label=%s];\n", i, color, dotQuote(label))
 	}
 	for i, r := range g.runs {
@@ -435,10 +443,10 @@ func drawMermaid(w io.Writer, g *lineageGraph) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintln(bw, "flowchart LR")
 	for i, d := range g.datasets {
-		fmt.Fprintf(bw, "  d%d[(%s)]\n", i, mermaidQuote(d.String()))
+		fmt.Fprintf(bw, "  d%d[(%s)]\n", i, mermaidQuote(esc(d.String())))
 	}
 	for i, r := range g.runs {
-		fmt.Fprintf(bw, "  r%d[%s]\n", i, mermaidQuote(jobLabel(r.job)+"\n"+r.quality()))
+		fmt.Fprintf(bw, "  r%d[%s]\n", i, mermaidQuote(esc(jobLabel(r.job))+"\n"+esc(r.quality())))
 	}
 	for i, r := range g.runs {
 		for _, d := range r.inputs {

@@ -17,11 +17,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/sluicedata/sluice/internal/textsafe"
+	"github.com/sluicedata/sluice/rules"
 )
 
 // Exit codes, as documented in DESIGN.md.
@@ -113,10 +118,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-// usageError marks errors in the command line (exit 2).
-type usageError struct{ msg string }
+// usageError marks errors in the command line (exit 2); err, when set, is
+// the sentinel it wraps.
+type usageError struct {
+	msg string
+	err error
+}
 
 func (e *usageError) Error() string { return e.msg }
+
+func (e *usageError) Unwrap() error { return e.err }
 
 func usageErrorf(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
@@ -124,6 +135,34 @@ func usageErrorf(format string, args ...any) error {
 
 // fail prints err and returns its exit code.
 func (c *cli) fail(err error) int {
-	fmt.Fprintf(c.stderr, "sluice: %v\n", err)
+	fmt.Fprintf(c.stderr, "sluice: %s\n", errorText(err))
 	return exitCode(err)
+}
+
+// errorText is err's message made safe for a terminal (internal/textsafe):
+// one line, except where lines are the message's structure — the usage
+// texts of the command line and the problems of a rule file, one per line
+// with CEL's caret under the expression. Rule names and file names inside
+// those problems are escaped to one line each.
+func errorText(err error) string {
+	msg := err.Error()
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return textsafe.EscapeLines(msg)
+	}
+	var problems rules.Errors
+	if !errors.As(err, &problems) || len(problems) == 0 {
+		return textsafe.Escape(msg)
+	}
+	whole := problems.Error()
+	at := strings.Index(msg, whole)
+	if at < 0 {
+		return textsafe.Escape(msg)
+	}
+	lines := make([]string, len(problems))
+	for i, p := range problems {
+		p.File, p.Rule = textsafe.Escape(p.File), textsafe.Escape(p.Rule)
+		lines[i] = textsafe.EscapeLines(p.String())
+	}
+	return textsafe.Escape(msg[:at]) + strings.Join(lines, "\n") + textsafe.EscapeLines(msg[at+len(whole):])
 }

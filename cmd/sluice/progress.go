@@ -5,6 +5,8 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/sluicedata/sluice/internal/textsafe"
 )
 
 // progress draws one self-overwriting line on a terminal: rows read so far
@@ -22,7 +24,7 @@ type progress struct {
 
 func newProgress(w io.Writer, name string, now func() time.Time) *progress {
 	t := now()
-	return &progress{w: w, name: name, now: now, start: t, last: t}
+	return &progress{w: w, name: textsafe.Escape(name), now: now, start: t, last: t}
 }
 
 // update records that rows rows have been read in all.

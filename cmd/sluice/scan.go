@@ -12,6 +12,7 @@ import (
 
 	"github.com/sluicedata/sluice/connectors"
 	"github.com/sluicedata/sluice/connectors/builtin"
+	"github.com/sluicedata/sluice/internal/textsafe"
 	"github.com/sluicedata/sluice/rules/pii"
 )
 
@@ -38,6 +39,9 @@ func (c *cli) scan(ctx context.Context, args []string) (int, error) {
 	case *every < 1:
 		return exitUsage, usageErrorf("scan: --sample must be at least 1, not %d", *every)
 	}
+	if err := checkBatchSize("scan", *batchSize); err != nil {
+		return exitUsage, err
+	}
 	input := fs.Arg(0)
 	src, err := builtin.Open(input, builtin.Options{})
 	if err != nil {
@@ -54,7 +58,7 @@ func (c *cli) scan(ctx context.Context, args []string) (int, error) {
 		}
 	}
 	if len(cols) == 0 {
-		fmt.Fprintf(c.stdout, "%s: no string columns to scan\n", input)
+		fmt.Fprintf(c.stdout, "%s: no string columns to scan\n", textsafe.Escape(input))
 		return exitPass, nil
 	}
 	rdr, err := src.Open(ctx, connectors.ReadOptions{Columns: cols, BatchSize: *batchSize})
@@ -82,13 +86,13 @@ func writeScan(c *cli, input string, every int, res []pii.ColumnResult) error {
 	if every > 1 {
 		sample = fmt.Sprintf("1 row in %d", every)
 	}
-	fmt.Fprintf(&b, "%s: scanned %d rows (%s)\n\n", input, rows, sample)
+	fmt.Fprintf(&b, "%s: scanned %d rows (%s)\n\n", textsafe.Escape(input), rows, sample)
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "COLUMN\tKIND\tVALUES\tFRACTION")
 	var suggestions []string
 	for _, cr := range res {
 		if len(cr.Matches) == 0 {
-			fmt.Fprintf(tw, "%s\t-\t0 of %d\t\n", cr.Column, cr.Values)
+			fmt.Fprintf(tw, "%s\t-\t0 of %d\t\n", textsafe.Escape(cr.Column), cr.Values)
 			continue
 		}
 		ms := slices.Clone(cr.Matches)
@@ -97,9 +101,9 @@ func writeScan(c *cli, input string, every int, res []pii.ColumnResult) error {
 		for i, m := range ms {
 			name := ""
 			if i == 0 {
-				name = cr.Column
+				name = textsafe.Escape(cr.Column)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d of %d\t%.2f%%\n", name, m.Kind, m.Count, cr.Values, 100*m.Fraction)
+			fmt.Fprintf(tw, "%s\t%s\t%d of %d\t%.2f%%\n", name, textsafe.Escape(m.Kind), m.Count, cr.Values, 100*m.Fraction)
 			tags = append(tags, "pii."+m.Kind)
 			if i == 0 {
 				why = append(why, fmt.Sprintf("%d of %d values look like %s", m.Count, cr.Values, m.Label))
@@ -107,8 +111,8 @@ func writeScan(c *cli, input string, every int, res []pii.ColumnResult) error {
 				why = append(why, fmt.Sprintf("%d like %s", m.Count, m.Label))
 			}
 		}
-		suggestions = append(suggestions, fmt.Sprintf("  %s: {tags: [%s]}  # %s",
-			yamlKey(cr.Column), strings.Join(tags, ", "), strings.Join(why, ", ")))
+		suggestions = append(suggestions, textsafe.Escape(fmt.Sprintf("  %s: {tags: [%s]}  # %s",
+			yamlKey(cr.Column), strings.Join(tags, ", "), strings.Join(why, ", "))))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

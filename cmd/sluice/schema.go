@@ -5,13 +5,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/sluicedata/sluice/internal/arrowtypes"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/sluicedata/sluice/connectors/builtin"
+	"github.com/sluicedata/sluice/internal/arrowtypes"
+	"github.com/sluicedata/sluice/internal/textsafe"
 	"github.com/sluicedata/sluice/rules"
 )
 
@@ -41,15 +43,17 @@ func (c *cli) schema(ctx context.Context, args []string) (int, error) {
 }
 
 // writeStarter prints the schema as a commented starter rule file that
-// `sluice rules validate` accepts once owner is filled in.
+// `sluice rules validate` accepts once owner is filled in. Names from the
+// dataset are escaped in comments and quoted as YAML keys, so that a column
+// name cannot end a comment line or draw on the terminal.
 func writeStarter(w io.Writer, identity string, schema *arrow.Schema) {
-	fmt.Fprintf(w, "# Schema of %s\n", identity)
+	fmt.Fprintf(w, "# Schema of %s\n", textsafe.Escape(identity))
 	for _, f := range schema.Fields() {
 		null := "not null"
 		if f.Nullable {
 			null = "nullable"
 		}
-		fmt.Fprintf(w, "#   %-24s %-32s %s\n", f.Name, f.Type, null)
+		fmt.Fprintf(w, "#   %-24s %-32s %s\n", textsafe.Escape(f.Name), textsafe.Escape(f.Type.String()), null)
 	}
 	name := "dataset"
 	if i := strings.LastIndexAny(identity, "/\\"); i >= 0 {
@@ -58,11 +62,14 @@ func writeStarter(w io.Writer, identity string, schema *arrow.Schema) {
 	if i := strings.IndexByte(name, '.'); i > 0 {
 		name = name[:i]
 	}
+	if !textsafe.Safe(name) || strings.ContainsAny(name, ":#'\"{}[],&*!|>%@`\\") || strings.TrimSpace(name) != name {
+		name = strconv.Quote(name)
+	}
 	fmt.Fprintf(w, "version: 1\ndataset: %s\nowner: you@example.com   # the accountable owner\ncolumns:\n", name)
 	for _, f := range schema.Fields() {
 		key := f.Name
 		if !isIdentifier(key) {
-			key = fmt.Sprintf("%q", key)
+			key = strconv.Quote(key) // escapes controls and bidi overrides
 		}
 		var parts []string
 		if t := arrowtypes.RuleType(f.Type); t != "" {
@@ -112,7 +119,7 @@ func (c *cli) validate(ctx context.Context, args []string) (int, error) {
 		}
 		return exitUsage, err
 	}
-	fmt.Fprintf(c.stdout, "%s: %d rules valid against %s\n", fs.Arg(0), len(rs.Rules), against)
+	fmt.Fprintf(c.stdout, "%s: %d rules valid against %s\n", textsafe.Escape(fs.Arg(0)), len(rs.Rules), textsafe.Escape(against))
 	// Which engine each row rule runs on (docs/engine.md): the rules that
 	// are not fully vectorized are named, as they are the slow ones.
 	byEngine := map[string][]string{}
@@ -123,7 +130,7 @@ func (c *cli) validate(ctx context.Context, args []string) (int, error) {
 		len(byEngine[rules.EngineVectorized]), len(byEngine[rules.EngineMixed]), len(byEngine[rules.EngineInterpreter]))
 	for _, e := range []string{rules.EngineMixed, rules.EngineInterpreter} {
 		for _, name := range byEngine[e] {
-			fmt.Fprintf(c.stdout, "  %s: %s\n", e, name)
+			fmt.Fprintf(c.stdout, "  %s: %s\n", e, textsafe.Escape(name))
 		}
 	}
 	return exitPass, nil

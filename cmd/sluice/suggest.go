@@ -9,6 +9,7 @@ import (
 	"github.com/sluicedata/sluice/connectors"
 	"github.com/sluicedata/sluice/connectors/builtin"
 	"github.com/sluicedata/sluice/importers/suggest"
+	"github.com/sluicedata/sluice/internal/textsafe"
 	"github.com/sluicedata/sluice/rules"
 )
 
@@ -34,6 +35,9 @@ func (c *cli) suggest(ctx context.Context, args []string) (int, error) {
 	if fs.NArg() != 1 {
 		return exitUsage, usageErrorf("usage: sluice suggest [flags] INPUT")
 	}
+	if err := checkBatchSize("suggest", opts.BatchSize); err != nil {
+		return exitUsage, err
+	}
 	input := fs.Arg(0)
 	src, err := builtin.Open(input, builtin.Options{})
 	if err != nil {
@@ -43,7 +47,9 @@ func (c *cli) suggest(ctx context.Context, args []string) (int, error) {
 	if err != nil {
 		return exitRuntime, fmt.Errorf("%s: %w", input, err)
 	}
-	text := f.YAML()
+	// Strings are YAML double-quoted scalars, where the escapes mean the
+	// same characters: the file still says what the data says.
+	text := []byte(textsafe.EscapeLines(string(f.YAML())))
 	if _, err := rules.Parse(f.Dataset+".yaml", text); err != nil {
 		return exitRuntime, fmt.Errorf("suggest: the suggestions do not load (please report this): %w", err)
 	}
