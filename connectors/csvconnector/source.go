@@ -100,7 +100,7 @@ func (s *Source) convertErr(err error, rec []string, want int) error {
 
 // openCSV opens the input (a look at its start when sniff) and reads the
 // header.
-func (s *Source) openCSV(ctx context.Context, sniff bool) (io.Closer, *csv.Reader, []string, error) {
+func (s *Source) openCSV(ctx context.Context, sniff bool) (io.Closer, records, []string, error) {
 	var f io.ReadCloser
 	var err error
 	if sniff {
@@ -114,9 +114,16 @@ func (s *Source) openCSV(ctx context.Context, sniff bool) (io.Closer, *csv.Reade
 	lim := newLimiter(f, s.cfg.limits, s.cfg.delim, func(line, col int, err error) error {
 		return s.inputError(line, col, "", err)
 	})
-	cr := csv.NewReader(bufio.NewReaderSize(lim, 256<<10))
-	cr.Comma = s.cfg.delim
-	cr.ReuseRecord = true
+	var cr records
+	br := bufio.NewReaderSize(lim, 256<<10)
+	if d := s.cfg.delim; d > 0 && d < utf8.RuneSelf && d != '"' && d != '\r' && d != '\n' {
+		cr = newRecordReader(br, byte(d))
+	} else {
+		c := csv.NewReader(br)
+		c.Comma = d
+		c.ReuseRecord = true
+		cr = c
+	}
 	rec, err := cr.Read()
 	if err != nil {
 		f.Close() // read only
@@ -150,7 +157,7 @@ func (s *Source) isNull(v string) bool {
 
 // infer returns the schema of the file whose header was just read from cr,
 // and which of its fields the hint declared.
-func (s *Source) infer(cr *csv.Reader, header []string) (*arrow.Schema, []bool, error) {
+func (s *Source) infer(cr records, header []string) (*arrow.Schema, []bool, error) {
 	types := make([]arrow.DataType, len(header))
 	declared := make([]bool, len(header))
 	pending := 0
@@ -264,7 +271,7 @@ type reader struct {
 	ctx      context.Context
 	src      *Source
 	f        io.Closer
-	cr       *csv.Reader
+	cr       records
 	schema   *arrow.Schema
 	idx      []int  // source field of each output column
 	declared []bool // per source field: typed by the hint
