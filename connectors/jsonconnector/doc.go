@@ -39,8 +39,20 @@
 // its column's type (the message quotes it, truncated, and says to declare
 // the type in the rule file when it was inferred), malformed JSON, a record
 // that is not an object, a duplicate key, invalid UTF-8 in a string, data
-// after a top-level array. Schema and Open read the first records for
-// inference; Open then reads the file again from the top.
+// after a top-level array.
+// Schema and Open read the first rows for inference; Open then reads the
+// input again from the top. A named pipe or a character device is opened
+// once, without blocking, and read as a stream: what inference read is
+// kept and replayed by Open (so a stream source is opened once); every
+// read honours the context.
+//
+// Limits (WithLimits, connectors.Limits): a record (64 MiB), a field
+// (the record's limit), the columns (65,536) and, for JSON, the nesting
+// (64 levels) are bounded before anything is buffered; a violation is an
+// *connectors.InputError wrapping connectors.ErrLimit with the line. A
+// batch size above connectors.MaxBatchSize is refused. Values quoted in
+// errors pass through WithRedact's connectors.RedactFunc and are quoted
+// with control characters escaped.
 //
 // # Writing
 //
