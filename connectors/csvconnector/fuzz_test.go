@@ -3,6 +3,7 @@ package csvconnector_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -30,6 +31,17 @@ func FuzzRead(f *testing.F) {
 		"\n\n",
 	} {
 		f.Add([]byte(seed), 2)
+	}
+	// Real files: the fixtures and the hostile corpus, the small ones.
+	for _, pattern := range []string{"../../testdata/*/%s", "../../testdata/*/*/%s"} {
+		paths, _ := filepath.Glob(fmt.Sprintf(pattern, "*.csv"))
+		for _, p := range paths {
+			if fi, err := os.Stat(p); err == nil && fi.Size() <= 64<<10 {
+				if data, err := os.ReadFile(p); err == nil {
+					f.Add(data, 2)
+				}
+			}
+		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte, inferRows int) {
 		path := filepath.Join(t.TempDir(), "in.csv")

@@ -3,6 +3,7 @@ package jsonconnector_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -36,6 +37,17 @@ func FuzzRead(f *testing.F) {
 		{Name: "t", Type: jsonconnector.TimestampType},
 		{Name: "l", Type: arrow.ListOf(arrow.PrimitiveTypes.Int64)},
 	}, nil)
+	// Real files: the fixtures and the hostile corpus, the small ones.
+	for _, pattern := range []string{"../../testdata/*/%s", "../../testdata/*/*/%s"} {
+		paths, _ := filepath.Glob(fmt.Sprintf(pattern, "*.json"))
+		for _, p := range paths {
+			if fi, err := os.Stat(p); err == nil && fi.Size() <= 64<<10 {
+				if data, err := os.ReadFile(p); err == nil {
+					f.Add(data, 2)
+				}
+			}
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte, inferRows int) {
 		path := filepath.Join(t.TempDir(), "in.json")
 		require.NoError(t, os.WriteFile(path, data, 0o644))
