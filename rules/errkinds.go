@@ -91,7 +91,7 @@ func ErrorKind(msg string) string {
 	// the function name only.
 	end := len(msg)
 	for i, r := range msg {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == ' ' || r == '_' || r == '-' || r == '.') {
+		if !kindRune(r) {
 			end = i
 			break
 		}
@@ -110,6 +110,12 @@ func ErrorKind(msg string) string {
 		return "evaluation error"
 	}
 	return kind
+}
+
+// kindRune reports whether r may be part of a kind cut from a message of
+// unknown form: letters, spaces and a few word joiners.
+func kindRune(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == ' ' || r == '_' || r == '-' || r == '.'
 }
 
 // AddErrorKind adds n errors of kind to kinds, keeping at most
