@@ -11,8 +11,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluicedata/sluice/internal/textsafe"
 	"github.com/sluicedata/sluice/rules"
 )
+
+// esc escapes text of the report's data (names, owner, messages, values)
+// for a terminal: see internal/textsafe.
+func esc(s string) string { return textsafe.Escape(s) }
 
 // textSamples is how many samples WriteText shows per rule.
 const textSamples = 3
@@ -20,32 +25,36 @@ const textSamples = 3
 // WriteText writes the report for a person to read at a glance: a header
 // with the dataset, owner and row counts, one line per rule (status, name,
 // kind and severity, counts and pass fraction), a few samples under each
-// failing rule, and the gate decision.
+// failing rule, and the gate decision. Every name, message and value is
+// escaped (control characters, bidi overrides) so that a rule file or a
+// data file cannot draw on the reader's terminal.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Quality report: %s\n", orDash(r.Dataset))
+	fmt.Fprintf(&b, "Quality report: %s\n", esc(orDash(r.Dataset)))
 	if r.DatasetID != nil {
-		fmt.Fprintf(&b, "  dataset    %s\n", r.DatasetID)
+		fmt.Fprintf(&b, "  dataset    %s\n", esc(r.DatasetID.String()))
 	}
-	fmt.Fprintf(&b, "  owner      %s\n", orDash(r.Owner))
+	fmt.Fprintf(&b, "  owner      %s\n", esc(orDash(r.Owner)))
 	if r.RuleFile != "" {
-		fmt.Fprintf(&b, "  rule file  %s\n", r.RuleFile)
+		fmt.Fprintf(&b, "  rule file  %s\n", esc(r.RuleFile))
 	}
 	fmt.Fprintf(&b, "  rows       %d in, %d clean, %d quarantined\n", r.RowsIn, r.RowsClean, r.RowsQuarantined)
 	if p := r.Partitions; p != nil {
-		fmt.Fprintf(&b, "  partition  %s, combined with %d stored partitions%s\n", p.Current, len(p.Combined), rowsTotal(p))
+		fmt.Fprintf(&b, "  partition  %s, combined with %d stored partitions%s\n", esc(p.Current), len(p.Combined), rowsTotal(p))
 	}
 	fmt.Fprintf(&b, "  started    %s (%d ms)\n\n", r.StartedAt.UTC().Format(time.RFC3339), r.DurationMS)
 
 	width := 4
-	for _, rr := range r.Rules {
-		width = max(width, len(rr.Name))
+	names := make([]string, len(r.Rules))
+	for i, rr := range r.Rules {
+		names[i] = esc(rr.Name)
+		width = max(width, len(names[i]))
 	}
 	counts := map[Status]int{}
-	for _, rr := range r.Rules {
+	for i, rr := range r.Rules {
 		counts[rr.Status]++
-		fmt.Fprintf(&b, "  %-5s  %-*s  %-13s  %s\n", statusWord(rr.Status), width, rr.Name,
-			string(rr.Kind)+"/"+string(rr.Severity), ruleDetail(&rr))
+		fmt.Fprintf(&b, "  %-5s  %-*s  %-13s  %s\n", statusWord(rr.Status), width, names[i],
+			esc(string(rr.Kind)+"/"+string(rr.Severity)), esc(ruleDetail(&rr)))
 		if rr.Status == StatusPass || rr.Status == StatusNotEvaluated {
 			continue
 		}
@@ -54,7 +63,7 @@ func (r *Report) WriteText(w io.Writer) error {
 				fmt.Fprintf(&b, "  %-5s  %-*s    … %d more failing rows\n", "", width, "", rr.Failed-int64(textSamples))
 				break
 			}
-			fmt.Fprintf(&b, "  %-5s  %-*s    row %d: %s\n", "", width, "", s.Row, sampleText(s))
+			fmt.Fprintf(&b, "  %-5s  %-*s    row %d: %s\n", "", width, "", s.Row, esc(sampleText(s)))
 		}
 	}
 	if len(r.Rules) == 0 {
@@ -72,26 +81,26 @@ func (r *Report) WriteText(w io.Writer) error {
 		if f.Masked {
 			state += ", masked"
 		}
-		fmt.Fprintf(&b, "\n  %-7s  %s: %d of %d values look like %s (%s), %s", head, f.Column, f.Matches, f.Values, f.Kind, percent(f.Fraction), state)
+		fmt.Fprintf(&b, "\n  %-7s  %s: %d of %d values look like %s (%s), %s", head, esc(f.Column), f.Matches, f.Values, esc(f.Kind), percent(f.Fraction), state)
 		if i == len(r.Privacy)-1 {
 			b.WriteString("\n")
 		}
 	}
 	fmt.Fprintf(&b, "\n  %d rules: %d passed, %d failed, %d warned, %d errored, %d not evaluated\n",
 		len(r.Rules), counts[StatusPass], counts[StatusFail], counts[StatusWarn], counts[StatusError], counts[StatusNotEvaluated])
-	fmt.Fprintf(&b, "Gate: %s", strings.ToUpper(string(r.Status)))
+	fmt.Fprintf(&b, "Gate: %s", esc(strings.ToUpper(string(r.Status))))
 	if r.Gate.Strict {
 		b.WriteString(" (strict)")
 	}
 	if len(r.Gate.Reasons) > 0 {
-		b.WriteString(" — " + strings.Join(r.Gate.Reasons, "; "))
+		b.WriteString(" — " + esc(strings.Join(r.Gate.Reasons, "; ")))
 	}
 	b.WriteString("\n")
 	if r.Gate.Clean != "" {
-		fmt.Fprintf(&b, "  clean output %s\n", r.Gate.Clean)
+		fmt.Fprintf(&b, "  clean output %s\n", esc(r.Gate.Clean))
 	}
 	if r.Gate.Quarantine != "" {
-		fmt.Fprintf(&b, "  quarantine %s (%d rows)\n", r.Gate.Quarantine, r.RowsQuarantined)
+		fmt.Fprintf(&b, "  quarantine %s (%d rows)\n", esc(r.Gate.Quarantine), r.RowsQuarantined)
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("quality: write text report: %w", err)
@@ -276,17 +285,20 @@ func (r *Report) WriteJUnit(w io.Writer) error { return WriteJUnit(w, r) }
 // tests. The failures mirror the gate: a rule that fails the gate is a
 // <failure> (an <error> when a check could not be computed); a
 // not_evaluated rule is <skipped>; a warning that does not fail the gate
-// and a failing info rule pass, with the detail in <system-out>.
+// and a failing info rule pass, with the detail in <system-out>. Names,
+// messages and bodies are escaped as in the text report: XML 1.0 cannot
+// carry most control characters at all, and CI systems show these texts on
+// terminals.
 func WriteJUnit(w io.Writer, reports ...*Report) error {
 	doc := junitSuites{Name: "sluice"}
 	var total int64
 	for _, r := range reports {
 		s := junitSuite{
-			Name:      orDash(r.Dataset),
+			Name:      esc(orDash(r.Dataset)),
 			Time:      seconds(r.DurationMS),
 			Timestamp: r.StartedAt.UTC().Format(time.RFC3339),
 			Properties: []junitProperty{
-				{Name: "owner", Value: r.Owner},
+				{Name: "owner", Value: esc(r.Owner)},
 				{Name: "status", Value: string(r.Status)},
 				{Name: "rows_in", Value: strconv.FormatInt(r.RowsIn, 10)},
 				{Name: "rows_clean", Value: strconv.FormatInt(r.RowsClean, 10)},
@@ -294,10 +306,10 @@ func WriteJUnit(w io.Writer, reports ...*Report) error {
 			},
 		}
 		if r.DatasetID != nil {
-			s.Properties = append(s.Properties, junitProperty{Name: "dataset_id", Value: r.DatasetID.String()})
+			s.Properties = append(s.Properties, junitProperty{Name: "dataset_id", Value: esc(r.DatasetID.String())})
 		}
 		if r.RuleFile != "" {
-			s.Properties = append(s.Properties, junitProperty{Name: "rule_file", Value: r.RuleFile})
+			s.Properties = append(s.Properties, junitProperty{Name: "rule_file", Value: esc(r.RuleFile)})
 		}
 		total += r.DurationMS
 		for i := range r.Rules {
@@ -338,32 +350,33 @@ func seconds(ms int64) string { return strconv.FormatFloat(float64(ms)/1000, 'f'
 
 func junitTestcase(r *Report, rr *RuleResult) junitCase {
 	c := junitCase{
-		Name:      rr.Name,
-		Classname: orDash(r.Dataset) + "." + string(rr.Kind),
+		Name:      esc(rr.Name),
+		Classname: esc(orDash(r.Dataset) + "." + string(rr.Kind)),
 		Time:      "0.000",
 	}
-	detail := ruleDetail(rr)
+	detail := esc(ruleDetail(rr))
+	message := esc(rr.Message)
 	blocks := rr.Severity == rules.SeverityError || (rr.Severity == rules.SeverityWarn && r.Gate.Strict)
 	var body strings.Builder
-	fmt.Fprintf(&body, "%s\n", rr.Expr)
+	fmt.Fprintf(&body, "%s\n", textsafe.EscapeLines(rr.Expr))
 	for _, s := range rr.Samples {
-		fmt.Fprintf(&body, "row %d: %s\n", s.Row, sampleText(s))
+		fmt.Fprintf(&body, "row %d: %s\n", s.Row, esc(sampleText(s)))
 	}
 	switch rr.Status {
 	case StatusPass:
 	case StatusNotEvaluated:
-		c.Skipped = &junitResult{Message: rr.Message}
+		c.Skipped = &junitResult{Message: message}
 	case StatusError:
 		if blocks {
-			c.Error = &junitResult{Message: rr.Message, Type: string(rr.Severity), Body: body.String()}
+			c.Error = &junitResult{Message: message, Type: esc(string(rr.Severity)), Body: body.String()}
 		} else {
-			c.SystemOut = &junitText{Body: fmt.Sprintf("%s (%s): %s\n%s", rr.Status, rr.Severity, rr.Message, body.String())}
+			c.SystemOut = &junitText{Body: fmt.Sprintf("%s (%s): %s\n%s", esc(string(rr.Status)), esc(string(rr.Severity)), message, body.String())}
 		}
 	default: // fail, warn
 		if blocks {
-			c.Failure = &junitResult{Message: detail, Type: string(rr.Severity), Body: body.String()}
+			c.Failure = &junitResult{Message: detail, Type: esc(string(rr.Severity)), Body: body.String()}
 		} else {
-			c.SystemOut = &junitText{Body: fmt.Sprintf("%s (%s): %s\n%s", rr.Status, rr.Severity, detail, body.String())}
+			c.SystemOut = &junitText{Body: fmt.Sprintf("%s (%s): %s\n%s", esc(string(rr.Status)), esc(string(rr.Severity)), detail, body.String())}
 		}
 	}
 	return c
