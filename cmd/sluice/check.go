@@ -36,6 +36,7 @@ type checkFlags struct {
 	strict      bool
 	nulls       stringList
 	batchSize   int
+	maxLine     int64
 	workers     int
 	samples     int
 	costLimit   uint64
@@ -67,6 +68,7 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 	fs.BoolVar(&f.strict, "strict", false, "fail the gate on warnings too")
 	fs.Var(&f.nulls, "null", "extra token read as null in CSV input (repeatable); empty fields are always null")
 	fs.IntVar(&f.batchSize, "batch-size", connectors.DefaultBatchSize, "rows per batch")
+	fs.Int64Var(&f.maxLine, "max-line-bytes", connectors.DefaultMaxRecordBytes, "longest CSV record or JSON line (and JSON array element) read, in bytes; longer ones are an error")
 	fs.IntVar(&f.workers, "workers", 0, "batches evaluated at once (0: one per core); the report is the same for any count")
 	fs.IntVar(&f.samples, "samples", 5, "failing-row samples kept per rule")
 	fs.Uint64Var(&f.costLimit, "cost-limit", 0, "maximum cost of one expression per row (0: the default)")
@@ -105,6 +107,8 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 		return exitUsage, usageErrorf("check: --format must be text, json or junit, not %q", f.format)
 	case f.engine != rules.EngineAuto && f.engine != rules.EngineInterpreter:
 		return exitUsage, usageErrorf("check: --engine must be %s or %s, not %q", rules.EngineAuto, rules.EngineInterpreter, f.engine)
+	case f.maxLine <= 0:
+		return exitUsage, usageErrorf("check: --max-line-bytes must be positive, not %d", f.maxLine)
 	case f.lineage.timeout <= 0:
 		return exitUsage, usageErrorf("check: --lineage-timeout must be positive, not %s", f.lineage.timeout)
 	}
@@ -171,7 +175,13 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 }
 
 func (c *cli) checkOne(ctx context.Context, rs *rules.RuleSet, input string, f *checkFlags, run *lineage.Run) (*quality.Report, error) {
-	fopts := builtin.Options{SchemaHint: rs.SchemaHint(), NullTokens: f.nulls}
+	// Cell values in read errors pass the same redaction as the report.
+	red := quality.NewRedactor(rs, f.maskSpecs).WithMaskKey(f.maskKey)
+	fopts := builtin.Options{
+		SchemaHint: rs.SchemaHint(), NullTokens: f.nulls,
+		Limits: connectors.Limits{MaxRecordBytes: f.maxLine},
+		Redact: red.Func(),
+	}
 	src, err := builtin.Open(input, fopts)
 	if err != nil {
 		return nil, err
@@ -303,7 +313,7 @@ func referenceOpener(opts builtin.Options) rules.ReferenceOpener {
 	return func(ctx context.Context, ref rules.Reference) (array.RecordReader, error) {
 		// A reference dataset has its own schema: the rule file's hint
 		// describes the checked dataset only.
-		src, err := builtin.Open(ref.Dataset, builtin.Options{NullTokens: opts.NullTokens})
+		src, err := builtin.Open(ref.Dataset, builtin.Options{NullTokens: opts.NullTokens, Limits: opts.Limits, Redact: opts.Redact})
 		if err != nil {
 			return nil, err
 		}
