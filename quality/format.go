@@ -154,7 +154,7 @@ func ruleDetail(rr *RuleResult) string {
 		if len(rr.Metrics) > 0 {
 			parts = append(parts, metricsText(rr.Metrics))
 		}
-		if rr.Status == StatusError || rr.Status == StatusNotEvaluated {
+		if rr.Status == StatusError || rr.Status == StatusNotEvaluated || rr.Engine == "schema" {
 			parts = append(parts, rr.Message)
 		}
 		return strings.Join(parts, "; ")

@@ -375,19 +375,9 @@ var errAbandoned = errors.New("filtered reader released before its end")
 // and those the rule file declares, so a declared type is checked against
 // the data even when no rule reads the column. Nil means every column.
 func (g *Gate) projection() []string {
-	cols := g.prog.Columns()
-	seen := make(map[string]bool, len(cols))
-	for _, c := range cols {
-		seen[c] = true
-	}
-	if rs := g.prog.RuleSet(); rs != nil {
-		for _, c := range rs.Columns {
-			if !seen[c.Name] {
-				seen[c.Name] = true
-				cols = append(cols, c.Name)
-			}
-		}
-	}
+	// The evaluated rules' columns, the declared columns the data has and
+	// the key: never a column the data lacks (a schema finding says so).
+	cols := g.prog.Projection()
 	if len(cols) == 0 {
 		return nil // no column needed (row_count only): read all rather than none
 	}

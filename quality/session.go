@@ -240,6 +240,7 @@ func (s *session) finish(ctx context.Context, rep *Report) error {
 	}
 	rep.RowsIn, rep.RowsClean, rep.RowsQuarantined = s.rowsIn, s.rowsClean, s.rowsQuarantined
 	rep.Rules = make([]RuleResult, 0, len(s.g.prog.Rules()))
+	rep.Rules = append(rep.Rules, schemaResults(s.g.prog.SchemaFindings())...)
 	for _, r := range s.g.prog.Rules() {
 		rr := RuleResult{
 			Name:     r.Name,
@@ -253,7 +254,13 @@ func (s *session) finish(ctx context.Context, rep *Report) error {
 			Expr:     r.Expr,
 			Columns:  append([]string{}, r.Columns...),
 		}
-		if r.Kind() == rules.KindDataset {
+		if r.NotEvaluated != "" {
+			if r.Kind() == rules.KindDataset {
+				rr.Expr = r.Check
+			}
+			rr.Status = StatusNotEvaluated
+			rr.Message = "not evaluated: " + r.NotEvaluated
+		} else if r.Kind() == rules.KindDataset {
 			rr.Expr = r.Check
 			cr := byRule[r]
 			if cr == nil {
@@ -334,4 +341,33 @@ func fillCheck(rr *RuleResult, cr *rules.CheckResult, red *Redactor) {
 		rr.Message = "check could not be computed: " + msg
 	}
 	rr.PassFraction = fraction(rr.Passed, rr.Evaluated)
+}
+
+// schemaResults turns the program's schema findings into the results of the
+// built-in rules schema.<column>: one per rule name, failed (or warned, by
+// the finding's severity), with the findings' messages joined. They come
+// first in the report: rules over the columns they name are not evaluated.
+func schemaResults(findings []rules.SchemaFinding) []RuleResult {
+	var out []RuleResult
+	at := map[string]int{}
+	for _, f := range findings {
+		if i, ok := at[f.Rule]; ok {
+			out[i].Message += "; " + f.Message
+			continue
+		}
+		sev := f.Severity
+		if sev == "" {
+			sev = rules.SeverityError
+		}
+		rr := RuleResult{
+			Name: f.Rule, Kind: rules.KindDataset, Severity: sev, Mostly: 1,
+			Evaluated: 1, Failed: 1, PassFraction: fraction(0, 1),
+			Metrics: map[string]any{}, Samples: []Sample{}, Engine: "schema",
+			Errors: map[string]int64{}, Columns: []string{f.Column}, Message: f.Message,
+		}
+		rr.Status = ruleStatus(sev, 0, 1, 1)
+		at[f.Rule] = len(out)
+		out = append(out, rr)
+	}
+	return out
 }

@@ -162,9 +162,11 @@ func TestAuditVerifyTampering(t *testing.T) {
 			code: exitFail, want: []string{"audit chain BROKEN at record 1: record 1: the metric values or states of run"},
 		},
 		{
-			name:   "edited state",
-			tamper: func(t *testing.T, a *auditedRuns) { a.exec(t, `UPDATE states SET state = X'00' WHERE run_id = (SELECT run_id FROM audit WHERE seq = 2)`) },
-			code:   exitFail, want: []string{"audit chain BROKEN at record 2: record 2: the metric values or states of run"},
+			name: "edited state",
+			tamper: func(t *testing.T, a *auditedRuns) {
+				a.exec(t, `UPDATE states SET state = X'00' WHERE run_id = (SELECT run_id FROM audit WHERE seq = 2)`)
+			},
+			code: exitFail, want: []string{"audit chain BROKEN at record 2: record 2: the metric values or states of run"},
 		},
 		{
 			name: "deleted last record and its run, head moved: undetected without the lineage anchor",

@@ -148,15 +148,19 @@ func TestAuditTamperKinds(t *testing.T) {
 			anchored: []string{"record 3 was edited"},
 		},
 		{
-			name:     "rewritten chain from record 3",
-			tamper:   func(t *testing.T, s Store) { rewrite(t, s, 3, func(r *AuditRecord) { r.Decision = "fail" }, nil, false) },
+			name: "rewritten chain from record 3",
+			tamper: func(t *testing.T, s Store) {
+				rewrite(t, s, 3, func(r *AuditRecord) { r.Decision = "fail" }, nil, false)
+			},
 			plain:    nil,
 			keyed:    []string{"record 3: the signature by key", "record 4: the signature", "record 5: the signature"},
 			anchored: []string{"record 3: the signature", "record 3 differs from its anchor in lineage.ndjson:6: the chain was rewritten", "record 4", "record 4", "record 5", "record 5"},
 		},
 		{
-			name:     "rewritten chain re-signed with another key",
-			tamper:   func(t *testing.T, s Store) { rewrite(t, s, 2, func(r *AuditRecord) { r.Decision = "fail" }, attacker, false) },
+			name: "rewritten chain re-signed with another key",
+			tamper: func(t *testing.T, s Store) {
+				rewrite(t, s, 2, func(r *AuditRecord) { r.Decision = "fail" }, attacker, false)
+			},
 			plain:    nil,
 			keyed:    []string{"record 2 is signed by key " + KeyID(attacker.Public().(ed25519.PublicKey)) + ", not by a key given to verify", "record 3 is signed by key", "record 4", "record 5"},
 			anchored: []string{"record 2 is signed by key", "record 2 differs from its anchor", "record 3", "record 3", "record 4", "record 4", "record 5", "record 5"},
@@ -169,8 +173,8 @@ func TestAuditTamperKinds(t *testing.T) {
 			anchored: []string{"record 1 is not signed", "record 1 differs from its anchor", "record 2", "record 2", "record 3", "record 3", "record 4", "record 4", "record 5", "record 5"},
 		},
 		{
-			name: "reordered records",
-			tamper: execs(`UPDATE audit SET seq = seq + 100 WHERE seq = 2`, `UPDATE audit SET seq = 2 WHERE seq = 4`, `UPDATE audit SET seq = 4 WHERE seq = 102`),
+			name:     "reordered records",
+			tamper:   execs(`UPDATE audit SET seq = seq + 100 WHERE seq = 2`, `UPDATE audit SET seq = 2 WHERE seq = 4`, `UPDATE audit SET seq = 4 WHERE seq = 102`),
 			plain:    []string{"record 2 does not follow record 1", "record 2 was edited", "record 3 does not follow record 2", "record 4 does not follow record 3", "record 4 was edited", "record 5 does not follow record 4"},
 			keyed:    []string{"record 2 does not follow record 1", "record 2 was edited", "record 3 does not follow", "record 4 does not follow", "record 4 was edited", "record 5 does not follow"},
 			anchored: []string{"record 2 does not follow record 1", "record 2 was edited", "record 2 differs from its anchor", "record 3 does not follow", "record 4 does not follow", "record 4 was edited", "record 4 differs from its anchor", "record 5 does not follow"},
@@ -443,7 +447,7 @@ func TestKeyFiles(t *testing.T) {
 	require.NoError(t, err)
 	tests := []struct {
 		name, data, want string
-		pub          bool
+		pub              bool
 	}{
 		{"not PEM", "hello", "not a PEM", false},
 		{"public key as private", string(mustRead(t, pubPath)), `not a PEM "PRIVATE KEY" block`, false},
