@@ -15,20 +15,21 @@ const ParquetMaxColumns = 65534
 // WideCSV writes a CSV file of cols int64 columns (c0, c1, …) and two
 // rows: more than ParquetMaxColumns of them make a file no Parquet sink can
 // write.
+// Write errors of the buffered writer are sticky: Flush returns them.
 func WideCSV(w io.Writer, cols int) error {
 	bw := bufio.NewWriter(w)
 	for row := -1; row < 2; row++ {
 		for c := range cols {
 			if c > 0 {
-				bw.WriteByte(',')
+				_ = bw.WriteByte(',')
 			}
 			if row < 0 {
-				bw.WriteString("c" + strconv.Itoa(c))
+				_, _ = bw.WriteString("c" + strconv.Itoa(c))
 			} else {
-				bw.WriteString(strconv.Itoa(row + 1))
+				_, _ = bw.WriteString(strconv.Itoa(row + 1))
 			}
 		}
-		bw.WriteByte('\n')
+		_ = bw.WriteByte('\n')
 	}
 	return bw.Flush()
 }
@@ -37,7 +38,7 @@ func WideCSV(w io.Writer, cols int) error {
 // bytes long: a single line far longer than any sane limit.
 func LongLineCSV(w io.Writer, n int64) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
-	bw.WriteString("a,b\n1,")
+	_, _ = bw.WriteString("a,b\n1,")
 	chunk := []byte(strings.Repeat("x", 1<<16))
 	for n > 0 {
 		k := min(n, int64(len(chunk)))
@@ -46,7 +47,7 @@ func LongLineCSV(w io.Writer, n int64) error {
 		}
 		n -= k
 	}
-	bw.WriteString("\n")
+	_, _ = bw.WriteString("\n")
 	return bw.Flush()
 }
 
