@@ -11,6 +11,11 @@ import (
 // costs over the limit. The CLI exits 2 on it.
 var ErrInvalid = errors.New("invalid rules")
 
+// ErrReference is wrapped when the reference dataset of a
+// missing_references check cannot be opened or read: the check cannot be
+// run at all, so Run.Finish returns the error instead of a result.
+var ErrReference = errors.New("reference dataset unreadable")
+
 // Problem is one problem found in a rule file.
 type Problem struct {
 	File   string
@@ -45,12 +50,20 @@ func (p Problem) String() string {
 type Errors []Problem
 
 func (e Errors) Error() string {
-	lines := make([]string, len(e))
-	for i, p := range e {
+	n := min(len(e), MaxShownProblems)
+	lines := make([]string, n, n+1)
+	for i, p := range e[:n] {
 		lines[i] = p.String()
+	}
+	if len(e) > n {
+		lines = append(lines, "… and "+strconv.Itoa(len(e)-n)+" more problems")
 	}
 	return strings.Join(lines, "\n")
 }
+
+// MaxShownProblems is the number of problems Errors.Error lists; the
+// rest are counted on one last line (every problem stays in the slice).
+const MaxShownProblems = 20
 
 // Is makes errors.Is(err, ErrInvalid) true.
 func (e Errors) Is(target error) bool { return target == ErrInvalid }

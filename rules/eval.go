@@ -409,6 +409,9 @@ func (r *Run) Finish(ctx context.Context) ([]CheckResult, error) {
 		skip := false
 		for _, u := range cp.uses {
 			v, why, err := r.value(ctx, u.def)
+			if errors.Is(err, ErrReference) {
+				return nil, fmt.Errorf("check %s: %w", cr.Name, err)
+			}
 			if err != nil {
 				res.Outcome, res.Err = Errored, fmt.Sprintf("%s: %v", u.label, err)
 				break
@@ -474,7 +477,7 @@ func (r *Run) missing(ctx context.Context, d *metricDef, seen map[any]int64) (an
 	}
 	rdr, err := r.cfg.refs(ctx, d.ref)
 	if err != nil {
-		return nil, fmt.Errorf("open reference %s: %w", d.ref.Dataset, err)
+		return nil, fmt.Errorf("%w: open %s: %w", ErrReference, d.ref.Dataset, err)
 	}
 	if rdr == nil {
 		return nil, fmt.Errorf("open reference %s: no reader", d.ref.Dataset)
@@ -498,7 +501,7 @@ func (r *Run) missing(ctx context.Context, d *metricDef, seen map[any]int64) (an
 		}
 	}
 	if err := rdr.Err(); err != nil {
-		return nil, fmt.Errorf("read reference %s: %w", d.ref.Dataset, err)
+		return nil, fmt.Errorf("%w: read %s: %w", ErrReference, d.ref.Dataset, err)
 	}
 	var n int64
 	for v, count := range seen {

@@ -384,14 +384,14 @@ func TestMissingReferences(t *testing.T) {
 	assert.Equal(t, rules.Errored, checks[0].Outcome)
 	assert.Contains(t, checks[0].Err, "WithReferences")
 
-	// A failing opener is an errored check, not a failed run.
+	// A reference that cannot be opened fails the run: the check could not
+	// be computed at all.
 	run = p.NewRun(rules.WithReferences(func(context.Context, rules.Reference) (array.RecordReader, error) {
 		return nil, errors.New("no such file")
 	}))
-	checks, err = run.Finish(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, rules.Errored, checks[0].Outcome)
-	assert.Contains(t, checks[0].Err, "no such file")
+	_, err = run.Finish(context.Background())
+	require.ErrorIs(t, err, rules.ErrReference)
+	assert.Contains(t, err.Error(), "no such file")
 }
 
 func TestEvalProjectedBatchAndMissingColumn(t *testing.T) {

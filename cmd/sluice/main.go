@@ -159,10 +159,14 @@ func errorText(err error) string {
 	if at < 0 {
 		return textsafe.Escape(msg)
 	}
-	lines := make([]string, len(problems))
-	for i, p := range problems {
+	n := min(len(problems), rules.MaxShownProblems)
+	lines := make([]string, n, n+1)
+	for i, p := range problems[:n] {
 		p.File, p.Rule = textsafe.Escape(p.File), textsafe.Escape(p.Rule)
 		lines[i] = textsafe.EscapeLines(p.String())
+	}
+	if len(problems) > n {
+		lines = append(lines, fmt.Sprintf("… and %d more problems", len(problems)-n))
 	}
 	return textsafe.Escape(msg[:at]) + strings.Join(lines, "\n") + textsafe.EscapeLines(msg[at+len(whole):])
 }
