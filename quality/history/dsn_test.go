@@ -117,7 +117,7 @@ func TestOpenPostgresErrorHidesThePassword(t *testing.T) {
 	// Nothing listens on port 1: the connection fails fast.
 	_, err := Open(context.Background(), "postgres://alice:s3cr3t-pw@127.0.0.1:1/db?connect_timeout=2")
 	require.Error(t, err)
-	assert.False(t, errors.Is(err, ErrDSN))
+	assert.NotErrorIs(t, err, ErrDSN)
 	assert.NotContains(t, err.Error(), "s3cr3t-pw")
 }
 
