@@ -79,13 +79,10 @@ func WithLimits(l Limits) SourceOption {
 	return func(s *Source) { s.limits = l.withDefaults() }
 }
 
-// errLimit is the sentinel a limit violation wraps besides
-// connectors.ErrCorrupt.
-var errLimit = connectors.ErrCorrupt
-
-// limitError wraps a limit violation at offset off of path.
+// limitError wraps a limit violation at offset off of path: it is
+// connectors.ErrLimit and, as every footer or page problem, ErrCorrupt.
 func limitError(path string, off int64, format string, args ...any) error {
-	return fmt.Errorf("parquetconnector: %s: offset %d: %s: %w", path, off, fmt.Sprintf(format, args...), errLimit)
+	return fmt.Errorf("%w: %w", corruptAt(path, off, format, args...), connectors.ErrLimit)
 }
 
 // corruptAt wraps a problem at offset off of path as connectors.ErrCorrupt.
