@@ -49,6 +49,58 @@ type ReadOptions struct {
 	// Allocator allocates the Arrow buffers of returned batches; nil means
 	// memory.DefaultAllocator.
 	Allocator memory.Allocator
+	// Invalid says, per column name, what a reader of a text format (CSV,
+	// JSON) does with a value that does not parse as the column's type,
+	// declared or inferred. Nil means InvalidError for every column.
+	// Readers of typed formats (Parquet, Arrow) ignore it: their values
+	// always have their column's type.
+	Invalid func(column string) InvalidPolicy
+}
+
+// InvalidPolicy is what a text reader does with a value that does not
+// parse as its column's type (ReadOptions.Invalid).
+type InvalidPolicy uint8
+
+const (
+	// InvalidError fails the read with an *InputError naming the line,
+	// the column and the value (through the reader's RedactFunc).
+	InvalidError InvalidPolicy = iota
+	// InvalidNull makes the cell null and records nothing.
+	InvalidNull
+	// InvalidMark makes the cell null and records the column and the raw
+	// text in the row's InvalidColumn.
+	InvalidMark
+)
+
+// InvalidColumn is the column a text reader appends, after the columns
+// read, when ReadOptions.Invalid returns InvalidMark for any column of the
+// read. It is a nullable string: null for a row whose values all parse,
+// otherwise a JSON object that maps the name of each marked column whose
+// value did not parse to its raw text, in column order, for example
+// {"amount":"12x","placed_at":"yesterday"}. Bytes that are not UTF-8 are
+// replaced by U+FFFD. A file that has a column of this name cannot be
+// read with marking (the reader fails with ErrUnsupported).
+const InvalidColumn = "_sluice_invalid"
+
+// Marks reports whether o asks for InvalidColumn on a read of columns.
+func (o ReadOptions) Marks(columns []string) bool {
+	if o.Invalid == nil {
+		return false
+	}
+	for _, c := range columns {
+		if o.Invalid(c) == InvalidMark {
+			return true
+		}
+	}
+	return false
+}
+
+// Policy returns o.Invalid(column), or InvalidError when o.Invalid is nil.
+func (o ReadOptions) Policy(column string) InvalidPolicy {
+	if o.Invalid == nil {
+		return InvalidError
+	}
+	return o.Invalid(column)
 }
 
 // Alloc returns o.Allocator or memory.DefaultAllocator.
