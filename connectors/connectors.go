@@ -57,6 +57,12 @@ type ReadOptions struct {
 	Invalid func(column string) InvalidPolicy
 }
 
+// NoteKey is the field metadata key under which a reader explains, in one
+// line without values, how it typed a column when that is not what the
+// data or the schema hint said plainly: for example that a JSON column of
+// mixed types was read as string. Reports show the note.
+const NoteKey = "sluice.note"
+
 // InvalidPolicy is what a text reader does with a value that does not
 // parse as its column's type (ReadOptions.Invalid).
 type InvalidPolicy uint8

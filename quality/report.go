@@ -59,6 +59,11 @@ type Report struct {
 	RowsQuarantined int64     `json:"rows_quarantined"`
 	StartedAt       time.Time `json:"started_at"`
 	DurationMS      int64     `json:"duration_ms"`
+	// Notes are what a reader must know before the rules, one line each,
+	// in the order found: that the rule file has no rules, that the input
+	// has no rows, how a reader inferred a column (a mixed-type JSON column
+	// read as string). Never holds values.
+	Notes []string `json:"notes,omitempty"`
 	// Rules holds one result per rule, in rule-file order.
 	Rules []RuleResult `json:"rules"`
 	// Gate explains the decision and what happened to the outputs.
