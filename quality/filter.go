@@ -41,11 +41,12 @@ func (g *Gate) Filter(ctx context.Context, reader array.RecordReader) (array.Rec
 		rep:    rep,
 		s:      g.newSession(datasetLabel(rep)),
 		out:    &outputs{g: g, lin: lin},
-		schema: reader.Schema(),
+		schema: schemaWithoutInvalid(reader.Schema()),
 		lin:    lin,
 	}
 	f.refs.Store(1)
-	if err := g.priv.checkMasks(g.cfg.mem, reader.Schema()); err != nil {
+	f.s.noteSchema(reader.Schema())
+	if err := g.priv.checkMasks(g.cfg.mem, f.schema); err != nil {
 		f.err = runErr("create", datasetLabel(rep), err)
 	} else if err := f.out.createQuarantine(ctx, reader.Schema()); err != nil {
 		f.err = err
@@ -126,18 +127,19 @@ func (f *filterReader) Next() bool {
 			f.fail(err)
 			return false
 		}
-		if err := f.out.write(f.ctx, batch, sp); err != nil {
+		if err := f.out.write(f.ctx, f.s, batch, sp); err != nil {
 			f.fail(err)
 			return false
 		}
 		switch {
 		case f.g.cfg.mode == ModeCheck || sp.nFailed == 0:
-			batch.Retain()
-			f.cur = batch
+			f.cur = withoutInvalid(batch)
 		case sp.nFailed == len(sp.failed):
 			continue
 		default:
-			clean, err := selectRows(f.ctx, f.g.cfg.mem, batch, sp.failed, false)
+			data := withoutInvalid(batch)
+			clean, err := selectRows(f.ctx, f.g.cfg.mem, data, sp.failed, false)
+			data.Release()
 			if err != nil {
 				f.fail(runErr("filter", f.s.dataset, err))
 				return false

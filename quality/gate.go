@@ -45,6 +45,9 @@ func NewGate(prog *rules.Program, opts ...Option) (*Gate, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	if rs := prog.RuleSet(); rs != nil && rs.Strict {
+		cfg.strict = true // strict: true in the rule file
+	}
 	priv, err := newPrivacyPlan(prog.RuleSet(), &cfg)
 	if err != nil {
 		return nil, err
@@ -96,6 +99,7 @@ func (g *Gate) Check(ctx context.Context, reader array.RecordReader) (*Report, e
 	lin := g.startLineage(g.cfg.dataset, rep)
 	lin.startCheck(ctx, rep)
 	s := g.newSession(datasetLabel(rep))
+	s.noteSchema(reader.Schema())
 	if err := s.evalReader(ctx, reader, false, nil); err != nil {
 		lin.fail(err)
 		return nil, err
@@ -139,16 +143,22 @@ func (g *Gate) Run(ctx context.Context, src connectors.Source) (rep *Report, err
 		cols = g.projection()
 	}
 	rctx := lin.startRead(ctx)
-	reader, err := src.Open(rctx, connectors.ReadOptions{Columns: cols, BatchSize: g.cfg.batchSize, Allocator: g.cfg.mem})
+	reader, err := src.Open(rctx, connectors.ReadOptions{
+		Columns: cols, BatchSize: g.cfg.batchSize, Allocator: g.cfg.mem, Invalid: g.invalidPolicy,
+	})
 	if err != nil {
 		err = runErr("open", label, err)
 		lin.fail(err)
 		return nil, err
 	}
 	defer reader.Release()
-	lin.opened(reader.Schema())
+	// The data's schema: what the reader gives less the marks of values
+	// that did not parse (InvalidColumn), which only the quarantine gets.
+	schema := schemaWithoutInvalid(reader.Schema())
+	lin.opened(schema)
 	lin.startCheck(ctx, rep)
 	s := g.newSession(label)
+	s.noteSchema(reader.Schema())
 	out := &outputs{g: g, lin: lin}
 	defer func() {
 		if err != nil {
@@ -158,7 +168,7 @@ func (g *Gate) Run(ctx context.Context, src connectors.Source) (rep *Report, err
 		}
 	}()
 	if g.cfg.sink != nil || g.cfg.quarantine != nil {
-		if err := g.priv.checkMasks(g.cfg.mem, reader.Schema()); err != nil {
+		if err := g.priv.checkMasks(g.cfg.mem, schema); err != nil {
 			return nil, runErr("create", label, err)
 		}
 	}
@@ -166,13 +176,13 @@ func (g *Gate) Run(ctx context.Context, src connectors.Source) (rep *Report, err
 		return nil, err
 	}
 	if g.cfg.sink != nil {
-		s.priv.out = reader.Schema()
+		s.priv.out = schema
 	}
 	err = s.evalReader(ctx, reader, out.quar != nil, func(batch arrow.RecordBatch, sp *split) error {
 		if lin != nil {
 			lin.rows += batch.NumRows()
 		}
-		return out.write(ctx, batch, sp)
+		return out.write(ctx, s, batch, sp)
 	})
 	if err != nil {
 		return nil, err
@@ -181,7 +191,7 @@ func (g *Gate) Run(ctx context.Context, src connectors.Source) (rep *Report, err
 		return nil, runErr("read", label, err)
 	}
 	if lin != nil {
-		lin.endRead(lin.rows, reader.Schema(), nil)
+		lin.endRead(lin.rows, schema, nil)
 	}
 	if err := s.finish(ctx, rep); err != nil {
 		return nil, err
@@ -207,17 +217,20 @@ type outputs struct {
 	lquar  *lineageWriter // write span of the quarantine
 }
 
+// create starts the writers of a read whose batches have schema: the
+// clean sink gets it without InvalidColumn, the quarantine with it.
 func (o *outputs) create(ctx context.Context, schema *arrow.Schema) error {
 	if o.g.cfg.sink != nil {
-		wctx, lw := o.lin.startWrite(ctx, o.g.cfg.sink, schema)
-		w, err := o.g.cfg.sink.Create(wctx, schema)
+		clean := schemaWithoutInvalid(schema)
+		wctx, lw := o.lin.startWrite(ctx, o.g.cfg.sink, clean)
+		w, err := o.g.cfg.sink.Create(wctx, clean)
 		if err != nil {
 			err = runErr("create", o.g.cfg.sink.Dataset().String(), err)
 			lw.end(err)
 			return err
 		}
 		o.clean, o.lclean = w, lw
-		o.lin.created(lw, w, fieldNames(schema), o.g.cfg.mode == ModeFilter, "")
+		o.lin.created(lw, w, fieldNames(clean), o.g.cfg.mode == ModeFilter, "")
 	}
 	return o.createQuarantine(ctx, schema)
 }
@@ -239,21 +252,24 @@ func (o *outputs) createQuarantine(ctx context.Context, schema *arrow.Schema) er
 		return err
 	}
 	o.quar, o.qsch, o.lquar = w, qsch, lw
-	o.lin.created(lw, w, fieldNames(schema), true, FailedRulesColumn)
+	o.lin.created(lw, w, fieldNames(schemaWithoutInvalid(schema)), true, FailedRulesColumn)
 	return nil
 }
 
-// write sends batch (borrowed) to the writers according to sp.
-func (o *outputs) write(ctx context.Context, batch arrow.RecordBatch, sp *split) error {
+// write sends batch (borrowed) to the writers according to sp: the clean
+// sink without InvalidColumn, the quarantine with it, redacted.
+func (o *outputs) write(ctx context.Context, s *session, batch arrow.RecordBatch, sp *split) error {
 	mem := o.g.cfg.mem
 	if o.clean != nil {
+		data := withoutInvalid(batch)
+		defer data.Release()
 		var clean arrow.RecordBatch
 		if o.g.cfg.mode == ModeCheck || sp.nFailed == 0 {
-			batch.Retain()
-			clean = batch
+			data.Retain()
+			clean = data
 		} else if sp.nFailed < len(sp.failed) {
 			var err error
-			if clean, err = selectRows(ctx, mem, batch, sp.failed, false); err != nil {
+			if clean, err = selectRows(ctx, mem, data, sp.failed, false); err != nil {
 				return runErr("filter", o.g.cfg.sink.Dataset().String(), err)
 			}
 		}
@@ -273,7 +289,12 @@ func (o *outputs) write(ctx context.Context, batch arrow.RecordBatch, sp *split)
 		}
 	}
 	if o.quar != nil && sp.nFailed > 0 {
-		raw, err := quarantineBatch(ctx, mem, o.qsch, batch, sp)
+		marked, err := s.redactInvalid(mem, batch)
+		if err != nil {
+			return runErr("filter", o.g.cfg.quarantine.Dataset().String(), err)
+		}
+		raw, err := quarantineBatch(ctx, mem, o.qsch, marked, sp)
+		marked.Release()
 		if err != nil {
 			return runErr("filter", o.g.cfg.quarantine.Dataset().String(), err)
 		}

@@ -204,8 +204,12 @@ func WriteJSON(w io.Writer, reports ...*Report) error {
 func (r *Report) decide(strict bool) {
 	r.Gate = Decision{Strict: strict, Reasons: []string{}}
 	failed, warned := false, false
+	var unchecked []string // under strict: rules that checked nothing
 	for i := range r.Rules {
 		rr := &r.Rules[i]
+		if strict && rr.Status == StatusNotEvaluated && rr.Severity != rules.SeverityInfo {
+			unchecked = append(unchecked, rr.Name)
+		}
 		bad := rr.Status == StatusFail || rr.Status == StatusWarn || rr.Status == StatusError
 		if !bad {
 			continue
@@ -221,8 +225,16 @@ func (r *Report) decide(strict bool) {
 			r.Gate.Reasons = append(r.Gate.Reasons, fmt.Sprintf("error rule %s: %s", rr.Name, rr.Status))
 		}
 	}
+	if strict {
+		for _, name := range unchecked {
+			r.Gate.Reasons = append(r.Gate.Reasons, fmt.Sprintf("strict: rule %s was not evaluated", name))
+		}
+		if len(r.Rules) == 0 {
+			r.Gate.Reasons = append(r.Gate.Reasons, "strict: no rule was checked")
+		}
+	}
 	switch {
-	case failed:
+	case failed || (strict && (len(unchecked) > 0 || len(r.Rules) == 0)):
 		r.Status = StatusFail
 	case warned && strict:
 		r.Status = StatusFail

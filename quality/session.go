@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/sluicedata/sluice/connectors"
 	"github.com/sluicedata/sluice/quality/history"
 	"github.com/sluicedata/sluice/rules"
 )
@@ -28,6 +29,15 @@ type session struct {
 	failed []bool
 
 	priv *privacyState
+	// types accounts the built-in <key>.type rules.
+	types *typeRules
+	// marks is true when the reader marks values that do not parse
+	// (InvalidColumn): a text format read with the rule file's policies.
+	// Without marks the declared <key>.type rules are not reported: a
+	// typed format's values always have their column's type.
+	marks bool
+	// notes are the report's notes about the input (Report.Notes).
+	notes []string
 	// mapped names the metrics whose live states hold hmac'd values
 	// (Redactor.MapStates), in a run merged with stored partitions.
 	mapped map[string]bool
@@ -66,6 +76,19 @@ func (g *Gate) newSession(dataset string) *session {
 		stats:    make([]ruleStats, len(rr)),
 		dataset:  dataset,
 		priv:     g.priv.newState(),
+		types:    newTypeRules(g.prog),
+	}
+}
+
+// noteSchema takes in the schema of the reader: whether it marks values
+// that do not parse (InvalidColumn), and its notes on columns
+// (connectors.NoteKey).
+func (s *session) noteSchema(schema *arrow.Schema) {
+	s.marks = invalidIndex(schema) >= 0
+	for _, f := range schema.Fields() {
+		if note, ok := f.Metadata.GetValue(connectors.NoteKey); ok && note != "" {
+			s.notes = append(s.notes, fmt.Sprintf("column %s: %s", f.Name, note))
+		}
 	}
 }
 
@@ -110,7 +133,9 @@ func (s *session) evalReader(ctx context.Context, reader array.RecordReader, wit
 // account folds the row outcomes of batch into the counts and samples and
 // returns which rows fail the gate.
 func (s *session) account(ctx context.Context, batch arrow.RecordBatch, res *rules.BatchResult, withRules bool) (*split, error) {
-	s.priv.add(batch)
+	data := withoutInvalid(batch)
+	s.priv.add(data)
+	data.Release()
 	n := int(batch.NumRows())
 	if len(res.Counts) != len(s.rowRules) || len(res.Failing) != len(s.rowRules) {
 		return nil, runErr("evaluate", s.dataset,
@@ -125,6 +150,9 @@ func (s *session) account(ctx context.Context, batch arrow.RecordBatch, res *rul
 		sp.rules = make([][]string, n)
 	}
 	base := s.rowsIn
+	if err := s.accountInvalid(batch, sp, base, withRules); err != nil {
+		return nil, runErr("read", s.dataset, err)
+	}
 	for i, rule := range s.rowRules {
 		failing := res.Failing[i]
 		if len(failing) != (n+63)/64 {
@@ -132,7 +160,9 @@ func (s *session) account(ctx context.Context, batch arrow.RecordBatch, res *rul
 				fmt.Errorf("rule %s: %d result words for a batch of %d rows", rule.Name, len(failing), n))
 		}
 		st := &s.stats[i]
-		blocks := rule.Severity == rules.SeverityError || rule.Severity == ""
+		// A quarantine: false rule counts in the verdict only: its
+		// failing rows stay clean.
+		blocks := (rule.Severity == rules.SeverityError || rule.Severity == "") && !rule.NoQuarantine
 		counts := res.Counts[i]
 		st.passed += counts[rules.Pass]
 		st.skipped += counts[rules.Skip]
@@ -241,6 +271,7 @@ func (s *session) finish(ctx context.Context, rep *Report) error {
 	rep.RowsIn, rep.RowsClean, rep.RowsQuarantined = s.rowsIn, s.rowsClean, s.rowsQuarantined
 	rep.Rules = make([]RuleResult, 0, len(s.g.prog.Rules()))
 	rep.Rules = append(rep.Rules, schemaResults(s.g.prog.SchemaFindings())...)
+	rep.Rules = append(rep.Rules, s.typeResults()...)
 	for _, r := range s.g.prog.Rules() {
 		rr := RuleResult{
 			Name:     r.Name,
@@ -287,6 +318,7 @@ func (s *session) finish(ctx context.Context, rep *Report) error {
 		rep.Rules = append(rep.Rules, rr)
 	}
 	s.g.priv.red.partitionGaps(rep, s.mapped)
+	rep.Notes = append(rep.Notes, s.reportNotes()...)
 	rep.decide(s.g.cfg.strict)
 	s.priv.finish(rep, s.g.cfg.strict)
 	if err := s.record(ctx, rep); err != nil {
@@ -370,4 +402,26 @@ func schemaResults(findings []rules.SchemaFinding) []RuleResult {
 		out = append(out, rr)
 	}
 	return out
+}
+
+// reportNotes returns the notes that open the report: a rule file without
+// rules, an input without rows, the readers' notes on columns.
+func (s *session) reportNotes() []string {
+	var out []string
+	if rs := s.g.prog.RuleSet(); rs == nil || len(rs.Rules) == 0 {
+		n := 0
+		if s.marks {
+			n = len(s.types.list)
+		}
+		switch {
+		case n > 0:
+			out = append(out, fmt.Sprintf("the rule file has no rules: only the schema and the types of %d declared columns were checked", n))
+		default:
+			out = append(out, "the rule file has no rules: nothing but the schema was checked")
+		}
+	}
+	if s.rowsIn == 0 {
+		out = append(out, "the input has no rows: row rules were not evaluated")
+	}
+	return append(out, s.notes...)
 }

@@ -1,0 +1,139 @@
+package quality
+
+import (
+	"context"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sluicedata/sluice/connectors"
+	"github.com/sluicedata/sluice/internal/arrowtest"
+)
+
+// Under strict (flag or rule file), a rule that checked nothing fails the
+// gate; without it, it does not.
+func TestStrictFailsOnNotEvaluated(t *testing.T) {
+	const base = `version: 1
+dataset: orders
+owner: payments@example.com
+columns:
+  order_id: {type: int64}
+  shipped:  {type: timestamp}
+rules:
+  - name: id_positive
+    expr: order_id > 0
+  - name: shipped_set
+    check: null_count(shipped) == 0
+    severity: warn
+`
+	for _, tc := range []struct {
+		name   string
+		yaml   string
+		strict bool
+		want   Status
+	}{
+		{"lenient", base, false, StatusFail}, // schema.shipped fails either way
+		{"flag", base, true, StatusFail},
+		{"rule file", "strict: true\n" + base, false, StatusFail},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mem := arrowtest.Allocator(t)
+			gate, err := NewGate(compile(t, tc.yaml, ordersSchema), WithStrict(tc.strict))
+			require.NoError(t, err)
+			rep, err := gate.Check(context.Background(), readerOf(t, mem, sixOrders, 4))
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, rep.Status)
+			strict := tc.strict || tc.name == "rule file"
+			assert.Equal(t, strict, rep.Gate.Strict)
+			if strict {
+				assert.Contains(t, rep.Gate.Reasons, "strict: rule shipped_set was not evaluated")
+			} else {
+				assert.NotContains(t, rep.Gate.Reasons, "strict: rule shipped_set was not evaluated")
+			}
+		})
+	}
+}
+
+// An input without rows passes, saying so first; under strict its rules
+// that checked nothing fail it.
+func TestNoRowsAndNoRulesAreNoted(t *testing.T) {
+	const noRules = `version: 1
+dataset: orders
+owner: payments@example.com
+`
+	for _, tc := range []struct {
+		name      string
+		yaml      string
+		rows      []order
+		strict    bool
+		want      Status
+		wantNotes []string
+	}{
+		{"no rows", ordersRules, nil, false, StatusPass, []string{"the input has no rows: row rules were not evaluated"}},
+		{"no rows strict", ordersRules, nil, true, StatusFail, []string{"the input has no rows: row rules were not evaluated"}},
+		{"no rules", noRules, sixOrders, false, StatusPass, []string{"the rule file has no rules: nothing but the schema was checked"}},
+		{"no rules strict", noRules, sixOrders, true, StatusFail, []string{"the rule file has no rules: nothing but the schema was checked"}},
+		{"rows and rules", ordersRules, sixOrders, false, StatusFail, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mem := arrowtest.Allocator(t)
+			gate, err := NewGate(compile(t, tc.yaml, ordersSchema), WithStrict(tc.strict))
+			require.NoError(t, err)
+			rep, err := gate.Check(context.Background(), readerOf(t, mem, tc.rows, 4))
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, rep.Status, rep.Gate.Reasons)
+			assert.Equal(t, tc.wantNotes, rep.Notes)
+		})
+	}
+}
+
+// A reader's note on how it typed a column opens the report.
+func TestReaderNotesReachTheReport(t *testing.T) {
+	mem := arrowtest.Allocator(t)
+	md := arrow.NewMetadata([]string{connectors.NoteKey}, []string{"mixed JSON types (number, string): read as string"})
+	fields := ordersSchema.Fields()
+	fields[1].Metadata = md
+	sch := arrow.NewSchema(fields, nil)
+	batches := batchesOf(t, mem, sixOrders, 6)
+	rec := batches[0]
+	defer rec.Release()
+	withNote := array.NewRecordBatch(sch, rec.Columns(), rec.NumRows())
+	defer withNote.Release()
+	rdr, err := array.NewRecordReader(sch, []arrow.RecordBatch{withNote})
+	require.NoError(t, err)
+	defer rdr.Release()
+	gate, err := NewGate(compile(t, ordersRules, ordersSchema))
+	require.NoError(t, err)
+	rep, err := gate.Check(context.Background(), rdr)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"column email: mixed JSON types (number, string): read as string"}, rep.Notes)
+}
+
+// quarantine: false keeps a failing rule's rows out of the quarantine; the
+// rule still decides the gate.
+func TestNoQuarantineRule(t *testing.T) {
+	const yaml = `version: 1
+dataset: orders
+owner: payments@example.com
+rules:
+  - name: id_small
+    expr: order_id < 5
+    quarantine: false
+  - name: amount_non_negative
+    expr: amount >= 0.0
+`
+	mem := arrowtest.Allocator(t)
+	quar := newRecSink(t, "quarantine")
+	gate, err := NewGate(compile(t, yaml, ordersSchema), WithQuarantine(quar))
+	require.NoError(t, err)
+	rep, err := gate.Run(context.Background(), newSliceSource(t, mem, sixOrders, 4))
+	require.NoError(t, err)
+	assert.Equal(t, StatusFail, rep.Status)
+	require.Equal(t, int64(2), rep.Rule("id_small").Failed)
+	assert.Equal(t, []int64{2, 5}, quar.ids(), "only amount_non_negative's rows")
+	assert.Equal(t, [][]string{{"amount_non_negative"}, {"amount_non_negative"}}, quar.failedRules())
+	assert.Equal(t, int64(2), rep.RowsQuarantined)
+}
