@@ -169,7 +169,8 @@ func (s *session) accountInvalid(batch arrow.RecordBatch, sp *split, base int64,
 			tr.failed++
 			if len(tr.samples) < s.g.cfg.sampleLimit {
 				tr.samples = append(tr.samples, Sample{Row: base + int64(row),
-					Values: map[string]any{e.column: s.g.priv.red.String(e.column, e.text)}})
+					Values: map[string]any{e.column: s.g.priv.red.String(e.column, e.text)},
+					Key:    s.sampleKey(batch, row)})
 			}
 			if tr.Severity != rules.SeverityError {
 				continue

@@ -93,6 +93,7 @@ var markSchema = arrow.NewSchema([]arrow.Field{
 const markRules = `version: 1
 dataset: orders
 owner: data@example.com
+key: [id]
 columns:
   id:     {type: int64}
   amount: {type: int64}
@@ -153,7 +154,8 @@ func TestTypeViolationsAreRowFailures(t *testing.T) {
 	assert.Equal(t, int64(5), amount.Evaluated)
 	assert.Equal(t, int64(2), amount.Failed)
 	require.Len(t, amount.Samples, 2)
-	assert.Equal(t, Sample{Row: 1, Values: map[string]any{"amount": "12x"}}, amount.Samples[0])
+	assert.Equal(t, Sample{Row: 1, Values: map[string]any{"amount": "12x"}, Key: map[string]any{"id": int64(2)}}, amount.Samples[0])
+	assert.Equal(t, []string{"id"}, rep.Key)
 	assert.Contains(t, amount.Message, "did not parse as int64")
 
 	phone := rep.Rule("phone.type")

@@ -64,6 +64,9 @@ type Report struct {
 	// has no rows, how a reader inferred a column (a mixed-type JSON column
 	// read as string). Never holds values.
 	Notes []string `json:"notes,omitempty"`
+	// Key names the columns that identify a row (the rule file's key:),
+	// whose values every sample carries.
+	Key []string `json:"key,omitempty"`
 	// Rules holds one result per rule, in rule-file order.
 	Rules []RuleResult `json:"rules"`
 	// Gate explains the decision and what happened to the outputs.
@@ -126,6 +129,9 @@ type Sample struct {
 	// Values holds the values of the columns the rule reads (null for a
 	// null value, Redacted for a pii column).
 	Values map[string]any `json:"values"`
+	// Key holds the values of the rule file's key: columns on the row, to
+	// find it again (redacted like Values); nil without key:.
+	Key map[string]any `json:"key,omitempty"`
 }
 
 // Decision is the gate decision.

@@ -31,6 +31,8 @@ type session struct {
 	priv *privacyState
 	// types accounts the built-in <key>.type rules.
 	types *typeRules
+	// key is the physical names of the key: columns (Program.Key).
+	key []string
 	// marks is true when the reader marks values that do not parse
 	// (InvalidColumn): a text format read with the rule file's policies.
 	// Without marks the declared <key>.type rules are not reported: a
@@ -77,6 +79,7 @@ func (g *Gate) newSession(dataset string) *session {
 		dataset:  dataset,
 		priv:     g.priv.newState(),
 		types:    newTypeRules(g.prog),
+		key:      g.prog.Key(),
 	}
 }
 
@@ -229,7 +232,30 @@ func (s *session) sample(batch arrow.RecordBatch, rule *rules.CompiledRule, row 
 			values[name] = s.g.priv.redactValue(name, cellValue(col, row))
 		}
 	}
-	return Sample{Row: global, Values: values}
+	return Sample{Row: global, Values: values, Key: s.sampleKey(batch, row)}
+}
+
+// sampleKey returns the key: columns' values on row of batch, redacted;
+// nil without key:.
+func (s *session) sampleKey(batch arrow.RecordBatch, row int) map[string]any {
+	if len(s.key) == 0 {
+		return nil
+	}
+	key := make(map[string]any, len(s.key))
+	sc := batch.Schema()
+	for _, name := range s.key {
+		idx := sc.FieldIndices(name)
+		if len(idx) == 0 {
+			continue
+		}
+		col := batch.Column(idx[0])
+		if col.IsNull(row) {
+			key[name] = nil
+			continue
+		}
+		key[name] = s.g.priv.redactValue(name, cellValue(col, row))
+	}
+	return key
 }
 
 // cellValue returns a JSON-friendly value of col[row] (not null).
@@ -269,6 +295,7 @@ func (s *session) finish(ctx context.Context, rep *Report) error {
 		rowIdx[r] = i
 	}
 	rep.RowsIn, rep.RowsClean, rep.RowsQuarantined = s.rowsIn, s.rowsClean, s.rowsQuarantined
+	rep.Key = s.key
 	rep.Rules = make([]RuleResult, 0, len(s.g.prog.Rules()))
 	rep.Rules = append(rep.Rules, schemaResults(s.g.prog.SchemaFindings())...)
 	rep.Rules = append(rep.Rules, s.typeResults()...)
