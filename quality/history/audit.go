@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -214,10 +215,20 @@ func (r AuditRecord) ComputeHash() (string, error) {
 // are identified by size and modification time.
 const DefaultHashLimit = 256 << 20
 
-// DatasetVersion identifies the content of a file: "sha256:<hex>" when it
-// is at most limit bytes (0: DefaultHashLimit), else
-// "size:<bytes>;mtime:<RFC 3339>" (cheap, but blind to an edit that keeps
-// both).
+// DatasetVersion identifies the content of a file without a second pass
+// over its data:
+//
+//   - a Parquet file: "parquet:sha256:<hex of the footer>;size:<bytes>".
+//     The footer holds the schema, the row count, every row group's and
+//     column chunk's offsets, sizes and statistics (and page checksums
+//     where the writer stored them), so the version changes with any edit
+//     that changes the layout, a count or a statistic; an edit of page
+//     bytes that keeps every size and statistic is not seen — sha256 the
+//     file (FileHash) where that matters;
+//   - another file of at most limit bytes (0: DefaultHashLimit):
+//     "sha256:<hex>" of its content;
+//   - a larger file: "size:<bytes>;mtime:<RFC 3339>" (cheap, but blind to
+//     an edit that keeps both).
 func DatasetVersion(path string, limit int64) (string, error) {
 	if limit <= 0 {
 		limit = DefaultHashLimit
@@ -225,6 +236,11 @@ func DatasetVersion(path string, limit int64) (string, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return "", fmt.Errorf("history: dataset version: %w", err)
+	}
+	if fi.Mode().IsRegular() {
+		if v, ok := parquetVersion(path, fi.Size()); ok {
+			return v, nil
+		}
 	}
 	if fi.IsDir() || fi.Size() > limit {
 		return fmt.Sprintf("size:%d;mtime:%s", fi.Size(), fi.ModTime().UTC().Format(time.RFC3339Nano)), nil
@@ -248,4 +264,38 @@ func FileHash(path string) (string, error) {
 		return "", fmt.Errorf("history: hash %s: %w", path, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// maxFooterBytes bounds the footer parquetVersion reads: beyond it the
+// file is hashed or identified by size like any other.
+const maxFooterBytes = 64 << 20
+
+// parquetVersion returns the footer version of a Parquet file, false when
+// path is not one (no PAR1 magic at both ends, or an implausible footer
+// length).
+func parquetVersion(path string, size int64) (string, bool) {
+	if size < 12 {
+		return "", false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close() // read only
+	var head, tail [8]byte
+	if _, err := f.ReadAt(head[:4], 0); err != nil || string(head[:4]) != "PAR1" {
+		return "", false
+	}
+	if _, err := f.ReadAt(tail[:], size-8); err != nil || string(tail[4:]) != "PAR1" {
+		return "", false
+	}
+	n := int64(binary.LittleEndian.Uint32(tail[:4]))
+	if n <= 0 || n > size-12 || n > maxFooterBytes {
+		return "", false
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, size-8-n, n+8)); err != nil {
+		return "", false
+	}
+	return fmt.Sprintf("parquet:sha256:%s;size:%d", hex.EncodeToString(h.Sum(nil)), size), true
 }

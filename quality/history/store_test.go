@@ -484,3 +484,37 @@ func TestDatasetVersion(t *testing.T) {
 	_, err = DatasetVersion(filepath.Join(dir, "missing"), 0)
 	assert.Error(t, err)
 }
+
+// A Parquet file's version is its footer's digest: it follows the file's
+// rows and statistics without reading its pages; a file that only looks
+// like Parquet is hashed whole.
+func TestDatasetVersionParquet(t *testing.T) {
+	dir := t.TempDir()
+	orders, err := os.ReadFile(filepath.Join("..", "..", "testdata", "orders", "orders.parquet"))
+	require.NoError(t, err)
+	p := filepath.Join(dir, "orders.parquet")
+	require.NoError(t, os.WriteFile(p, orders, 0o644))
+	v, err := DatasetVersion(p, 0)
+	require.NoError(t, err)
+	assert.Regexp(t, `^parquet:sha256:[0-9a-f]{64};size:\d+$`, v)
+	again, err := DatasetVersion(p, 1) // no full hash needed, whatever the limit
+	require.NoError(t, err)
+	assert.Equal(t, v, again)
+
+	// A byte of the footer changed: another version.
+	edited := append([]byte(nil), orders...)
+	edited[len(edited)-10] ^= 0xff
+	q := filepath.Join(dir, "edited.parquet")
+	require.NoError(t, os.WriteFile(q, edited, 0o644))
+	w, err := DatasetVersion(q, 0)
+	require.NoError(t, err)
+	assert.NotEqual(t, v, w)
+
+	// PAR1 at both ends but an impossible footer length: hashed.
+	fake := []byte("PAR1xxxxxxxx\xff\xff\xff\x7fPAR1")
+	r := filepath.Join(dir, "fake.parquet")
+	require.NoError(t, os.WriteFile(r, fake, 0o644))
+	u, err := DatasetVersion(r, 0)
+	require.NoError(t, err)
+	assert.Regexp(t, `^sha256:`, u)
+}
