@@ -31,7 +31,7 @@
 //	defer store.Close()
 //	states := map[string][]byte{}                   // metric name → metrics.Encode(state)
 //	err = store.SaveRun(ctx, history.RunRecord{RunID: …, Dataset: report.Dataset, Status: string(report.Status), Metrics: …, States: states})
-//	version, _ := history.DatasetVersion(input, 0)  // sha256 of the file, or size+mtime when large
+//	version, _ := history.DatasetVersion(input, 0)  // Parquet footer digest, sha256, or size+mtime when large
 //	ruleHash, _ := history.FileHash(rulePath)
 //	summary, _ := json.Marshal(history.Summary{RowsIn: report.RowsIn, FailedRules: …})
 //	rec, err := store.AppendAudit(ctx, history.AuditRecord{RunID: …, Dataset: …, DatasetVersion: version,
