@@ -237,9 +237,18 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 			idx[i] = j[0]
 		}
 	}
-	fields := make([]arrow.Field, len(idx))
+	fields := make([]arrow.Field, len(idx), len(idx)+1)
+	names := make([]string, len(idx))
 	for i, j := range idx {
 		fields[i] = schema.Field(j)
+		names[i] = fields[i].Name
+	}
+	marks := opts.Marks(names)
+	if marks {
+		if slices.Contains(header, connectors.InvalidColumn) {
+			return nil, reservedError("csvconnector", s.path)
+		}
+		fields = append(fields, invalidField)
 	}
 	out := arrow.NewSchema(fields, nil)
 
@@ -253,8 +262,13 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 	}
 	r.refs.Store(1)
 	r.apps = make([]appender, len(idx))
+	r.pol = make([]connectors.InvalidPolicy, len(idx))
 	for i := range idx {
 		r.apps[i] = newAppender(r.b.Field(i), fields[i].Type)
+		r.pol[i] = opts.Policy(names[i])
+	}
+	if marks {
+		r.mk = newMarker(r.b.Field(len(idx)).(*array.StringBuilder), fields[:len(idx)])
 	}
 	return r, nil
 }
@@ -280,6 +294,8 @@ type reader struct {
 	reserve  int
 	b        *array.RecordBuilder
 	apps     []appender
+	pol      []connectors.InvalidPolicy // per output column
+	mk       *marker                    // nil without marking
 	cur      arrow.RecordBatch
 	err      error
 	done     bool
@@ -358,10 +374,22 @@ func (r *reader) Next() bool {
 				continue
 			}
 			if err := r.apps[i](v); err != nil {
+				switch r.pol[i] {
+				case connectors.InvalidNull:
+					fb.AppendNull()
+					continue
+				case connectors.InvalidMark:
+					fb.AppendNull()
+					r.mk.mark(i, v)
+					continue
+				}
 				line, _ := r.cr.FieldPos(j)
 				f := r.schema.Field(i)
 				return r.fail(r.src.valueError(line, j+1, f.Name, v, err, f.Type, r.declared[j]))
 			}
+		}
+		if r.mk != nil {
+			r.mk.endRow()
 		}
 		rows++
 	}

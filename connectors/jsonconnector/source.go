@@ -220,13 +220,22 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 			idx = append(idx, j[0])
 		}
 	}
-	fields := make([]arrow.Field, len(idx))
+	fields := make([]arrow.Field, len(idx), len(idx)+1)
+	names := make([]string, len(idx))
 	cols := make(map[string]int, len(idx))
 	for i, j := range idx {
 		fields[i] = schema.Field(j)
+		names[i] = fields[i].Name
 		if _, dup := cols[fields[i].Name]; !dup {
 			cols[fields[i].Name] = i
 		}
+	}
+	marks := opts.Marks(names)
+	if marks {
+		if len(schema.FieldIndices(connectors.InvalidColumn)) > 0 {
+			return nil, reservedError("jsonconnector", s.path)
+		}
+		fields = append(fields, invalidField)
 	}
 	out := arrow.NewSchema(fields, nil)
 	sc, err := openScanner(ctx, s, false)
@@ -240,9 +249,24 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 	}
 	r.refs.Store(1)
 	r.apps = make([]appender, len(idx))
+	r.pol = make([]connectors.InvalidPolicy, len(idx))
+	mem := opts.Alloc()
 	for i, j := range idx {
-		r.apps[i] = newAppender(r.b.Field(i), fields[i].Type)
+		r.pol[i] = opts.Policy(names[i])
+		var scratch func() array.Builder
+		if r.pol[i] != connectors.InvalidError {
+			// A value that fails must leave the builder as it was.
+			scratch = func() array.Builder {
+				b := array.NewBuilder(mem, fields[i].Type)
+				r.scratch = append(r.scratch, b)
+				return b
+			}
+		}
+		r.apps[i] = newAppender(r.b.Field(i), fields[i].Type, scratch)
 		r.declared[i] = declared[j]
+	}
+	if marks {
+		r.mk = newMarker(r.b.Field(len(idx)).(*array.StringBuilder), fields[:len(idx)])
 	}
 	return r, nil
 }
@@ -259,6 +283,9 @@ type reader struct {
 	size     int
 	b        *array.RecordBuilder
 	apps     []appender
+	pol      []connectors.InvalidPolicy // per output column
+	mk       *marker                    // nil without marking
+	scratch  []array.Builder            // of appenders that try a value first
 	seen     []bool
 	cur      arrow.RecordBatch
 	err      error
@@ -278,6 +305,10 @@ func (r *reader) Release() {
 			r.b.Release()
 			r.b = nil
 		}
+		for _, b := range r.scratch {
+			b.Release()
+		}
+		r.scratch = nil
 	}
 }
 
@@ -344,6 +375,15 @@ func (r *reader) onKey(key string, raw json.RawMessage, off int64) error {
 		return nil
 	}
 	if err := r.apps[i](raw); err != nil {
+		switch r.pol[i] {
+		case connectors.InvalidNull:
+			r.b.Field(i).AppendNull()
+			return nil
+		case connectors.InvalidMark:
+			r.b.Field(i).AppendNull()
+			r.mk.mark(i, rawText(raw))
+			return nil
+		}
 		f := r.schema.Field(i)
 		return r.src.valueError(r.sc, off, key, raw, err, f.Type, r.declared[i])
 	}
@@ -377,6 +417,9 @@ func (r *reader) Next() bool {
 			if !s {
 				r.b.Field(i).AppendNull()
 			}
+		}
+		if r.mk != nil {
+			r.mk.endRow()
 		}
 		rows++
 	}

@@ -64,7 +64,27 @@ var errNotString = errors.New("not a string")
 // error when the value does not fit.
 type appender func(raw []byte) error
 
-func newAppender(b array.Builder, dt arrow.DataType) appender {
+// rawText is the text of a raw JSON value that InvalidColumn records: a
+// string's decoded text (bytes that are not UTF-8 become U+FFFD), the JSON
+// source text of any other value.
+func rawText(raw []byte) string {
+	if len(raw) > 0 && raw[0] == '"' {
+		if s, err := decodeString(raw); err == nil {
+			return s
+		}
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s
+		}
+	}
+	return string(raw)
+}
+
+// newAppender returns the appender of values of type dt into b. Types
+// without a parser of their own use arrow-go's JSON decoding of one value;
+// when scratch is not nil, such a value is decoded into a builder scratch
+// returns first, so that a value that fails leaves b unchanged.
+func newAppender(b array.Builder, dt arrow.DataType, scratch func() array.Builder) appender {
 	bad := func([]byte) error { return errBadValue }
 	str := func(raw []byte) (string, error) {
 		s, err := decodeString(raw)
@@ -161,9 +181,21 @@ func newAppender(b array.Builder, dt arrow.DataType) appender {
 	}
 	// Any other declared type (lists, structs, decimals…): arrow-go's own
 	// JSON decoding of one value.
+	var trial array.Builder
+	if scratch != nil {
+		trial = scratch()
+	}
 	return func(raw []byte) error {
 		buf := make([]byte, 0, len(raw)+2)
 		buf = append(append(append(buf, '['), raw...), ']')
+		if trial != nil {
+			err := trial.UnmarshalJSON(buf)
+			ok := err == nil && trial.Len() == 1
+			trial.NewArray().Release() // resets trial
+			if !ok {
+				return bad(raw)
+			}
+		}
 		n := b.Len()
 		// arrow-go's error may quote the value: it is not kept.
 		if err := b.UnmarshalJSON(buf); err != nil || b.Len() != n+1 {
