@@ -140,8 +140,41 @@ func (s *Source) openCSV(ctx context.Context, sniff bool) (io.Closer, records, [
 			return nil, nil, nil, s.inputError(1, i+1, "", fmt.Errorf("header: %w", errInvalidUTF8))
 		}
 	}
+	if err := s.duplicateHeader(header); err != nil {
+		f.Close() // read only
+		return nil, nil, nil, err
+	}
 	return f, cr, header, nil
 }
+
+// duplicateHeader reports the first column name the header repeats, with
+// the 1-based positions of its first two occurrences.
+func (s *Source) duplicateHeader(header []string) error {
+	if len(header) < 2 {
+		return nil
+	}
+	first := make(map[string]int, len(header))
+	for i, h := range header {
+		if j, dup := first[h]; dup {
+			return s.inputError(1, 0, "", &headerError{
+				msg: fmt.Sprintf("duplicate column %s in the header (columns %d and %d)", strconv.Quote(h), j+1, i+1),
+				err: connectors.ErrCorrupt,
+			})
+		}
+		first[h] = i
+	}
+	return nil
+}
+
+// headerError is a problem of the header whose message stands alone and
+// which wraps a sentinel.
+type headerError struct {
+	msg string
+	err error
+}
+
+func (e *headerError) Error() string { return e.msg }
+func (e *headerError) Unwrap() error { return e.err }
 
 func (s *Source) isNull(v string) bool {
 	if v == "" {
