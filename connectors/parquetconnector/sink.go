@@ -6,46 +6,109 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
-	"reflect"
-	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress"
-	"github.com/parquet-go/parquet-go/encoding"
+	pq "github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/sluicedata/sluice/connectors"
 	"github.com/sluicedata/sluice/internal/atomicfile"
 	"github.com/sluicedata/sluice/lineage"
 )
 
+// Defaults of the Sink's options.
+const (
+	// DefaultRowGroupRows is the most rows of a row group unless
+	// WithRowGroupRows says otherwise: 1Mi.
+	DefaultRowGroupRows = 1 << 20
+	// DefaultRowGroupBytes is the compressed size at which a row group is
+	// closed unless WithRowGroupBytes says otherwise: 128 MiB.
+	DefaultRowGroupBytes = 128 << 20
+)
+
+// sliceRows is the most rows handed to the column writers at once; the
+// size of the row group is checked between slices, so a huge batch cannot
+// overshoot WithRowGroupBytes by more than one slice.
+const sliceRows = 64 << 10
+
 // SinkOption configures a Sink.
 type SinkOption func(*sinkConfig) error
 
 type sinkConfig struct {
-	codec compress.Codec
+	codec         compress.Compression
+	rowGroupRows  int64
+	rowGroupBytes int64
+	mem           memory.Allocator
 }
 
 // WithCompression selects the page compression: "snappy" (the default),
-// "zstd" or "none".
+// "zstd", "lz4" (the LZ4_RAW codec of the format) or "none". This
+// package's Source refuses LZ4-compressed columns (see the package
+// documentation); other readers (arrow-go, Arrow C++, Spark, DuckDB,
+// Polars) read them.
 func WithCompression(name string) SinkOption {
 	return func(c *sinkConfig) error {
 		switch name {
 		case "snappy":
-			c.codec = &parquet.Snappy
+			c.codec = compress.Codecs.Snappy
 		case "zstd":
-			c.codec = &parquet.Zstd
+			c.codec = compress.Codecs.Zstd
+		case "lz4", "lz4_raw":
+			c.codec = compress.Codecs.Lz4Raw
 		case "none", "uncompressed":
-			c.codec = &parquet.Uncompressed
+			c.codec = compress.Codecs.Uncompressed
 		default:
-			return fmt.Errorf("parquetconnector: unknown compression %q (want snappy, zstd or none)", name)
+			return fmt.Errorf("parquetconnector: unknown compression %q (want snappy, zstd, lz4 or none)", name)
 		}
+		return nil
+	}
+}
+
+// WithRowGroupRows bounds the rows of a row group: a row group is closed
+// once it holds n rows (default DefaultRowGroupRows, 1Mi). n must be
+// positive.
+func WithRowGroupRows(n int64) SinkOption {
+	return func(c *sinkConfig) error {
+		if n <= 0 {
+			return fmt.Errorf("parquetconnector: row group rows %d: must be positive", n)
+		}
+		c.rowGroupRows = n
+		return nil
+	}
+}
+
+// WithRowGroupBytes bounds the size of a row group: a row group is closed
+// once its compressed pages reach n bytes (default DefaultRowGroupBytes,
+// 128 MiB), whichever of this and WithRowGroupRows comes first. The size is
+// checked every 64Ki rows and counts the pages written so far, so a row
+// group may exceed n by up to those rows and one open page (1 MiB) per
+// column. n must be positive.
+func WithRowGroupBytes(n int64) SinkOption {
+	return func(c *sinkConfig) error {
+		if n <= 0 {
+			return fmt.Errorf("parquetconnector: row group bytes %d: must be positive", n)
+		}
+		c.rowGroupBytes = n
+		return nil
+	}
+}
+
+// WithAllocator sets the allocator of the writer's buffers: the pages of
+// the open row group and the encoders' scratch space (default
+// memory.DefaultAllocator). Everything allocated is released by Commit or
+// Abort.
+func WithAllocator(mem memory.Allocator) SinkOption {
+	return func(c *sinkConfig) error {
+		if mem == nil {
+			return errors.New("parquetconnector: nil allocator")
+		}
+		c.mem = mem
 		return nil
 	}
 }
@@ -66,7 +129,12 @@ func NewSink(path string, opts ...SinkOption) (*Sink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parquetconnector: %w", err)
 	}
-	s := &Sink{path: path, dataset: ds, cfg: sinkConfig{codec: &parquet.Snappy}}
+	s := &Sink{path: path, dataset: ds, cfg: sinkConfig{
+		codec:         compress.Codecs.Snappy,
+		rowGroupRows:  DefaultRowGroupRows,
+		rowGroupBytes: DefaultRowGroupBytes,
+		mem:           memory.DefaultAllocator,
+	}}
 	for _, o := range opts {
 		if err := o(&s.cfg); err != nil {
 			return nil, err
@@ -75,8 +143,9 @@ func NewSink(path string, opts ...SinkOption) (*Sink, error) {
 	return s, nil
 }
 
-// MaxSinkColumns is the most columns the Sink writes: parquet-go numbers
-// the leaf columns of a schema with an int16 and reserves one value.
+// MaxSinkColumns is the most columns the Sink writes: this package's
+// reader (parquet-go) numbers the leaf columns of a schema with an int16
+// and reserves one value.
 const MaxSinkColumns = 65534
 
 // Dataset returns the file's identity.
@@ -95,15 +164,27 @@ func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (wr connectors.
 		return nil, fmt.Errorf("parquetconnector: %s: %d columns exceed the %d a Parquet file can hold: %w",
 			s.path, n, MaxSinkColumns, connectors.ErrUnsupported)
 	}
-	fields := make([]parquet.Field, schema.NumFields())
-	encs := make([]columnEncoder, schema.NumFields())
-	for i, f := range schema.Fields() {
-		node, enc, err := columnFor(f)
-		if err != nil {
+	props := []pq.WriterProperty{
+		pq.WithAllocator(s.cfg.mem),
+		pq.WithCompression(s.cfg.codec),
+		pq.WithCreatedBy("sluice"),
+		pq.WithStats(true),
+		pq.WithPageIndexEnabled(true),
+		pq.WithStoreDecimalAsInteger(true),
+		pq.WithMaxRowGroupLength(s.cfg.rowGroupRows),
+		// Only Arrow dictionary columns are dictionary encoded: a reader of
+		// this package types a dictionary-encoded BYTE_ARRAY column as an
+		// Arrow dictionary, so encoding plain columns would change their
+		// type on the way back.
+		pq.WithDictionaryDefault(false),
+	}
+	for _, f := range schema.Fields() {
+		if err := checkField(f); err != nil {
 			return nil, fmt.Errorf("parquetconnector: %s: column %q: %w", s.path, f.Name, err)
 		}
-		fields[i] = namedField{Node: node, name: f.Name}
-		encs[i] = enc
+		if f.Type.ID() == arrow.DICTIONARY {
+			props = append(props, pq.WithDictionaryPath(pq.ColumnPath{f.Name}, true))
+		}
 	}
 	// Mode 0666 under the umask; stale temporary files of the directory go.
 	tmp, err := atomicfile.CreateTemp(s.path)
@@ -113,8 +194,9 @@ func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (wr connectors.
 	w := &writer{
 		path:   s.path,
 		tmp:    tmp,
+		out:    &switchWriter{w: tmp},
 		schema: schema,
-		encs:   encs,
+		cfg:    s.cfg,
 		meta:   map[string]string{},
 	}
 	defer func() {
@@ -123,24 +205,47 @@ func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (wr connectors.
 			wr, err = nil, fmt.Errorf("parquetconnector: %s: creating the writer: %v", s.path, p)
 		}
 	}()
-	psch := parquet.NewSchema("schema", orderedGroup(fields))
-	w.pw = parquet.NewGenericWriter[any](tmp, psch, parquet.Compression(s.cfg.codec),
-		parquet.CreatedBy("sluice", "", ""))
+	// The footer's key-value metadata is the writer's (SetMetadata and
+	// ARROW:schema, written at Commit), not the schema's: the schema's
+	// metadata travels inside ARROW:schema. pqarrow would copy it, so it
+	// gets the fields alone; Schema.Equal ignores schema metadata, so the
+	// batches of schema match.
+	bare := arrow.NewSchema(schema.Fields(), nil)
+	// The ARROW:schema entry is written at Commit from schema itself:
+	// pqarrow's WithStoreSchema renames list elements to "element", which
+	// would change the element names readers restore.
+	fw, err := pqarrow.NewFileWriter(bare, w.out, pq.NewWriterProperties(props...), pqarrow.NewArrowWriterProperties())
+	if err != nil {
+		_ = w.discard()
+		return nil, fmt.Errorf("parquetconnector: %s: %w", s.path, err)
+	}
+	w.fw = fw
 	return w, nil
 }
 
+// switchWriter is the writer pqarrow writes to: it hides the file's Close
+// (Commit syncs and closes the file itself) and can be pointed at
+// io.Discard so that an aborted writer releases its buffers without
+// writing them.
+type switchWriter struct {
+	w io.Writer
+}
+
+func (s *switchWriter) Write(p []byte) (int, error) { return s.w.Write(p) }
+
 // writer is the connectors.Writer of a Sink.
 type writer struct {
-	path   string
-	tmp    *os.File
-	pw     *parquet.GenericWriter[any]
-	schema *arrow.Schema
-	encs   []columnEncoder
-	meta   map[string]string
-	keys   []string
-	rows   []parquet.Row
-	closed bool
-	failed error
+	path      string
+	tmp       *os.File
+	out       *switchWriter
+	fw        *pqarrow.FileWriter
+	schema    *arrow.Schema
+	cfg       sinkConfig
+	groupRows int64 // rows of the open row group
+	meta      map[string]string
+	keys      []string
+	closed    bool
+	failed    error
 }
 
 var _ connectors.MetadataWriter = (*writer)(nil)
@@ -153,7 +258,9 @@ func (w *writer) SetMetadata(key, value string) {
 	w.meta[key] = value
 }
 
-// Write appends batch, borrowed for the call.
+// Write appends batch, borrowed for the call. Row groups are closed at
+// the bounds of WithRowGroupRows and WithRowGroupBytes; only the open row
+// group is held in memory.
 func (w *writer) Write(batch arrow.RecordBatch) (err error) {
 	if w.closed {
 		return connectors.ErrClosed
@@ -167,37 +274,43 @@ func (w *writer) Write(batch arrow.RecordBatch) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("parquetconnector: %s: writing: %v", w.path, p)
-			_ = w.discard()
 		}
 		if err != nil {
 			w.failed = err
+			_ = w.discard()
 		}
 	}()
-	n := int(batch.NumRows())
-	const chunk = 4096
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		if cap(w.rows) < hi-lo {
-			w.rows = make([]parquet.Row, chunk)
-		}
-		rows := w.rows[:hi-lo]
-		for i := range rows {
-			rows[i] = rows[i][:0]
-		}
-		for c, col := range batch.Columns() {
-			if err := w.encs[c].appendRows(rows, col, lo, c); err != nil {
-				return fmt.Errorf("parquetconnector: %s: column %q %w", w.path, w.schema.Field(c).Name, err)
+	if err := checkNulls(w.schema, batch); err != nil {
+		return fmt.Errorf("parquetconnector: %s: %w", w.path, err)
+	}
+	n := batch.NumRows()
+	for lo := int64(0); lo < n; {
+		if w.groupRows >= w.cfg.rowGroupRows || w.fw.RowGroupTotalCompressedBytes() >= w.cfg.rowGroupBytes {
+			if err := w.fw.NewBufferedRowGroupChecked(); err != nil {
+				return fmt.Errorf("parquetconnector: %s: %w", w.path, err)
 			}
+			w.groupRows = 0
 		}
-		if _, err := w.pw.WriteRows(rows); err != nil {
+		size := min(n-lo, w.cfg.rowGroupRows-w.groupRows, sliceRows)
+		part := batch
+		if size != n {
+			part = batch.NewSlice(lo, lo+size)
+		}
+		err := w.fw.WriteBuffered(part)
+		if part != batch {
+			part.Release()
+		}
+		if err != nil {
 			return fmt.Errorf("parquetconnector: %s: %w", w.path, err)
 		}
+		w.groupRows += size
+		lo += size
 	}
 	return nil
 }
 
-// Commit writes the footer, syncs the temporary file and renames it over
-// the destination.
+// Commit writes the last row group and the footer, syncs the temporary
+// file and renames it over the destination.
 func (w *writer) Commit(ctx context.Context) (err error) {
 	if w.closed {
 		return connectors.ErrClosed
@@ -220,7 +333,9 @@ func (w *writer) Commit(ctx context.Context) (err error) {
 		return err
 	}
 	for _, k := range w.keys {
-		w.pw.SetKeyValueMetadata(k, w.meta[k])
+		if err := w.fw.AppendKeyValueMetadata(k, w.meta[k]); err != nil {
+			return fmt.Errorf("parquetconnector: %s: %w", w.path, err)
+		}
 	}
 	if _, ok := w.meta[arrowSchemaKey]; !ok {
 		var buf bytes.Buffer
@@ -228,9 +343,13 @@ func (w *writer) Commit(ctx context.Context) (err error) {
 		if err := iw.Close(); err != nil {
 			return fmt.Errorf("parquetconnector: %s: serializing the Arrow schema: %w", w.path, err)
 		}
-		w.pw.SetKeyValueMetadata(arrowSchemaKey, base64.StdEncoding.EncodeToString(buf.Bytes()))
+		if err := w.fw.AppendKeyValueMetadata(arrowSchemaKey, base64.StdEncoding.EncodeToString(buf.Bytes())); err != nil {
+			return fmt.Errorf("parquetconnector: %s: %w", w.path, err)
+		}
 	}
-	if err := w.pw.Close(); err != nil {
+	fw := w.fw
+	w.fw = nil
+	if err := fw.Close(); err != nil {
 		return fmt.Errorf("parquetconnector: %s: %w", w.path, err)
 	}
 	if err := w.tmp.Sync(); err != nil {
@@ -259,7 +378,20 @@ func (w *writer) Abort(context.Context) error {
 	return w.discard()
 }
 
+// discard releases the buffers of the Parquet writer, writing nothing
+// more, and removes the temporary file.
 func (w *writer) discard() error {
+	if w.fw != nil {
+		fw := w.fw
+		w.fw = nil
+		w.out.w = io.Discard
+		func() {
+			// A writer that failed part way may fail again on Close; its
+			// buffers are then left to the garbage collector.
+			defer func() { _ = recover() }()
+			_ = fw.Close()
+		}()
+	}
 	if w.tmp == nil {
 		return nil
 	}
@@ -271,290 +403,3 @@ func (w *writer) discard() error {
 	}
 	return nil
 }
-
-// valueFunc returns value i of an array as a Parquet value (not null).
-type valueFunc func(a arrow.Array, i int) parquet.Value
-
-// columnEncoder turns the values of one top-level column into the leaf
-// values of Parquet rows.
-type columnEncoder struct {
-	value        valueFunc // the values of a flat column, the elements of a list
-	nullable     bool
-	list         bool
-	elemNullable bool
-}
-
-var errNullInRequired = fmt.Errorf("null in a non-nullable column: %w", connectors.ErrSchemaMismatch)
-
-// appendRows appends to rows[k] the Parquet values of row lo+k of a, the
-// column of index c.
-func (e columnEncoder) appendRows(rows []parquet.Row, a arrow.Array, lo, c int) error {
-	def := 0
-	if e.nullable {
-		def = 1
-	}
-	if !e.list {
-		for k := range rows {
-			i := lo + k
-			var v parquet.Value
-			if a.IsNull(i) {
-				if !e.nullable {
-					return fmt.Errorf("row %d: %w", i, errNullInRequired)
-				}
-				v = parquet.NullValue().Level(0, 0, c)
-			} else {
-				v = e.value(a, i).Level(0, def, c)
-			}
-			rows[k] = append(rows[k], v)
-		}
-		return nil
-	}
-	// Levels of the three-level LIST: def is the level of an empty list,
-	// def+1 that of a null element, valDef that of a value.
-	la := a.(*array.List)
-	vals := la.ListValues()
-	valDef := def + 1
-	if e.elemNullable {
-		valDef++
-	}
-	for k := range rows {
-		i := lo + k
-		r := rows[k]
-		if la.IsNull(i) {
-			if !e.nullable {
-				return fmt.Errorf("row %d: %w", i, errNullInRequired)
-			}
-			rows[k] = append(r, parquet.NullValue().Level(0, 0, c))
-			continue
-		}
-		start, end := la.ValueOffsets(i)
-		if start == end {
-			rows[k] = append(r, parquet.NullValue().Level(0, def, c))
-			continue
-		}
-		for j := int(start); j < int(end); j++ {
-			rep := 1
-			if j == int(start) {
-				rep = 0
-			}
-			if vals.IsNull(j) {
-				if !e.elemNullable {
-					return fmt.Errorf("row %d: null element: %w", i, errNullInRequired)
-				}
-				r = append(r, parquet.NullValue().Level(rep, def+1, c))
-			} else {
-				r = append(r, e.value(vals, j).Level(rep, valDef, c))
-			}
-		}
-		rows[k] = r
-	}
-	return nil
-}
-
-// columnFor maps a top-level Arrow field to a Parquet node and an encoder.
-// A list of a primitive becomes the standard three-level LIST:
-//
-//	<optional|required> group name (LIST) {
-//	  repeated group list { <optional|required> T element }
-//	}
-func columnFor(f arrow.Field) (parquet.Node, columnEncoder, error) {
-	enc := columnEncoder{nullable: f.Nullable}
-	var node parquet.Node
-	if lt, ok := f.Type.(*arrow.ListType); ok {
-		switch lt.Elem().(type) {
-		case arrow.NestedType, *arrow.DictionaryType:
-			return nil, enc, fmt.Errorf("list of %s: %w", lt.Elem(), connectors.ErrUnsupported)
-		}
-		elem, value, err := nodeFor(lt.Elem())
-		if err != nil {
-			return nil, enc, fmt.Errorf("list element: %w", err)
-		}
-		enc.list, enc.value, enc.elemNullable = true, value, lt.ElemField().Nullable
-		if enc.elemNullable {
-			elem = parquet.Optional(elem)
-		}
-		node = parquet.List(elem)
-	} else {
-		var err error
-		if node, enc.value, err = nodeFor(f.Type); err != nil {
-			return nil, enc, err
-		}
-	}
-	if f.Nullable {
-		node = parquet.Optional(node)
-	}
-	return node, enc, nil
-}
-
-func stringBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
-
-// nodeFor maps an Arrow type to a Parquet leaf and a value encoder.
-func nodeFor(dt arrow.DataType) (parquet.Node, valueFunc, error) {
-	switch t := dt.(type) {
-	case *arrow.BooleanType:
-		return parquet.Leaf(parquet.BooleanType), func(a arrow.Array, i int) parquet.Value {
-			return parquet.BooleanValue(a.(*array.Boolean).Value(i))
-		}, nil
-	case *arrow.Int8Type:
-		return parquet.Int(8), func(a arrow.Array, i int) parquet.Value {
-			return parquet.Int32Value(int32(a.(*array.Int8).Value(i)))
-		}, nil
-	case *arrow.Int16Type:
-		return parquet.Int(16), func(a arrow.Array, i int) parquet.Value {
-			return parquet.Int32Value(int32(a.(*array.Int16).Value(i)))
-		}, nil
-	case *arrow.Int32Type:
-		return parquet.Int(32), func(a arrow.Array, i int) parquet.Value {
-			return parquet.Int32Value(a.(*array.Int32).Value(i))
-		}, nil
-	case *arrow.Int64Type:
-		return parquet.Int(64), func(a arrow.Array, i int) parquet.Value {
-			return parquet.Int64Value(a.(*array.Int64).Value(i))
-		}, nil
-	case *arrow.Uint8Type:
-		return parquet.Uint(8), func(a arrow.Array, i int) parquet.Value {
-			return parquet.Int32Value(int32(a.(*array.Uint8).Value(i)))
-		}, nil
-	case *arrow.Uint16Type:
-		return parquet.Uint(16), func(a arrow.Array, i int) parquet.Value {
-			return parquet.Int32Value(int32(a.(*array.Uint16).Value(i)))
-		}, nil
-	case *arrow.Uint32Type:
-		return parquet.Uint(32), func(a arrow.Array, i int) parquet.Value {
-			return parquet.Int32Value(int32(a.(*array.Uint32).Value(i)))
-		}, nil
-	case *arrow.Uint64Type:
-		return parquet.Uint(64), func(a arrow.Array, i int) parquet.Value {
-			return parquet.Int64Value(int64(a.(*array.Uint64).Value(i)))
-		}, nil
-	case *arrow.Float32Type:
-		return parquet.Leaf(parquet.FloatType), func(a arrow.Array, i int) parquet.Value {
-			return parquet.FloatValue(a.(*array.Float32).Value(i))
-		}, nil
-	case *arrow.Float64Type:
-		return parquet.Leaf(parquet.DoubleType), func(a arrow.Array, i int) parquet.Value {
-			return parquet.DoubleValue(a.(*array.Float64).Value(i))
-		}, nil
-	case *arrow.StringType:
-		return parquet.String(), func(a arrow.Array, i int) parquet.Value {
-			return parquet.ByteArrayValue(stringBytes(a.(*array.String).Value(i)))
-		}, nil
-	case *arrow.LargeStringType:
-		return parquet.String(), func(a arrow.Array, i int) parquet.Value {
-			return parquet.ByteArrayValue(stringBytes(a.(*array.LargeString).Value(i)))
-		}, nil
-	case *arrow.BinaryType:
-		return parquet.Leaf(parquet.ByteArrayType), func(a arrow.Array, i int) parquet.Value {
-			return parquet.ByteArrayValue(a.(*array.Binary).Value(i))
-		}, nil
-	case *arrow.LargeBinaryType:
-		return parquet.Leaf(parquet.ByteArrayType), func(a arrow.Array, i int) parquet.Value {
-			return parquet.ByteArrayValue(a.(*array.LargeBinary).Value(i))
-		}, nil
-	case *arrow.FixedSizeBinaryType:
-		return parquet.Leaf(parquet.FixedLenByteArrayType(t.ByteWidth)), func(a arrow.Array, i int) parquet.Value {
-			return parquet.FixedLenByteArrayValue(a.(*array.FixedSizeBinary).Value(i))
-		}, nil
-	case *arrow.Date32Type:
-		return parquet.Date(), func(a arrow.Array, i int) parquet.Value {
-			return parquet.Int32Value(int32(a.(*array.Date32).Value(i)))
-		}, nil
-	case *arrow.Time32Type:
-		if t.Unit != arrow.Millisecond {
-			break
-		}
-		return parquet.Time(parquet.Millisecond), func(a arrow.Array, i int) parquet.Value {
-			return parquet.Int32Value(int32(a.(*array.Time32).Value(i)))
-		}, nil
-	case *arrow.Time64Type:
-		unit := parquet.Microsecond
-		if t.Unit == arrow.Nanosecond {
-			unit = parquet.Nanosecond
-		}
-		return parquet.Time(unit), func(a arrow.Array, i int) parquet.Value {
-			return parquet.Int64Value(int64(a.(*array.Time64).Value(i)))
-		}, nil
-	case *arrow.TimestampType:
-		var unit parquet.TimeUnit
-		switch t.Unit {
-		case arrow.Millisecond:
-			unit = parquet.Millisecond
-		case arrow.Microsecond:
-			unit = parquet.Microsecond
-		case arrow.Nanosecond:
-			unit = parquet.Nanosecond
-		default:
-			return nil, nil, fmt.Errorf("timestamp[s]: %w", connectors.ErrUnsupported)
-		}
-		return parquet.TimestampAdjusted(unit, t.TimeZone != ""), func(a arrow.Array, i int) parquet.Value {
-			return parquet.Int64Value(int64(a.(*array.Timestamp).Value(i)))
-		}, nil
-	case *arrow.Decimal128Type:
-		if t.Precision < 1 || t.Precision > 38 {
-			break
-		}
-		get := func(a arrow.Array, i int) decimal128.Num { return a.(*array.Decimal128).Value(i) }
-		switch {
-		case t.Precision <= 9:
-			return parquet.Decimal(int(t.Scale), int(t.Precision), parquet.Int32Type), func(a arrow.Array, i int) parquet.Value {
-				return parquet.Int32Value(int32(get(a, i).LowBits()))
-			}, nil
-		case t.Precision <= 18:
-			return parquet.Decimal(int(t.Scale), int(t.Precision), parquet.Int64Type), func(a arrow.Array, i int) parquet.Value {
-				return parquet.Int64Value(int64(get(a, i).LowBits()))
-			}, nil
-		default:
-			return parquet.Decimal(int(t.Scale), int(t.Precision), parquet.FixedLenByteArrayType(16)), func(a arrow.Array, i int) parquet.Value {
-				n := get(a, i)
-				var b [16]byte
-				hi, lo := uint64(n.HighBits()), n.LowBits()
-				for k := range 8 {
-					b[7-k] = byte(hi >> (8 * k))
-					b[15-k] = byte(lo >> (8 * k))
-				}
-				return parquet.FixedLenByteArrayValue(b[:])
-			}, nil
-		}
-	case *arrow.DictionaryType:
-		inner, enc, err := nodeFor(t.ValueType)
-		if err != nil {
-			return nil, nil, err
-		}
-		switch t.ValueType.ID() {
-		case arrow.STRING, arrow.LARGE_STRING, arrow.BINARY, arrow.LARGE_BINARY:
-		default:
-			return nil, nil, fmt.Errorf("dictionary of %s: %w", t.ValueType, connectors.ErrUnsupported)
-		}
-		return parquet.Encoded(inner, &parquet.RLEDictionary), func(a arrow.Array, i int) parquet.Value {
-			d := a.(*array.Dictionary)
-			return enc(d.Dictionary(), d.GetValueIndex(i))
-		}, nil
-	}
-	return nil, nil, fmt.Errorf("arrow type %s: %w", dt, connectors.ErrUnsupported)
-}
-
-// namedField is a field of an orderedGroup.
-type namedField struct {
-	parquet.Node
-	name string
-}
-
-func (f namedField) Name() string                           { return f.name }
-func (f namedField) Value(base reflect.Value) reflect.Value { return reflect.Value{} }
-
-// orderedGroup is a Parquet group node that keeps its fields in the order
-// given (parquet.Group sorts them by name), so a file's columns follow the
-// Arrow schema.
-type orderedGroup []parquet.Field
-
-func (g orderedGroup) ID() int                     { return 0 }
-func (g orderedGroup) String() string              { return parquet.Group{}.String() }
-func (g orderedGroup) Type() parquet.Type          { return parquet.Group{}.Type() }
-func (g orderedGroup) Optional() bool              { return false }
-func (g orderedGroup) Repeated() bool              { return false }
-func (g orderedGroup) Required() bool              { return true }
-func (g orderedGroup) Leaf() bool                  { return false }
-func (g orderedGroup) Fields() []parquet.Field     { return g }
-func (g orderedGroup) Encoding() encoding.Encoding { return nil }
-func (g orderedGroup) Compression() compress.Codec { return nil }
-func (g orderedGroup) GoType() reflect.Type        { return reflect.TypeFor[map[string]any]() }
