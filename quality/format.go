@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,7 +24,8 @@ func esc(s string) string { return textsafe.Escape(s) }
 const textSamples = 3
 
 // WriteText writes the report for a person to read at a glance: a header
-// with the dataset, owner and row counts, one line per rule (status, name,
+// with the dataset, owner and row counts, the report's notes (what to know
+// before reading the rules, one "note" line each), one line per rule (status, name,
 // kind and severity, counts and pass fraction), a few samples under each
 // failing rule, and the gate decision. Every name, message and value is
 // escaped (control characters, bidi overrides) so that a rule file or a
@@ -42,7 +44,11 @@ func (r *Report) WriteText(w io.Writer) error {
 	if p := r.Partitions; p != nil {
 		fmt.Fprintf(&b, "  partition  %s, combined with %d stored partitions%s\n", esc(p.Current), len(p.Combined), rowsTotal(p))
 	}
-	fmt.Fprintf(&b, "  started    %s (%d ms)\n\n", r.StartedAt.UTC().Format(time.RFC3339), r.DurationMS)
+	fmt.Fprintf(&b, "  started    %s (%d ms)\n", r.StartedAt.UTC().Format(time.RFC3339), r.DurationMS)
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "  note       %s\n", esc(n))
+	}
+	b.WriteString("\n")
 
 	width := 4
 	names := make([]string, len(r.Rules))
@@ -249,6 +255,7 @@ type junitSuite struct {
 	Timestamp  string          `xml:"timestamp,attr"`
 	Properties []junitProperty `xml:"properties>property"`
 	Cases      []junitCase     `xml:"testcase"`
+	SystemOut  *junitText      `xml:"system-out"`
 }
 
 type junitProperty struct {
@@ -281,9 +288,31 @@ type junitResult struct {
 func (r *Report) WriteJUnit(w io.Writer) error { return WriteJUnit(w, r) }
 
 // WriteJUnit writes reports as one JUnit XML document, one testsuite per
-// report (dataset) and one testcase per rule, so CI systems show rules as
-// tests. The failures mirror the gate: a rule that fails the gate is a
-// <failure> (an <error> when a check could not be computed); a
+// report (an input checked) and one testcase per rule, so CI systems show
+// rules as tests.
+//
+// A suite is named after the dataset. With several reports, the name also
+// carries the input's file name ("orders (day1.csv)": the base of
+// DatasetID.Name; the whole name when two inputs share a base, and "#n"
+// when one input is checked twice), and so does every testcase's
+// classname, the suite name and the rule kind ("orders (day1.csv).row"):
+// tools that split a classname at its last dot group the cases by input.
+// One report keeps the bare dataset name, so that a test's identity stays
+// the same from one run to the next when the input is a new file each day.
+//
+// The suite's time is the report's duration. The rules are evaluated
+// together, in one pass over the data, so a rule has no time of its own:
+// each testcase carries an even share of the suite's time, and the cases
+// add up to the suite.
+//
+// The report's notes (the rule file has no rules, the input has no rows,
+// how a reader typed a column) come first in the suite's <system-out>, the
+// suite-level output CI systems show with the suite, one line each, and are
+// repeated as "note" properties for tools that read properties.
+//
+// The failures mirror the gate: a rule that fails the gate is a <failure>
+// (an <error> when a check could not be computed), and so is, under
+// strict, a warn or error rule that was not evaluated; any other
 // not_evaluated rule is <skipped>; a warning that does not fail the gate
 // and a failing info rule pass, with the detail in <system-out>. Names,
 // messages and bodies are escaped as in the text report: XML 1.0 cannot
@@ -292,9 +321,10 @@ func (r *Report) WriteJUnit(w io.Writer) error { return WriteJUnit(w, r) }
 func WriteJUnit(w io.Writer, reports ...*Report) error {
 	doc := junitSuites{Name: "sluice"}
 	var total int64
-	for _, r := range reports {
+	names := junitSuiteNames(reports)
+	for i, r := range reports {
 		s := junitSuite{
-			Name:      esc(orDash(r.Dataset)),
+			Name:      esc(names[i]),
 			Time:      seconds(r.DurationMS),
 			Timestamp: r.StartedAt.UTC().Format(time.RFC3339),
 			Properties: []junitProperty{
@@ -311,9 +341,22 @@ func WriteJUnit(w io.Writer, reports ...*Report) error {
 		if r.RuleFile != "" {
 			s.Properties = append(s.Properties, junitProperty{Name: "rule_file", Value: esc(r.RuleFile)})
 		}
+		if len(r.Notes) > 0 {
+			var out strings.Builder
+			for _, n := range r.Notes {
+				s.Properties = append(s.Properties, junitProperty{Name: "note", Value: esc(n)})
+				fmt.Fprintf(&out, "note: %s\n", esc(n))
+			}
+			s.SystemOut = &junitText{Body: out.String()}
+		}
 		total += r.DurationMS
-		for i := range r.Rules {
-			c := junitTestcase(r, &r.Rules[i])
+		share := "0.000"
+		if len(r.Rules) > 0 {
+			share = strconv.FormatFloat(float64(r.DurationMS)/float64(len(r.Rules))/1000, 'f', 3, 64)
+		}
+		for j := range r.Rules {
+			c := junitTestcase(r, &r.Rules[j], names[i])
+			c.Time = share
 			s.Tests++
 			switch {
 			case c.Failure != nil:
@@ -348,11 +391,49 @@ func WriteJUnit(w io.Writer, reports ...*Report) error {
 
 func seconds(ms int64) string { return strconv.FormatFloat(float64(ms)/1000, 'f', 3, 64) }
 
-func junitTestcase(r *Report, rr *RuleResult) junitCase {
+// junitSuiteNames names the suites of reports (see WriteJUnit), unescaped.
+func junitSuiteNames(reports []*Report) []string {
+	names := make([]string, len(reports))
+	if len(reports) == 1 {
+		names[0] = orDash(reports[0].Dataset)
+		return names
+	}
+	inputs := make([]string, len(reports))
+	bases := map[[2]string]map[string]bool{} // dataset and base: the names
+	for i, r := range reports {
+		if r.DatasetID != nil && r.DatasetID.Name != "" {
+			inputs[i] = path.Base(r.DatasetID.Name)
+			k := [2]string{r.Dataset, inputs[i]}
+			if bases[k] == nil {
+				bases[k] = map[string]bool{}
+			}
+			bases[k][r.DatasetID.Name] = true
+		}
+	}
+	for i, r := range reports {
+		if inputs[i] != "" && len(bases[[2]string{r.Dataset, inputs[i]}]) > 1 {
+			inputs[i] = r.DatasetID.Name // two files of one base name
+		}
+	}
+	seen := map[string]int{}
+	for i, r := range reports {
+		name := orDash(r.Dataset)
+		if inputs[i] != "" && inputs[i] != r.Dataset {
+			name += " (" + inputs[i] + ")"
+		}
+		seen[name]++
+		if n := seen[name]; n > 1 {
+			name += " #" + strconv.Itoa(n)
+		}
+		names[i] = name
+	}
+	return names
+}
+
+func junitTestcase(r *Report, rr *RuleResult, suite string) junitCase {
 	c := junitCase{
 		Name:      esc(rr.Name),
-		Classname: esc(orDash(r.Dataset) + "." + string(rr.Kind)),
-		Time:      "0.000",
+		Classname: esc(suite + "." + string(rr.Kind)),
 	}
 	detail := esc(ruleDetail(rr))
 	message := esc(rr.Message)
@@ -365,6 +446,11 @@ func junitTestcase(r *Report, rr *RuleResult) junitCase {
 	switch rr.Status {
 	case StatusPass:
 	case StatusNotEvaluated:
+		if r.Gate.Strict && rr.Severity != rules.SeverityInfo {
+			// Under strict a rule that checked nothing fails the gate.
+			c.Failure = &junitResult{Message: message, Type: esc(string(rr.Severity)), Body: body.String()}
+			break
+		}
 		c.Skipped = &junitResult{Message: message}
 	case StatusError:
 		if blocks {

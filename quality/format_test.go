@@ -7,6 +7,8 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -180,10 +182,206 @@ func TestWriteJUnitSuitePerDataset(t *testing.T) {
 	var doc junitSuites
 	require.NoError(t, xml.Unmarshal(buf.Bytes(), &doc))
 	require.Len(t, doc.Suites, 2)
-	assert.Equal(t, "orders", doc.Suites[0].Name)
-	assert.Equal(t, "customers", doc.Suites[1].Name)
+	assert.Equal(t, "orders (orders.parquet)", doc.Suites[0].Name)
+	assert.Equal(t, "customers (orders.parquet)", doc.Suites[1].Name)
+	assert.Equal(t, "customers (orders.parquet).row", doc.Suites[1].Cases[0].Classname)
 	assert.Equal(t, 12, doc.Tests)
 	assert.Equal(t, 2, doc.Failures)
+}
+
+// inputReport is sampleReport as the check of one input file.
+func inputReport(name string, durationMS int64) *Report {
+	r := sampleReport(false)
+	r.DatasetID = &lineage.Dataset{Namespace: "file", Name: name}
+	r.DurationMS = durationMS
+	return r
+}
+
+// TestWriteJUnitPerInput: several inputs of one rule file are one suite
+// each, named after the input, with classnames that carry the name and
+// testcase times that share the suite's.
+func TestWriteJUnitPerInput(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, WriteJUnit(&buf, inputReport("/data/day1.csv", 60), inputReport("/data/day2.csv", 30)))
+	golden(t, "report_inputs.junit.golden", buf.Bytes())
+
+	var doc junitSuites
+	require.NoError(t, xml.Unmarshal(buf.Bytes(), &doc))
+	require.Len(t, doc.Suites, 2)
+	assert.Equal(t, "0.090", doc.Time)
+	for i, want := range []struct{ name, time, share string }{
+		{"orders (day1.csv)", "0.060", "0.010"},
+		{"orders (day2.csv)", "0.030", "0.005"},
+	} {
+		s := doc.Suites[i]
+		assert.Equal(t, want.name, s.Name)
+		assert.Equal(t, want.time, s.Time)
+		require.Len(t, s.Cases, 6)
+		for _, c := range s.Cases {
+			assert.Equal(t, want.share, c.Time, c.Name)
+			assert.Contains(t, []string{want.name + ".row", want.name + ".dataset"}, c.Classname)
+		}
+	}
+}
+
+func TestJUnitSuiteNames(t *testing.T) {
+	named := func(dataset, input string) *Report {
+		r := &Report{Dataset: dataset}
+		if input != "" {
+			r.DatasetID = &lineage.Dataset{Namespace: "file", Name: input}
+		}
+		return r
+	}
+	tests := []struct {
+		name    string
+		reports []*Report
+		want    []string
+	}{
+		{
+			name:    "one input keeps the dataset name",
+			reports: []*Report{named("orders", "/data/day1.csv")},
+			want:    []string{"orders"},
+		},
+		{
+			name:    "the base of each input",
+			reports: []*Report{named("orders", "/data/day1.csv"), named("orders", "/data/day2.csv")},
+			want:    []string{"orders (day1.csv)", "orders (day2.csv)"},
+		},
+		{
+			name:    "two files of one base name",
+			reports: []*Report{named("orders", "/a/day.csv"), named("orders", "/b/day.csv"), named("orders", "/b/other.csv")},
+			want:    []string{"orders (/a/day.csv)", "orders (/b/day.csv)", "orders (other.csv)"},
+		},
+		{
+			name:    "one file twice",
+			reports: []*Report{named("orders", "/a/day.csv"), named("orders", "/a/day.csv")},
+			want:    []string{"orders (day.csv)", "orders (day.csv) #2"},
+		},
+		{
+			name:    "no input identity",
+			reports: []*Report{named("orders", ""), named("orders", ""), named("", "")},
+			want:    []string{"orders", "orders #2", "-"},
+		},
+		{
+			name:    "an input named like the dataset",
+			reports: []*Report{named("orders", "orders"), named("orders", "/data/x.csv")},
+			want:    []string{"orders", "orders (x.csv)"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, junitSuiteNames(tt.reports))
+		})
+	}
+}
+
+// notesReport is sampleReport with notes, one of them hostile to a
+// terminal.
+func notesReport() *Report {
+	r := sampleReport(false)
+	r.Notes = []string{
+		"the input has no rows",
+		"column tags was read as string: its JSON values mix types",
+		"column \x1b[31mred\x1b[0m\nFAKE was read as string",
+	}
+	return r
+}
+
+// TestWriteTextNotes: the notes come after the header and before the
+// rules, one escaped line each.
+func TestWriteTextNotes(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, notesReport().WriteText(&buf))
+	golden(t, "report_notes.txt.golden", buf.Bytes())
+
+	out := buf.String()
+	assert.NotContains(t, out, "\x1b")
+	assert.NotContains(t, out, "\nFAKE")
+	lines := strings.Split(out, "\n")
+	started := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "  started ") })
+	require.GreaterOrEqual(t, started, 0, out)
+	require.Greater(t, len(lines), started+5, out)
+	assert.Equal(t, "  note       the input has no rows", lines[started+1])
+	assert.Equal(t, "  note       column tags was read as string: its JSON values mix types", lines[started+2])
+	assert.True(t, strings.HasPrefix(lines[started+3], "  note       column "), lines[started+3])
+	assert.Empty(t, lines[started+4])
+	assert.True(t, strings.HasPrefix(lines[started+5], "  PASS   order_id.required"), lines[started+5])
+
+	buf.Reset()
+	require.NoError(t, sampleReport(false).WriteText(&buf))
+	assert.NotContains(t, buf.String(), "note", "no notes, no note lines")
+}
+
+// TestWriteJUnitNotes: the notes are the suite's <system-out> and one note
+// property each, escaped.
+func TestWriteJUnitNotes(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, WriteJUnit(&buf, notesReport()))
+	golden(t, "report_notes.junit.golden", buf.Bytes())
+	assert.NotContains(t, buf.String(), "\x1b")
+
+	var doc junitSuites
+	require.NoError(t, xml.Unmarshal(buf.Bytes(), &doc))
+	require.Len(t, doc.Suites, 1)
+	s := doc.Suites[0]
+	var notes []string
+	for _, p := range s.Properties {
+		if p.Name == "note" {
+			notes = append(notes, p.Value)
+		}
+	}
+	require.Len(t, notes, 3)
+	assert.Equal(t, "the input has no rows", notes[0])
+	assert.NotContains(t, notes[2], "\n")
+	require.NotNil(t, s.SystemOut)
+	body := strings.Split(strings.TrimSuffix(s.SystemOut.Body, "\n"), "\n")
+	require.Len(t, body, 3, s.SystemOut.Body)
+	assert.Equal(t, "note: the input has no rows", body[0])
+	assert.Equal(t, "note: "+notes[2], body[2])
+
+	buf.Reset()
+	require.NoError(t, WriteJUnit(&buf, sampleReport(false)))
+	var plain junitSuites
+	require.NoError(t, xml.Unmarshal(buf.Bytes(), &plain))
+	assert.Nil(t, plain.Suites[0].SystemOut, "no notes, no suite output")
+}
+
+// TestWriteJUnitStrictNotEvaluated: under strict a warn or error rule that
+// was not evaluated fails the gate, and is a <failure>, not <skipped>; an
+// info rule stays skipped.
+func TestWriteJUnitStrictNotEvaluated(t *testing.T) {
+	notEvaluated := func(name string, sev rules.Severity) RuleResult {
+		return RuleResult{Name: name, Kind: rules.KindDataset, Severity: sev, Status: StatusNotEvaluated,
+			Expr: "change(row_count()) >= 0.0", Message: "not evaluated: no previous run"}
+	}
+	for _, strict := range []bool{false, true} {
+		t.Run(map[bool]string{false: "default", true: "strict"}[strict], func(t *testing.T) {
+			r := &Report{Dataset: "orders", Rules: []RuleResult{
+				notEvaluated("growth", rules.SeverityError), notEvaluated("trend", rules.SeverityWarn), notEvaluated("fyi", rules.SeverityInfo),
+			}}
+			r.decide(strict)
+			var buf bytes.Buffer
+			require.NoError(t, WriteJUnit(&buf, r))
+			var doc junitSuites
+			require.NoError(t, xml.Unmarshal(buf.Bytes(), &doc))
+			s := doc.Suites[0]
+			require.Len(t, s.Cases, 3)
+			assert.NotNil(t, s.Cases[2].Skipped, "info")
+			if !strict {
+				assert.Equal(t, StatusPass, r.Status)
+				assert.Equal(t, 3, s.Skipped)
+				assert.Zero(t, s.Failures)
+				return
+			}
+			assert.Equal(t, StatusFail, r.Status)
+			assert.Equal(t, 2, s.Failures)
+			assert.Equal(t, 1, s.Skipped)
+			for _, c := range s.Cases[:2] {
+				require.NotNil(t, c.Failure, c.Name)
+				assert.Equal(t, "not evaluated: no previous run", c.Failure.Message)
+			}
+		})
+	}
 }
 
 func TestDecide(t *testing.T) {
