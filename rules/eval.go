@@ -253,12 +253,8 @@ func (r *Run) Eval(ctx context.Context, batch arrow.RecordBatch) (*BatchResult, 
 				return nil, fmt.Errorf("rules: metric %s: %w", d.spec.Func, err)
 			}
 		case metricMissing:
-			c := cols[d.slots[0]]
-			m := r.values[k]
-			for i := range rows {
-				if !c.null(i) {
-					m[valueKey(c.get(i))]++
-				}
+			if err := countKeys(cols[d.slots[0]], rows, r.values[k]); err != nil {
+				return nil, fmt.Errorf("rules: metric %s: %w", d.spec.Func, err)
 			}
 		}
 	}

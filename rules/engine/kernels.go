@@ -115,6 +115,9 @@ type strColumn struct {
 	dictNulls []bool
 	index     func(i int) int
 	idx32     []int32
+	// dictKey identifies the dictionary across batches (its array data),
+	// nil when unknown.
+	dictKey any
 }
 
 func bindColumn(arr arrow.Array) (*column, error) {
@@ -152,7 +155,7 @@ func bindColumn(arr arrow.Array) (*column, error) {
 		if !ok {
 			return nil, fmt.Errorf("engine: dictionary of %s is not supported", d.DataType())
 		}
-		sc := &strColumn{dict: sv, dictNulls: make([]bool, d.Len()), index: a.GetValueIndex}
+		sc := &strColumn{dict: sv, dictNulls: make([]bool, d.Len()), index: a.GetValueIndex, dictKey: d.Data()}
 		if ix, ok := a.Indices().(*array.Int32); ok {
 			sc.idx32 = ix.Int32Values()
 		}

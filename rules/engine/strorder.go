@@ -62,6 +62,7 @@ func (c *compiler) stringPair(op cmpOp, l, r celast.Expr) (boolNode, error) {
 type strPairNode struct {
 	op   cmpOp
 	l, r *strOperand
+	pair dictPair // for two dictionary columns
 }
 
 // nullErr reports whether a null of the operand is an error.
@@ -85,6 +86,9 @@ func (s *strOperand) value(c *column, i int, buf *[]byte) string {
 
 func (n *strPairNode) eval(b *batch) ([]uint64, []uint64) {
 	lc, rc := b.cols[n.l.slot], b.cols[n.r.slot]
+	if pr := n.pair.ranks(n, lc, rc, b.n); pr != nil {
+		return n.evalRanks(b, lc, rc, pr)
+	}
 	v, e := b.bits(), b.bits()
 	eq := n.op == opEQ || n.op == opNE
 	var lbuf, rbuf []byte
