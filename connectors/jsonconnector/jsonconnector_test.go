@@ -173,14 +173,6 @@ func TestInputErrors(t *testing.T) {
 			contains: []string{`"three"`, "int64", "declare the column's type in the rule file"},
 		},
 		{
-			name:     "mixed types during inference",
-			content:  "{\"id\":1}\n{\"id\":\"two\"}\n",
-			line:     2,
-			column:   7,
-			field:    "id",
-			contains: []string{"mixed value types number and string"},
-		},
-		{
 			name:     "declared type",
 			content:  "[\n{\"d\":\"2024-01-02\"},\n{\"d\":\"soon\"}\n]",
 			opts:     []jsonconnector.Option{jsonconnector.WithSchema(arrow.NewSchema([]arrow.Field{{Name: "d", Type: arrow.FixedWidthTypes.Date32}}, nil))},

@@ -21,7 +21,17 @@ type scanner struct {
 	array bool
 	open  bool // the first record's '{' was consumed by format detection
 	done  bool
+	// skip, when not nil, says which keys' values next walks over without
+	// copying them: fn gets a nil raw value for them.
+	skip func(key string) bool
+	raw  json.RawMessage // the value last read, reused
 }
+
+// skipped is decoded into to walk over a value: the decoder checks its
+// syntax and builds nothing.
+type skipped struct{}
+
+func (*skipped) UnmarshalJSON([]byte) error { return nil }
 
 // openScanner opens the input of s, for a look at its start when sniff.
 func openScanner(ctx context.Context, s *Source, sniff bool) (*scanner, error) {
@@ -116,7 +126,9 @@ func (sc *scanner) valueStart() int64 {
 }
 
 // next reads the next record, calling fn for each key with the raw value
-// and its start offset. It returns false at the end of the input.
+// and its start offset (nil, and the offset of the key's end, for a key
+// skip skips). raw is valid until fn returns. It returns false at the end
+// of the input.
 func (sc *scanner) next(fn func(key string, raw json.RawMessage, off int64) error) (bool, error) {
 	if sc.done {
 		return false, nil
@@ -155,11 +167,21 @@ func (sc *scanner) next(fn func(key string, raw json.RawMessage, off int64) erro
 		if !ok {
 			return false, sc.errorAt(sc.dec.InputOffset(), "", errors.New("expected an object key"))
 		}
-		var raw json.RawMessage
-		if err := sc.dec.Decode(&raw); err != nil {
+		if sc.skip != nil && sc.skip(key) {
+			off := sc.dec.InputOffset()
+			if err := sc.dec.Decode(&skipped{}); err != nil {
+				return false, sc.syntaxErr(err)
+			}
+			if err := fn(key, nil, off); err != nil {
+				return false, err
+			}
+			continue
+		}
+		sc.raw = sc.raw[:0]
+		if err := sc.dec.Decode(&sc.raw); err != nil {
 			return false, sc.syntaxErr(err)
 		}
-		if err := fn(key, raw, sc.dec.InputOffset()-int64(len(raw))); err != nil {
+		if err := fn(key, sc.raw, sc.dec.InputOffset()-int64(len(sc.raw))); err != nil {
 			return false, err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -41,10 +42,11 @@ func (s *Source) Schema(ctx context.Context) (*arrow.Schema, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	schema, _, err := s.infer(ctx)
-	return schema, err
+	inf, err := s.infer(ctx, nil)
+	return inf.schema, err
 }
 
+// kind is a set of the JSON kinds of the values of one key.
 type kind uint8
 
 const (
@@ -52,7 +54,10 @@ const (
 	kindFloat
 	kindBool
 	kindString
-	kindNested
+	kindObject
+	kindArray
+
+	kindNumber = kindInt | kindFloat
 )
 
 func kindOf(raw []byte) (kind, bool) {
@@ -63,8 +68,10 @@ func kindOf(raw []byte) (kind, bool) {
 		return kindBool, true
 	case '"':
 		return kindString, true
-	case '{', '[':
-		return kindNested, true
+	case '{':
+		return kindObject, true
+	case '[':
+		return kindArray, true
 	}
 	for _, c := range raw {
 		if c == '.' || c == 'e' || c == 'E' {
@@ -74,82 +81,123 @@ func kindOf(raw []byte) (kind, bool) {
 	return kindInt, true
 }
 
-func kindName(k kind) string {
-	switch k {
-	case kindInt, kindFloat, kindInt | kindFloat:
-		return "number"
-	case kindBool:
-		return "boolean"
-	case kindString:
-		return "string"
+// kindNames lists the kinds of k, sorted by name; int and float are one
+// kind, number.
+func kindNames(k kind) []string {
+	var names []string
+	for _, c := range []struct {
+		k    kind
+		name string
+	}{{kindArray, "array"}, {kindBool, "boolean"}, {kindNumber, "number"}, {kindObject, "object"}, {kindString, "string"}} {
+		if k&c.k != 0 {
+			names = append(names, c.name)
+		}
 	}
-	return "object or array"
+	return names
 }
 
-// infer returns the schema and which fields the hint declared.
-func (s *Source) infer(ctx context.Context) (*arrow.Schema, []bool, error) {
-	sc, err := openScanner(ctx, s, true)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer sc.close()
-	var names []string
-	kinds := map[string]kind{}
+func kindName(k kind) string {
+	return strings.Join(kindNames(k), " or ")
+}
+
+// inferred is the outcome of inference.
+type inferred struct {
+	schema *arrow.Schema
+	// Per field of schema: typed by the hint; read as text because the
+	// records mix JSON kinds that have no common type.
+	declared, text []bool
+	// reserved: a record has the key connectors.InvalidColumn, or the hint
+	// declares it.
+	reserved bool
+}
+
+// infer returns the schema of the columns in want (every column when want
+// is nil) from the hint and the first records. A column the hint declares
+// is not inferred, and a key that is not wanted is not looked at: when the
+// hint declares every wanted column, nothing is read.
+func (s *Source) infer(ctx context.Context, want []string) (inferred, error) {
 	hinted := func(key string) bool {
 		return s.cfg.schema != nil && len(s.cfg.schema.FieldIndices(key)) > 0
 	}
-	for range s.cfg.inferRows {
-		ok, err := sc.next(func(key string, raw json.RawMessage, off int64) error {
-			k0, seen := kinds[key]
-			if !seen {
-				if len(names) >= s.cfg.limits.Resolved().MaxColumns {
-					return sc.errorAt(off, "", fmt.Errorf("more than %d distinct keys: %w", s.cfg.limits.Resolved().MaxColumns, connectors.ErrLimit))
-				}
-				names = append(names, key)
-				kinds[key] = 0
-			}
-			if hinted(key) {
-				return nil
-			}
-			k, ok := kindOf(raw)
-			if !ok {
-				return nil
-			}
-			both := k0 | k
-			if k0 != 0 && both != k0 && both != kindInt|kindFloat {
-				return sc.errorAt(off, key, fmt.Errorf("mixed value types %s and %s; declare the column's type in the rule file", kindName(k0), kindName(k)))
-			}
-			kinds[key] = both
-			return nil
-		})
-		if err != nil {
-			return nil, nil, err
+	var wanted map[string]bool
+	scan := want == nil
+	if want != nil {
+		wanted = make(map[string]bool, len(want))
+		for _, w := range want {
+			wanted[w] = true
+			scan = scan || !hinted(w)
 		}
-		if !ok {
-			break
+	}
+	var inf inferred
+	var names []string
+	kinds := map[string]kind{}
+	if scan {
+		sc, err := openScanner(ctx, s, true)
+		if err != nil {
+			return inferred{}, err
+		}
+		defer sc.close()
+		maxColumns := s.cfg.limits.Resolved().MaxColumns
+		sc.skip = func(key string) bool {
+			if key == connectors.InvalidColumn {
+				inf.reserved = true
+			}
+			return hinted(key) || wanted != nil && !wanted[key]
+		}
+		for range s.cfg.inferRows {
+			ok, err := sc.next(func(key string, raw json.RawMessage, off int64) error {
+				if raw == nil && wanted != nil && !wanted[key] {
+					return nil // not wanted
+				}
+				k0, seen := kinds[key]
+				if !seen {
+					if len(names) >= maxColumns {
+						return sc.errorAt(off, "", fmt.Errorf("more than %d distinct keys: %w", maxColumns, connectors.ErrLimit))
+					}
+					names = append(names, key)
+					kinds[key] = 0
+				}
+				if raw == nil {
+					return nil // hinted
+				}
+				if k, ok := kindOf(raw); ok {
+					kinds[key] = k0 | k
+				}
+				return nil
+			})
+			if err != nil {
+				return inferred{}, err
+			}
+			if !ok {
+				break
+			}
 		}
 	}
 	var fields []arrow.Field
-	var declared []bool
 	for _, n := range names {
 		if hinted(n) {
 			continue
 		}
-		var dt arrow.DataType
-		switch kinds[n] {
+		f := arrow.Field{Name: n, Type: arrow.BinaryTypes.String, Nullable: true}
+		text := false
+		switch k := kinds[n]; k {
+		case 0, kindString:
 		case kindInt:
-			dt = arrow.PrimitiveTypes.Int64
-		case kindFloat, kindInt | kindFloat:
-			dt = arrow.PrimitiveTypes.Float64
+			f.Type = arrow.PrimitiveTypes.Int64
+		case kindFloat, kindNumber:
+			f.Type = arrow.PrimitiveTypes.Float64
 		case kindBool:
-			dt = arrow.FixedWidthTypes.Boolean
-		case kindNested:
-			return nil, nil, fmt.Errorf("jsonconnector: %s: column %q holds objects or arrays: %w without a declared type (declare it in the rule file)", s.path, n, connectors.ErrUnsupported)
+			f.Type = arrow.FixedWidthTypes.Boolean
+		case kindObject, kindArray:
+			return inferred{}, fmt.Errorf("jsonconnector: %s: column %q holds %ss: %w without a declared type (declare it in the rule file)", s.path, n, kindName(k), connectors.ErrUnsupported)
 		default:
-			dt = arrow.BinaryTypes.String
+			text = true
+			note := fmt.Sprintf("mixed JSON types (%s) in the first %d records: read as string", strings.Join(kindNames(k), ", "), s.cfg.inferRows)
+			f.Metadata = arrow.NewMetadata([]string{connectors.NoteKey}, []string{note})
 		}
-		fields = append(fields, arrow.Field{Name: n, Type: dt, Nullable: true})
-		declared = append(declared, false)
+		fields = append(fields, f)
+		inf.declared = append(inf.declared, false)
+		inf.text = append(inf.text, text)
 	}
 	// Hinted columns: in order of appearance, then those never seen.
 	if s.cfg.schema != nil {
@@ -159,25 +207,34 @@ func (s *Source) infer(ctx context.Context) (*arrow.Schema, []bool, error) {
 		}
 		var hintFields []arrow.Field
 		for _, f := range s.cfg.schema.Fields() {
+			if wanted != nil && !wanted[f.Name] {
+				continue
+			}
+			if f.Name == connectors.InvalidColumn {
+				inf.reserved = true
+			}
 			hintFields = append(hintFields, arrow.Field{Name: f.Name, Type: f.Type, Nullable: true, Metadata: f.Metadata})
 		}
 		merged := make([]arrow.Field, 0, len(fields)+len(hintFields))
 		mergedDecl := make([]bool, 0, cap(merged))
+		mergedText := make([]bool, 0, cap(merged))
 		// Rebuild in order of appearance.
-		inferred := map[string]arrow.Field{}
-		for _, f := range fields {
-			inferred[f.Name] = f
+		inferredAt := map[string]int{}
+		for i, f := range fields {
+			inferredAt[f.Name] = i
 		}
 		for _, n := range names {
-			if f, ok := inferred[n]; ok {
-				merged = append(merged, f)
+			if i, ok := inferredAt[n]; ok {
+				merged = append(merged, fields[i])
 				mergedDecl = append(mergedDecl, false)
+				mergedText = append(mergedText, inf.text[i])
 				continue
 			}
 			for _, hf := range hintFields {
 				if hf.Name == n {
 					merged = append(merged, hf)
 					mergedDecl = append(mergedDecl, true)
+					mergedText = append(mergedText, false)
 					break
 				}
 			}
@@ -186,11 +243,13 @@ func (s *Source) infer(ctx context.Context) (*arrow.Schema, []bool, error) {
 			if _, ok := pos[hf.Name]; !ok {
 				merged = append(merged, hf)
 				mergedDecl = append(mergedDecl, true)
+				mergedText = append(mergedText, false)
 			}
 		}
-		fields, declared = merged, mergedDecl
+		fields, inf.declared, inf.text = merged, mergedDecl, mergedText
 	}
-	return arrow.NewSchema(fields, nil), declared, nil
+	inf.schema = arrow.NewSchema(fields, nil)
+	return inf, nil
 }
 
 // Open infers the schema, then streams the file from its first record in
@@ -202,10 +261,11 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("jsonconnector: %s: %w", s.path, err)
 	}
-	schema, declared, err := s.infer(ctx)
+	inf, err := s.infer(ctx, opts.Columns)
 	if err != nil {
 		return nil, err
 	}
+	schema := inf.schema
 	var idx []int
 	if opts.Columns == nil {
 		for i := range schema.Fields() {
@@ -232,7 +292,7 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 	}
 	marks := opts.Marks(names)
 	if marks {
-		if len(schema.FieldIndices(connectors.InvalidColumn)) > 0 {
+		if inf.reserved {
 			return nil, reservedError("jsonconnector", s.path)
 		}
 		fields = append(fields, invalidField)
@@ -241,6 +301,10 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 	sc, err := openScanner(ctx, s, false)
 	if err != nil {
 		return nil, err
+	}
+	sc.skip = func(key string) bool {
+		_, ok := cols[key]
+		return !ok
 	}
 	r := &reader{
 		ctx: ctx, src: s, sc: sc, schema: out, cols: cols, size: opts.Rows(),
@@ -262,8 +326,12 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 				return b
 			}
 		}
-		r.apps[i] = newAppender(r.b.Field(i), fields[i].Type, scratch)
-		r.declared[i] = declared[j]
+		if inf.text[j] {
+			r.apps[i] = newTextAppender(r.b.Field(i).(*array.StringBuilder))
+		} else {
+			r.apps[i] = newAppender(r.b.Field(i), fields[i].Type, scratch)
+		}
+		r.declared[i] = inf.declared[j]
 	}
 	if marks {
 		r.mk = newMarker(r.b.Field(len(idx)).(*array.StringBuilder), fields[:len(idx)])
@@ -362,10 +430,10 @@ func (s *Source) valueError(sc *scanner, off int64, column string, raw []byte, c
 }
 
 func (r *reader) onKey(key string, raw json.RawMessage, off int64) error {
-	i, ok := r.cols[key]
-	if !ok {
-		return nil
+	if raw == nil {
+		return nil // not a column read
 	}
+	i := r.cols[key]
 	if r.seen[i] {
 		return r.sc.errorAt(off, key, errDuplicateKey)
 	}

@@ -205,6 +205,35 @@ func newAppender(b array.Builder, dt arrow.DataType, scratch func() array.Builde
 	}
 }
 
+// newTextAppender returns the appender of a column whose records mix JSON
+// kinds: a string is read as its text, any other value as its compact
+// JSON text.
+func newTextAppender(b *array.StringBuilder) appender {
+	var buf bytes.Buffer
+	return func(raw []byte) error {
+		if raw[0] == '"' {
+			s, err := decodeString(raw)
+			switch {
+			case errors.Is(err, errInvalidUTF8):
+				return err
+			case err != nil:
+				return errBadValue
+			}
+			b.Append(s)
+			return nil
+		}
+		buf.Reset()
+		if err := json.Compact(&buf, raw); err != nil {
+			return errBadValue
+		}
+		if !utf8.Valid(buf.Bytes()) {
+			return errInvalidUTF8
+		}
+		b.BinaryBuilder.Append(buf.Bytes())
+		return nil
+	}
+}
+
 func isNumber(raw []byte) bool {
 	return len(raw) > 0 && (raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9')
 }
