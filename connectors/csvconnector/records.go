@@ -36,6 +36,11 @@ type recordReader struct {
 	// spans lines.
 	prevCol int
 	err     error
+	// keep, when not nil, says which fields' bytes are kept: the others
+	// (and fields past its end) are read as "", their syntax still
+	// checked. drop is set for the current field.
+	keep []bool
+	drop bool
 }
 
 type fieldPos struct{ line, col int }
@@ -61,7 +66,8 @@ const (
 )
 
 // Read returns the next record. Its strings share one allocation per
-// record and stay valid; the slice is reused by the next Read.
+// record and stay valid; the slice is reused by the next Read. Fields that
+// keep does not keep are "".
 func (r *recordReader) Read() ([]string, error) {
 	if r.err != nil {
 		return nil, r.err
@@ -71,9 +77,7 @@ func (r *recordReader) Read() ([]string, error) {
 	recLine := r.line
 	empty := true // nothing of the record seen yet (blank lines are skipped)
 	pendingCR := false
-	startField := func() {
-		r.pos = append(r.pos, fieldPos{r.line, r.col + 1})
-	}
+	startField := func() { r.begin(r.line, r.col+1) }
 	endField := func() { r.ends = append(r.ends, len(r.buf)) }
 	for {
 		chunk, rerr := r.br.ReadSlice('\n')
@@ -86,10 +90,12 @@ func (r *recordReader) Read() ([]string, error) {
 					case stQuoteInQuoted:
 						return r.fail(&csv.ParseError{StartLine: recLine, Line: r.line, Column: r.col, Err: csv.ErrQuote})
 					case stFieldStart:
-						r.pos = append(r.pos, fieldPos{r.line, r.col})
+						r.begin(r.line, r.col)
 						state, empty = stUnquoted, false
 					}
-					r.buf = append(r.buf, '\r')
+					if !r.drop {
+						r.buf = append(r.buf, '\r')
+					}
 				}
 			}
 			if c == '\r' {
@@ -118,7 +124,9 @@ func (r *recordReader) Read() ([]string, error) {
 					state = stQuoted
 				default:
 					startField()
-					r.buf = append(r.buf, c)
+					if !r.drop {
+						r.buf = append(r.buf, c)
+					}
 					state = stUnquoted
 				}
 				empty = false
@@ -139,7 +147,9 @@ func (r *recordReader) Read() ([]string, error) {
 					for j < len(chunk) && !special(chunk[j], r.delim) {
 						j++
 					}
-					r.buf = appendRun(r.buf, chunk[i:j])
+					if !r.drop {
+						r.buf = appendRun(r.buf, chunk[i:j])
+					}
 					r.col += j - i - 1
 					i = j - 1
 				}
@@ -148,7 +158,9 @@ func (r *recordReader) Read() ([]string, error) {
 				case '"':
 					state = stQuoteInQuoted
 				case '\n':
-					r.buf = append(r.buf, '\n')
+					if !r.drop {
+						r.buf = append(r.buf, '\n')
+					}
 					r.line, r.prevCol, r.col = r.line+1, r.col+1, 0
 					continue
 				default:
@@ -156,14 +168,18 @@ func (r *recordReader) Read() ([]string, error) {
 					for j < len(chunk) && chunk[j] != '"' && chunk[j] != '\n' && chunk[j] != '\r' {
 						j++
 					}
-					r.buf = appendRun(r.buf, chunk[i:j])
+					if !r.drop {
+						r.buf = appendRun(r.buf, chunk[i:j])
+					}
 					r.col += j - i - 1
 					i = j - 1
 				}
 			case stQuoteInQuoted:
 				switch c {
 				case '"':
-					r.buf = append(r.buf, '"')
+					if !r.drop {
+						r.buf = append(r.buf, '"')
+					}
 					state = stQuoted
 				case r.delim:
 					endField()
@@ -205,6 +221,13 @@ func (r *recordReader) Read() ([]string, error) {
 		}
 		return rec, err
 	}
+}
+
+// begin starts a field at line and 1-based byte col.
+func (r *recordReader) begin(line, col int) {
+	i := len(r.pos)
+	r.drop = r.keep != nil && (i >= len(r.keep) || !r.keep[i])
+	r.pos = append(r.pos, fieldPos{line, col})
 }
 
 // special reports the bytes that end a run of an unquoted field.

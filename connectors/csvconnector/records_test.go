@@ -40,6 +40,7 @@ func sameAsEncodingCSV(t *testing.T, data []byte, delim byte) {
 	gotRecs, gotLines, gotErr := readEvery(got)
 	require.Equal(t, wantRecs, gotRecs, "records of %q", data)
 	assert.Equal(t, wantLines, gotLines, "lines of %q", data)
+	sameKeepingSome(t, data, delim, wantRecs, wantLines, gotErr)
 	if wantErr == nil {
 		require.NoError(t, gotErr, "%q", data)
 		return
@@ -94,4 +95,41 @@ func FuzzRecordReader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sameAsEncodingCSV(t, data, ',')
 	})
+}
+
+// sameKeepingSome reads data again keeping every other field after the
+// first record, as a projected read does: the records are recs with the
+// dropped fields "", on the same lines, ending in the same error.
+func sameKeepingSome(t *testing.T, data []byte, delim byte, recs [][]string, lines []int, wantErr error) {
+	t.Helper()
+	r := newRecordReader(bufio.NewReaderSize(bytes.NewReader(data), 16), delim)
+	first, err := r.Read()
+	if err != nil {
+		return
+	}
+	r.keep = make([]bool, len(first))
+	for i := range r.keep {
+		r.keep[i] = i%2 == 0
+	}
+	want := make([][]string, 0, len(recs))
+	for _, rec := range recs[1:] {
+		rec = append([]string(nil), rec...)
+		for i := range rec {
+			if i >= len(r.keep) || !r.keep[i] {
+				rec[i] = ""
+			}
+		}
+		want = append(want, rec)
+	}
+	got, gotLines, gotErr := readEvery(r)
+	if len(want) == 0 {
+		want = nil
+	}
+	require.Equal(t, want, got, "records of %q keeping some", data)
+	assert.Equal(t, append([]int(nil), lines[1:]...), gotLines, "lines of %q keeping some", data)
+	if wantErr == nil {
+		require.NoError(t, gotErr, "%q", data)
+		return
+	}
+	require.Equal(t, wantErr.Error(), gotErr.Error(), "%q keeping some", data)
 }

@@ -52,11 +52,15 @@ func (s *Source) Schema(ctx context.Context) (*arrow.Schema, error) {
 		return nil, err
 	}
 	defer f.Close() // read only
-	schema, _, err := s.infer(cr, header)
+	types, _, err := s.infer(cr, header, nil)
 	if err != nil {
 		return nil, err
 	}
-	return schema, nil
+	fields := make([]arrow.Field, len(header))
+	for i, h := range header {
+		fields[i] = field(h, types[i])
+	}
+	return arrow.NewSchema(fields, nil), nil
 }
 
 func (s *Source) inputError(line, col int, field string, err error) error {
@@ -188,13 +192,20 @@ func (s *Source) isNull(v string) bool {
 	return false
 }
 
-// infer returns the schema of the file whose header was just read from cr,
-// and which of its fields the hint declared.
-func (s *Source) infer(cr records, header []string) (*arrow.Schema, []bool, error) {
+// infer returns the types of the fields of the file whose header was just
+// read from cr, and which of them the hint declared. want, when not nil,
+// says which fields are read: the others get no type, and their values are
+// neither looked at nor, when cr is a recordReader, copied. No record is
+// read when the hint declares every field wanted.
+func (s *Source) infer(cr records, header []string, want []bool) ([]arrow.DataType, []bool, error) {
 	types := make([]arrow.DataType, len(header))
 	declared := make([]bool, len(header))
-	pending := 0
+	pending := make([]bool, len(header)) // to infer
+	n := 0
 	for i, h := range header {
+		if want != nil && !want[i] {
+			continue
+		}
 		if s.cfg.schema != nil {
 			if j := s.cfg.schema.FieldIndices(h); len(j) > 0 {
 				dt := s.cfg.schema.Field(j[0]).Type
@@ -205,39 +216,46 @@ func (s *Source) infer(cr records, header []string) (*arrow.Schema, []bool, erro
 				continue
 			}
 		}
-		pending++
+		pending[i] = true
+		n++
 	}
-	if pending > 0 {
-		st := make([]stats, len(header))
-		for range s.cfg.inferRows {
-			rec, err := cr.Read()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return nil, nil, s.convertErr(err, rec, len(header))
-			}
-			for i, v := range rec {
-				if !declared[i] && !s.isNull(v) {
-					st[i].observe(v)
-				}
+	if n == 0 {
+		return types, declared, nil
+	}
+	if rr, ok := cr.(*recordReader); ok && n < len(header) {
+		rr.keep = pending
+	}
+	st := make([]stats, len(header))
+	for range s.cfg.inferRows {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, nil, s.convertErr(err, rec, len(header))
+		}
+		for i, v := range rec {
+			if pending[i] && !s.isNull(v) {
+				st[i].observe(v)
 			}
 		}
-		for i := range types {
-			if !declared[i] {
-				types[i] = st[i].typ()
-			}
+	}
+	for i := range types {
+		if pending[i] {
+			types[i] = st[i].typ()
 		}
 	}
-	fields := make([]arrow.Field, len(header))
-	for i, h := range header {
-		fields[i] = arrow.Field{Name: h, Type: types[i], Nullable: true}
-	}
-	return arrow.NewSchema(fields, nil), declared, nil
+	return types, declared, nil
 }
 
-// Open infers the schema, then streams the file from its first data row in
-// batches of opts.Rows() rows.
+// field is the field of a column of the file.
+func field(name string, dt arrow.DataType) arrow.Field {
+	return arrow.Field{Name: name, Type: dt, Nullable: true}
+}
+
+// Open infers the types of the columns read (see ReadOptions.Columns),
+// then streams the file from its first data row in batches of opts.Rows()
+// rows.
 func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.RecordReader, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -245,12 +263,13 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("csvconnector: %s: %w", s.path, err)
 	}
-	f, cr, header, err := s.openCSV(ctx, true)
-	if err != nil {
-		return nil, err
+	// A projection of declared columns needs the header alone: the file is
+	// opened once.
+	hintedOnly := opts.Columns != nil && s.cfg.schema != nil
+	for _, c := range opts.Columns {
+		hintedOnly = hintedOnly && len(s.cfg.schema.FieldIndices(c)) > 0
 	}
-	schema, declared, err := s.infer(cr, header)
-	f.Close() // read only
+	f, cr, header, err := s.openCSV(ctx, !hintedOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -263,31 +282,53 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 	} else {
 		idx = make([]int, len(opts.Columns))
 		for i, c := range opts.Columns {
-			j := schema.FieldIndices(c)
-			if len(j) == 0 {
+			j := slices.Index(header, c)
+			if j < 0 {
+				f.Close() // read only
 				return nil, fmt.Errorf("csvconnector: %s: column %q: %w", s.path, c, connectors.ErrNoColumn)
 			}
-			idx[i] = j[0]
+			idx[i] = j
 		}
+	}
+	var want []bool // nil: every field
+	if opts.Columns != nil {
+		want = make([]bool, len(header))
+		for _, j := range idx {
+			want[j] = true
+		}
+	}
+	types, declared, err := s.infer(cr, header, want)
+	if !hintedOnly || err != nil {
+		f.Close() // read only
+	}
+	if err != nil {
+		return nil, err
 	}
 	fields := make([]arrow.Field, len(idx), len(idx)+1)
 	names := make([]string, len(idx))
 	for i, j := range idx {
-		fields[i] = schema.Field(j)
+		fields[i] = field(header[j], types[j])
 		names[i] = fields[i].Name
 	}
 	marks := opts.Marks(names)
 	if marks {
 		if slices.Contains(header, connectors.InvalidColumn) {
+			if hintedOnly {
+				f.Close() // read only
+			}
 			return nil, reservedError("csvconnector", s.path)
 		}
 		fields = append(fields, invalidField)
 	}
 	out := arrow.NewSchema(fields, nil)
 
-	f, cr, _, err = s.openCSV(ctx, false)
-	if err != nil {
-		return nil, err
+	if !hintedOnly {
+		if f, cr, _, err = s.openCSV(ctx, false); err != nil {
+			return nil, err
+		}
+	}
+	if rr, ok := cr.(*recordReader); ok {
+		rr.keep = want
 	}
 	r := &reader{
 		ctx: ctx, src: s, f: f, cr: cr, schema: out, idx: idx, declared: declared, nfields: len(header),
