@@ -141,6 +141,11 @@ func (g *Gate) Run(ctx context.Context, src connectors.Source) (rep *Report, err
 	var cols []string
 	if g.cfg.sink == nil && g.cfg.quarantine == nil && len(g.priv.detectors) == 0 {
 		cols = g.projection()
+		if _, counts := src.(connectors.RowCounter); cols == nil && counts {
+			// No column needed (row_count() alone) and the format knows
+			// its rows from metadata: read no column pages at all.
+			cols = []string{}
+		}
 	}
 	rctx := lin.startRead(ctx)
 	reader, err := src.Open(rctx, connectors.ReadOptions{

@@ -2,6 +2,7 @@ package quality
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/sluicedata/sluice/connectors"
 	"github.com/sluicedata/sluice/internal/arrowtest"
+	"github.com/sluicedata/sluice/lineage"
 )
 
 // Under strict (flag or rule file), a rule that checked nothing fails the
@@ -136,4 +138,51 @@ rules:
 	assert.Equal(t, []int64{2, 5}, quar.ids(), "only amount_non_negative's rows")
 	assert.Equal(t, [][]string{{"amount_non_negative"}, {"amount_non_negative"}}, quar.failedRules())
 	assert.Equal(t, int64(2), rep.RowsQuarantined)
+}
+
+// countingSource knows its rows from metadata (connectors.RowCounter) and
+// records the projection it is opened with.
+type countingSource struct {
+	rows   int64
+	opened []string
+}
+
+func (s *countingSource) Dataset() lineage.Dataset {
+	return lineage.Dataset{Namespace: "file", Name: "/data/orders.parquet"}
+}
+func (s *countingSource) Schema(context.Context) (*arrow.Schema, error) { return ordersSchema, nil }
+func (s *countingSource) NumRows(context.Context) (int64, error)        { return s.rows, nil }
+func (s *countingSource) Open(_ context.Context, opts connectors.ReadOptions) (array.RecordReader, error) {
+	s.opened = opts.Columns
+	if opts.Columns == nil || len(opts.Columns) > 0 {
+		return nil, fmt.Errorf("opened with columns %v, want none", opts.Columns)
+	}
+	empty := arrow.NewSchema(nil, nil)
+	var batches []arrow.RecordBatch
+	for left := s.rows; left > 0; left -= 1000 {
+		batches = append(batches, array.NewRecordBatch(empty, nil, min(left, 1000)))
+	}
+	return array.NewRecordReader(empty, batches)
+}
+
+// A rule set that needs no column reads none from a source that counts its
+// rows from metadata.
+func TestRowCountReadsNoColumn(t *testing.T) {
+	const yaml = `version: 1
+dataset: orders
+owner: payments@example.com
+rules:
+  - name: enough
+    check: row_count() > 2000
+`
+	src := &countingSource{rows: 2500}
+	gate, err := NewGate(compile(t, yaml, ordersSchema))
+	require.NoError(t, err)
+	rep, err := gate.Run(context.Background(), src)
+	require.NoError(t, err)
+	require.NotNil(t, src.opened)
+	assert.Empty(t, src.opened)
+	assert.Equal(t, StatusPass, rep.Status)
+	assert.Equal(t, int64(2500), rep.RowsIn)
+	assert.Equal(t, int64(2500), rep.Rule("enough").Metrics["row_count()"])
 }
