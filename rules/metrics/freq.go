@@ -53,12 +53,8 @@ func newFreqOf(b base, c column) State {
 			result: c.fromUint}
 	case domFloat:
 		return &freq[uint64]{base: b, col: c, index: map[uint64]int{},
-			each: eachFloatBits,
-			less: func(x, y uint64) bool {
-				// NaN sorts last.
-				fx, fy := math.Float64frombits(x), math.Float64frombits(y)
-				return fx < fy || fx == fx && fy != fy
-			},
+			each:   eachFloatBits,
+			less:   floatBitsLess,
 			result: func(v uint64) any { return math.Float64frombits(v) }}
 	default:
 		return &freq[string]{base: b, col: c, index: map[string]int{},
@@ -66,6 +62,12 @@ func newFreqOf(b base, c column) State {
 			less:   func(x, y string) bool { return x < y },
 			result: c.fromString}
 	}
+}
+
+// floatBitsLess orders canonical float bits by value; NaN sorts last.
+func floatBitsLess(x, y uint64) bool {
+	fx, fy := math.Float64frombits(x), math.Float64frombits(y)
+	return fx < fy || fx == fx && fy != fy
 }
 
 // eachFloatBits hands the canonical bits of the non-null values to fn.
@@ -248,12 +250,135 @@ func (s *freq[K]) Result() (any, error) {
 }
 
 // dupState is the state of duplicate_count over two or more columns: the
-// count of every row key, a byte encoding of the row's values. Rows with a
-// null in any key column are not counted.
+// count of every row key, a byte encoding of the row's values (see
+// appendKeyInt). Rows with a null in any key column are not counted.
 type dupState struct {
 	base
 	cols   []column
 	counts map[string]int64
+}
+
+// A row key of dupState is one field per key column, in column order: the
+// 8 bytes little-endian of the value for the int and uint domains and of
+// its canonical bits (canonicalFloat) for the float domain; for the string
+// domain the length as a uvarint, then the bytes. The appendKeyX functions
+// write a field and keyField reads one back; encoded states persist keys,
+// so the two change together or not at all.
+
+func appendKeyInt(key []byte, v int64) []byte {
+	return binary.LittleEndian.AppendUint64(key, uint64(v))
+}
+
+func appendKeyUint(key []byte, v uint64) []byte {
+	return binary.LittleEndian.AppendUint64(key, v)
+}
+
+func appendKeyFloat(key []byte, v float64) []byte {
+	return binary.LittleEndian.AppendUint64(key, canonicalFloat(v))
+}
+
+func appendKeyString(key []byte, v string) []byte {
+	key = binary.AppendUvarint(key, uint64(len(v)))
+	return append(key, v...)
+}
+
+// keyField splits the first field, of domain d, off key: its 64-bit word
+// (int, uint and float domains) or its string (string domain), and the
+// rest of the key. It returns false when key does not start with a whole
+// field of d, which only a corrupt encoded state can hold.
+func keyField(key string, d domain) (word uint64, str, rest string, ok bool) {
+	if d != domString {
+		if len(key) < 8 {
+			return 0, "", "", false
+		}
+		return binary.LittleEndian.Uint64([]byte(key[:8])), "", key[8:], true
+	}
+	n, w := binary.Uvarint([]byte(key[:min(len(key), binary.MaxVarintLen64)]))
+	if w <= 0 || n > uint64(len(key)-w) {
+		return 0, "", "", false
+	}
+	end := w + int(n)
+	return 0, key[w:end], key[end:], true
+}
+
+// decodeKey returns the values of a row key of cols, one per column, as
+// Result and most_common give values of those columns (time.Time for
+// timestamps and dates, bool, []byte for binary, float64 for decimals). It
+// returns false when key is not a whole key of cols.
+func decodeKey(key string, cols []column) ([]any, bool) {
+	vals := make([]any, len(cols))
+	for i, c := range cols {
+		w, str, rest, ok := keyField(key, c.domain())
+		if !ok {
+			return nil, false
+		}
+		switch c.domain() {
+		case domInt:
+			vals[i] = c.fromInt(int64(w))
+		case domUint:
+			vals[i] = c.fromUint(w)
+		case domFloat:
+			vals[i] = math.Float64frombits(w)
+		default:
+			vals[i] = c.fromString(str)
+		}
+		key = rest
+	}
+	return vals, key == ""
+}
+
+// validKey reports whether key is a whole row key of cols.
+func validKey(key string, cols []column) bool {
+	for _, c := range cols {
+		_, _, rest, ok := keyField(key, c.domain())
+		if !ok {
+			return false
+		}
+		key = rest
+	}
+	return key == ""
+}
+
+// compareKeys orders row keys of cols column by column, each by value as
+// freq orders that domain (numbers numerically with NaN last, strings and
+// binary bytewise). Keys that do not decode compare bytewise, after every
+// key that does.
+func compareKeys(a, b string, cols []column) int {
+	switch va, vb := validKey(a, cols), validKey(b, cols); {
+	case va && vb:
+	case va:
+		return -1
+	case vb:
+		return 1
+	default:
+		return strings.Compare(a, b)
+	}
+	for _, c := range cols {
+		d := c.domain()
+		wa, sa, ra, _ := keyField(a, d)
+		wb, sb, rb, _ := keyField(b, d)
+		a, b = ra, rb
+		var r int
+		switch d {
+		case domInt:
+			r = compareOrdered(int64(wa), int64(wb))
+		case domUint:
+			r = compareOrdered(wa, wb)
+		case domFloat:
+			switch {
+			case floatBitsLess(wa, wb):
+				r = -1
+			case floatBitsLess(wb, wa):
+				r = 1
+			}
+		default:
+			r = strings.Compare(sa, sb)
+		}
+		if r != 0 {
+			return r
+		}
+	}
+	return 0
 }
 
 func (s *dupState) Update(cols []arrow.Array) error {
@@ -279,29 +404,28 @@ func (s *dupState) Update(cols []arrow.Array) error {
 		case domInt:
 			err = eachInt(arr, true, func(vals []int64) {
 				for _, v := range vals {
-					keys[row] = binary.LittleEndian.AppendUint64(keys[row], uint64(v))
+					keys[row] = appendKeyInt(keys[row], v)
 					row++
 				}
 			})
 		case domUint:
 			err = eachUint(arr, true, func(vals []uint64) {
 				for _, v := range vals {
-					keys[row] = binary.LittleEndian.AppendUint64(keys[row], v)
+					keys[row] = appendKeyUint(keys[row], v)
 					row++
 				}
 			})
 		case domFloat:
 			err = eachFloat(arr, true, func(vals []float64) {
 				for _, v := range vals {
-					keys[row] = binary.LittleEndian.AppendUint64(keys[row], canonicalFloat(v))
+					keys[row] = appendKeyFloat(keys[row], v)
 					row++
 				}
 			})
 		default:
 			err = eachString(arr, true, func(vals []string) {
 				for _, v := range vals {
-					keys[row] = binary.AppendUvarint(keys[row], uint64(len(v)))
-					keys[row] = append(keys[row], v...)
+					keys[row] = appendKeyString(keys[row], v)
 					row++
 				}
 			})
