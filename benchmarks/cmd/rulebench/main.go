@@ -44,6 +44,8 @@ var cases = map[string]func(cfg config) error{
 	"b":               caseB,
 	"c":               caseC,
 	"d":               caseD,
+	"e2e":             e2eCase,
+	"e2e-duckdb":      e2eDuckDB, // the DuckDB process of e2e
 }
 
 // Measurement is one printed line.
@@ -93,7 +95,7 @@ func main() {
 	var run []string
 	switch {
 	case *name == "all":
-		run = names
+		run = slices.DeleteFunc(names, func(n string) bool { return n == "e2e-duckdb" })
 	case cases[*name] != nil:
 		run = []string{*name}
 	default:
