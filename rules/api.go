@@ -236,4 +236,12 @@ type CheckResult struct {
 	// call as written, e.g. "completeness(email)".
 	Metrics map[string]any
 	Err     string
+	// Duplicates are the keys found in more than one row, the most
+	// frequent first (see metrics.DuplicateSampler for the order), at most
+	// MaxDuplicateSamples of them, for a check that failed and reads
+	// exactly one duplicate_count metric (unique: true, say); nil for
+	// every other check. The values are the data's, unmasked, as the run's
+	// states hold them: a state mapped by Run.MapStates holds its mapped
+	// values (hmac'd strings). A report masks them like the column.
+	Duplicates []Duplicate
 }

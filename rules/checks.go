@@ -577,3 +577,43 @@ func (c *compiler) hidden(text string) (int, error) {
 	c.p.hidden = append(c.p.hidden, rp)
 	return len(c.p.hidden) - 1, nil
 }
+
+// Duplicate is one key a failing duplicate_count check found in more than
+// one row: the values of the key's columns, in the order the check names
+// them, and the number of rows that have it (metrics.Duplicate).
+type Duplicate = metrics.Duplicate
+
+// MaxDuplicateSamples is the number of keys CheckResult.Duplicates holds at
+// most.
+const MaxDuplicateSamples = 20
+
+// duplicates returns the CheckResult.Duplicates of check i (an index into
+// Program.checks) given its outcome: up to MaxDuplicateSamples keys from
+// the state of the one duplicate_count metric the check reads, when the
+// check failed; nil otherwise, without touching a state. A
+// duplicate_count read only through a history function (change,
+// previous, …) does not count. Call it after the last Merge or
+// MergeStates.
+func (r *Run) duplicates(i int, outcome Outcome) []Duplicate {
+	if outcome != Fail || r.err != nil || i < 0 || i >= len(r.p.chkProg) || r.p.chkProg[i] == nil {
+		return nil
+	}
+	k := -1
+	for _, u := range r.p.chkProg[i].uses {
+		if d := r.p.metrics[u.def]; d.kind != metricState || d.spec.Func != "duplicate_count" {
+			continue
+		}
+		if k >= 0 {
+			return nil // two keys: which one failed is not known
+		}
+		k = u.def
+	}
+	if k < 0 {
+		return nil
+	}
+	ds, ok := r.states[k].(metrics.DuplicateSampler)
+	if !ok {
+		return nil
+	}
+	return ds.Duplicates(MaxDuplicateSamples)
+}
