@@ -4,7 +4,14 @@
 // # Reading
 //
 // NewSource(path, opts...) reads a file whose first line names the columns
-// (a UTF-8 byte order mark is dropped). Options:
+// (a UTF-8 byte order mark is dropped). A name the header repeats is an
+// *connectors.InputError wrapping connectors.ErrCorrupt, from Schema and
+// Open, that names both 1-based positions:
+//
+//	orders.csv:1: duplicate column "id" in the header (columns 1 and 4)
+//
+// Names are compared byte for byte ("id" and "ID" are two columns).
+// Options:
 //
 //   - WithSchema(schema): a type hint. Its fields give the types of the
 //     header columns of the same name; other columns are inferred; hint
@@ -35,15 +42,36 @@
 //
 // Reading streams the file in batches of ReadOptions.Rows() rows, with
 // memory bounded by one batch. ReadOptions.Columns projects: only the
-// projected fields are parsed and validated. Problems in the input are
+// projected columns are inferred, parsed and validated, and (for a
+// single-byte delimiter) the bytes of the other fields are not even
+// copied; their quoting, the field count and the limits are still
+// checked. A projection of declared columns reads the header and no row
+// for inference. Problems in the input are
 // *connectors.InputError values (Path, Line, Column = 1-based field index,
 // Field = column name): a value that does not parse as its column's type
 // (the message quotes the value, truncated, and says to declare the type in
 // the rule file when it was inferred), a line with the wrong number of
 // fields, invalid UTF-8 in a string field or the header, a bare quote, an
 // empty file (no header).
-// Schema and Open read the first rows for inference; Open then reads the
-// input again from the top. A named pipe or a character device is opened
+//
+// ReadOptions.Invalid says, per column, what a value that does not parse as
+// its column's type (declared or inferred: a bad number, boolean, date or
+// timestamp, invalid UTF-8 in a string column) does. connectors.InvalidError,
+// the default, fails the read with the *connectors.InputError above;
+// connectors.InvalidNull makes the cell null; connectors.InvalidMark makes
+// it null and records it in connectors.InvalidColumn, a nullable string
+// column Open appends after the columns read (in the reader's schema and
+// every batch, never in Source.Schema): null for a row without a marked
+// cell, else a JSON object of the marked columns' raw field text, in the
+// order of the columns read, e.g. {"amount":"12x","placed_at":"yesterday"},
+// with bytes that are not UTF-8 replaced by U+FFFD. A null token is null,
+// never invalid; inference never fails on a value. Asking to mark a file
+// whose header has a column named _sluice_invalid fails Open with an error
+// wrapping connectors.ErrUnsupported that names the file.
+//
+// Schema and Open read the first rows for inference (Open only when a
+// column it reads is not declared); Open then reads the input again from
+// the top. A named pipe or a character device is opened
 // once, without blocking, and read as a stream: what inference read is
 // kept and replayed by Open (so a stream source is opened once); every
 // read honours the context.
