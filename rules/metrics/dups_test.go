@@ -367,3 +367,45 @@ func flip(b []byte, i int, mask byte) []byte {
 	c[i] ^= mask
 	return c
 }
+
+// BenchmarkDuplicates samples the duplicates of states over 1M rows with
+// 100k distinct keys (benchColumns), nearly all repeated, at the limit a
+// failing check reports.
+func BenchmarkDuplicates(b *testing.B) {
+	mem := memory.NewGoAllocator()
+	cols := benchColumns(b, mem)
+	defer func() {
+		for _, c := range cols {
+			c.Release()
+		}
+	}()
+	cases := []struct {
+		name string
+		cols []string
+	}{
+		{"int64", []string{"int64"}},
+		{"string", []string{"string"}},
+		{"int64,string", []string{"int64", "string"}},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			arrs := make([]arrow.Array, len(tc.cols))
+			types := make([]arrow.DataType, len(tc.cols))
+			for i, c := range tc.cols {
+				arrs[i], types[i] = cols[c], cols[c].DataType()
+			}
+			s, err := metrics.New(dupSpec(len(arrs)), types)
+			require.NoError(b, err)
+			require.NoError(b, s.Update(arrs))
+			ds, ok := s.(metrics.DuplicateSampler)
+			require.True(b, ok)
+			b.ReportAllocs()
+			for b.Loop() {
+				if len(ds.Duplicates(20)) != 20 {
+					b.Fatal("want 20 duplicates")
+				}
+			}
+			b.ReportMetric(float64(b.N)*100_000/b.Elapsed().Seconds(), "keys/s")
+		})
+	}
+}
