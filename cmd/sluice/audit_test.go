@@ -275,9 +275,9 @@ func TestAuditKeyArguments(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errOut, "exists: not overwritten")
 
-	code, _, errOut = sluice(t, "check", "--rules", rules, "--audit-key", priv, in)
+	code, _, errOut = sluice(t, "check", "--rules", rules, "--no-history", "--audit-key", priv, in)
 	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, errOut, "--audit-key signs the audit records of a history store: give --history DSN")
+	assert.Contains(t, errOut, "--audit-key signs the audit records of a history store, not --no-history")
 
 	pemKey, err := os.ReadFile(priv)
 	require.NoError(t, err)
@@ -312,7 +312,7 @@ func TestAuditKeyArguments(t *testing.T) {
 	}
 	t.Run("env without history", func(t *testing.T) {
 		t.Setenv(auditKeyEnv, filepath.Join(dir, "none.key"))
-		code, _, errOut := sluice(t, "check", "--rules", rules, in)
+		code, _, errOut := sluice(t, "check", "--rules", rules, "--no-history", in)
 		assert.Equal(t, exitPass, code, "the variable is ignored without a store: %s", errOut)
 	})
 	t.Run("env not a key", func(t *testing.T) {

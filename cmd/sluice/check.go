@@ -15,6 +15,7 @@ import (
 
 	"github.com/sluicedata/sluice/connectors"
 	"github.com/sluicedata/sluice/connectors/builtin"
+	"github.com/sluicedata/sluice/internal/textsafe"
 	"github.com/sluicedata/sluice/lineage"
 	"github.com/sluicedata/sluice/quality"
 	"github.com/sluicedata/sluice/quality/history"
@@ -46,11 +47,13 @@ type checkFlags struct {
 	masks       stringList
 	maskKeyEnv  string
 	maskKeyFile string
-	history     string
+	history     string // the store's DSN; history.DefaultDSN unless --history moves it
+	historySet  bool   // --history was given
+	noHistory   bool
 	partition   string
 	auditKey    auditKeyFlag // audit.go
 
-	store history.Store // opened from --history
+	store history.Store // opened from --history (or the default); nil with --no-history
 
 	// resolved from the flags above
 	maskSpecs map[string]quality.Mask
@@ -65,7 +68,7 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 	fs.StringVar(&f.out, "out", "", "write the rows that pass to this file (committed only when the gate passes)")
 	fs.StringVar(&f.quarantine, "quarantine", "", "write the rows that fail an error rule to this file, with _sluice_failed_rules")
 	fs.StringVar(&f.format, "format", "text", "report format: text, json or junit")
-	fs.BoolVar(&f.strict, "strict", false, "fail the gate on warnings too")
+	fs.BoolVar(&f.strict, "strict", false, "fail the gate on warnings, and on rules not evaluated or errored")
 	fs.Var(&f.nulls, "null", "extra token read as null in CSV input (repeatable); empty fields are always null")
 	fs.IntVar(&f.batchSize, "batch-size", connectors.DefaultBatchSize, "rows per batch")
 	fs.Int64Var(&f.maxLine, "max-line-bytes", connectors.DefaultMaxRecordBytes, "longest CSV record or JSON line (and JSON array element) read, in bytes; longer ones are an error")
@@ -74,8 +77,9 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 	fs.Uint64Var(&f.costLimit, "cost-limit", 0, "maximum cost of one expression per row (0: the default)")
 	fs.StringVar(&f.engine, "engine", rules.EngineAuto, "row rule engine: auto (vectorized where it applies) or interpreter (cel-go for every rule); the results are the same")
 	f.lineage.register(fs)
-	fs.StringVar(&f.history, "history", "", "record runs and audit records in this history store (a SQLite file such as "+history.DefaultDSN+", or a postgres:// URL) and evaluate previous/change/anomaly/drift/schema checks against it; off by default")
-	fs.StringVar(&f.partition, "partition", "", "check INPUT as this partition of the dataset (e.g. a day): record it under KEY in --history, replacing an earlier run of KEY, and evaluate the dataset checks over it merged with the stored states of the other partitions")
+	fs.StringVar(&f.history, "history", history.DefaultDSN, "record runs and audit records in this history store, a SQLite file (created with its directory; the default is relative to the working directory) or a postgres:// URL, and evaluate previous/change/anomaly/drift/schema checks against it")
+	fs.BoolVar(&f.noHistory, "no-history", false, "record nothing in a history store; a rule file with previous/change/anomaly/drift/schema checks is then refused (exit 2)")
+	fs.StringVar(&f.partition, "partition", "", "check INPUT as this partition of the dataset (e.g. a day): record it under KEY in the history store, replacing an earlier run of KEY, and evaluate the dataset checks over it merged with the stored states of the other partitions")
 	f.auditKey.register(fs)
 	fs.StringVar(&f.zone, "zone", quality.ZoneRestricted, "zone of the --out sink: restricted (anything), internal or public (what the rule file's privacy.allow lists)")
 	fs.Var(&f.masks, "mask", "mask a column in the outputs: COLUMN=hmac|redact|null|truncate:N|generalize (repeatable; overrides the rule file)")
@@ -92,6 +96,7 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 		return exitUsage, usageErrorf("%v", err)
 	}
 	inputs := fs.Args()
+	fs.Visit(func(fl *flag.Flag) { f.historySet = f.historySet || fl.Name == "history" })
 	switch {
 	case f.rules == "":
 		return exitUsage, usageErrorf("check: --rules is required")
@@ -99,8 +104,12 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 		return exitUsage, usageErrorf("check: no INPUT given")
 	case (f.out != "" || f.quarantine != "") && len(inputs) > 1:
 		return exitUsage, usageErrorf("check: --out and --quarantine take one INPUT, got %d", len(inputs))
-	case f.partition != "" && f.history == "":
-		return exitUsage, usageErrorf("check: --partition needs --history DSN: the other partitions' states are read from the history store")
+	case f.noHistory && f.historySet:
+		return exitUsage, usageErrorf("check: --no-history and --history are exclusive: give one of them")
+	case f.noHistory && f.partition != "":
+		return exitUsage, usageErrorf("check: --partition needs a history store, not --no-history: the other partitions' states are read from it")
+	case f.noHistory && f.auditKey.path != "":
+		return exitUsage, usageErrorf("check: --audit-key signs the audit records of a history store, not --no-history")
 	case f.partition != "" && len(inputs) > 1:
 		return exitUsage, usageErrorf("check: --partition takes one INPUT, got %d", len(inputs))
 	case f.format != "text" && f.format != "json" && f.format != "junit":
@@ -132,10 +141,14 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 	if err := f.resolveMasks(rs); err != nil {
 		return exitUsage, err
 	}
-	if f.history != "" {
+	if f.noHistory {
+		if names := rs.HistoryRules(); len(names) > 0 {
+			return exitUsage, historyRulesError(f.rules, names)
+		}
+	} else {
 		store, err := history.Open(ctx, f.history)
 		if err != nil {
-			return exitCode(err), fmt.Errorf("check: --history: %w", err)
+			return exitCode(err), fmt.Errorf("check: %s: %w", historyFlagText(&f), err)
 		}
 		defer store.Close()
 		f.store = store
@@ -213,12 +226,7 @@ func (c *cli) checkOne(ctx context.Context, rs *rules.RuleSet, input string, f *
 		gopts = append(gopts, quality.WithLineage(run))
 	}
 	if f.store != nil {
-		// Inputs that are not files (database URLs) have no content version.
-		version, err := history.DatasetVersion(input, 0)
-		if err != nil {
-			version = ""
-		}
-		gopts = append(gopts, quality.WithHistory(f.store), quality.WithDatasetVersion(version))
+		gopts = append(gopts, quality.WithHistory(f.store), quality.WithDatasetVersion(datasetVersion(input)))
 		if f.partition != "" {
 			gopts = append(gopts, quality.WithPartition(f.partition))
 		}
@@ -268,6 +276,55 @@ func (c *cli) checkOne(ctx context.Context, rs *rules.RuleSet, input string, f *
 		bar.done()
 	}
 	return rep, err
+}
+
+// datasetVersion is the content version of input recorded in the audit
+// trail (history.DatasetVersion), "" for inputs that are not files: a
+// database URL, and a FIFO or a device, which a hash would drain or never
+// finish reading before the gate reads them.
+func datasetVersion(input string) string {
+	fi, err := os.Stat(input)
+	if err != nil || !(fi.Mode().IsRegular() || fi.IsDir()) {
+		return ""
+	}
+	version, err := history.DatasetVersion(input, 0)
+	if err != nil {
+		return ""
+	}
+	return version
+}
+
+// historyFlagText names the history store in messages: the flag that
+// moved it, or the default and how to turn it off.
+func historyFlagText(f *checkFlags) string {
+	if f.historySet {
+		return "--history"
+	}
+	return "the default history store " + f.history + " (--no-history runs without one)"
+}
+
+// historyRulesError refuses, on one line, a rule file whose history-aware
+// rules (names) would have no store to compare with: reporting them not
+// evaluated would let the gate pass without checking them.
+func historyRulesError(file string, names []string) error {
+	shown := names[:min(len(names), rules.MaxShownProblems)]
+	list := make([]string, len(shown))
+	for i, n := range shown {
+		list[i] = textsafe.Escape(n)
+	}
+	more := ""
+	if len(names) > len(shown) {
+		more = fmt.Sprintf(" and %d more", len(names)-len(shown))
+	}
+	noun, verbs := "rules", "compare with earlier runs and need"
+	if len(names) == 1 {
+		noun, verbs = "rule", "compares with earlier runs and needs"
+	}
+	return &usageError{
+		msg: fmt.Sprintf("check: %s: %s %s%s %s a history store: drop --no-history (the default store is %s) or give --history DSN",
+			textsafe.Escape(file), noun, strings.Join(list, ", "), more, verbs, history.DefaultDSN),
+		err: rules.ErrInvalid,
+	}
 }
 
 // resolveMasks parses the --mask flags and, when an hmac mask is in play

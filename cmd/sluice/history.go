@@ -44,7 +44,7 @@ func openHistory(ctx context.Context, dsn string) (history.Store, error) {
 	}
 	if d.Backend == history.BackendSQLite {
 		if _, err := os.Stat(d.Path); err != nil {
-			return nil, fmt.Errorf("no history store at %s (runs are recorded by 'sluice check --history'): %w", d.Path, err)
+			return nil, fmt.Errorf("no history store at %s (sluice check records its runs there unless --no-history is given): %w", d.Path, err)
 		}
 	}
 	return history.Open(ctx, dsn)

@@ -795,7 +795,11 @@ func runHostileCase(t *testing.T, c hostileCase) {
 	// Files: the inputs unchanged, nothing new but the expected outputs,
 	// no empty output, no planted value in any of them.
 	after := hostileSnapshot(t, dir)
-	allowed := append([]string{"lineage.ndjson", "h.db", "h.db-wal", "h.db-shm", "h.db-journal"}, c.outputs...)
+	allowed := []string{"lineage.ndjson"}
+	for _, db := range []string{"h.db", filepath.Join(".sluice", "history.db")} { // --history h.db, or the default store
+		allowed = append(allowed, db, db+"-wal", db+"-shm", db+"-journal")
+	}
+	allowed = append(append(allowed, ".sluice"), c.outputs...)
 	for name, st := range before {
 		now, ok := after[name]
 		if slices.Contains(c.removed, name) {

@@ -2,7 +2,7 @@
 //
 // Usage:
 //
-//	sluice check --rules R.yaml [--out PATH] [--quarantine PATH] [--format text|json|junit] [--strict] INPUT…
+//	sluice check --rules R.yaml [--out PATH] [--quarantine PATH] [--format text|json|junit] [--strict] [--history DSN | --no-history] INPUT…
 //	sluice rules validate [--input DATA] R.yaml
 //	sluice schema INPUT
 //	sluice lineage show [--file PATH] [--format text|dot|mermaid]
@@ -10,6 +10,10 @@
 //	sluice audit log [--history DSN] [--dataset NAME] [--format text|json]
 //	sluice audit verify [--history DSN]
 //	sluice version
+//
+// sluice check records every run in a history store, .sluice/history.db
+// under the working directory unless --history moves it or --no-history
+// turns it off; the history and audit commands read the same default.
 //
 // Exit codes: 0 the gate passed (or warned), 1 the gate failed, 2 invalid
 // rules or arguments, 3 a runtime error (I/O, corrupt input).
@@ -69,7 +73,8 @@ Usage:
   sluice version                               print the version
 
 Inputs: .parquet, .csv, .tsv, .json, .ndjson, .jsonl, .arrow, .arrows, .ipc, .feather.
-Run 'sluice check -h' for the flags of check.
+Run 'sluice check -h' for the flags of check. sluice check records its runs in
+.sluice/history.db (--history DSN moves the store, --no-history turns it off).
 
 Exit codes: 0 pass (or warn), 1 gate failed, 2 invalid rules or arguments, 3 runtime error.
 `

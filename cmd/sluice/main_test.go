@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,13 +19,23 @@ import (
 
 // sluice runs the CLI in-process and returns its exit code and streams.
 // A check without lineage flags appends its events to a temporary file,
-// so that tests leave no .sluice/ in the source tree.
+// and one without history flags records to a temporary store, so that
+// tests leave no .sluice/ in the source tree.
 func sluice(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	if len(args) > 0 && args[0] == "check" && !slices.ContainsFunc(args, func(a string) bool {
+	if len(args) == 0 || args[0] != "check" {
+		return sluiceRaw(t, args...)
+	}
+	if !slices.ContainsFunc(args, func(a string) bool {
 		return strings.HasPrefix(a, "--lineage-") || a == "--no-lineage"
 	}) {
 		args = append([]string{"check", "--lineage-file", filepath.Join(t.TempDir(), "lineage.ndjson")}, args[1:]...)
+	}
+	if !slices.ContainsFunc(args, func(a string) bool {
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		return strings.HasPrefix(a, "-") && (name == "history" || name == "no-history")
+	}) {
+		args = append([]string{"check", "--history", filepath.Join(t.TempDir(), "history.db")}, args[1:]...)
 	}
 	return sluiceRaw(t, args...)
 }
@@ -262,9 +273,7 @@ func TestBadInput(t *testing.T) {
 		{"missing column", []string{"check", "--rules", write("missing.yaml", strings.Replace(good, "a > 0", "nope > 0", 1)), csvOK}, exitUsage, "nope"},
 		{"bad regex", []string{"check", "--rules", write("regex.yaml", strings.Replace(good, "a > 0", "b.matches('(')", 1)), csvOK}, exitUsage, "regex.yaml"},
 		{"over the cost limit", []string{"check", "--cost-limit", "2", "--rules", write("cost.yaml", strings.Replace(good, "a > 0", "b.size() + b.size() + b.size() > 3", 1)), csvOK}, exitUsage, "cost"},
-		{"type contradicts the rule file", []string{"check", "--rules", write("typed.yaml", good+"columns:\n  b: {type: int64}\n"), csvOK}, exitRuntime, "b"},
 		{"ragged csv", []string{"check", "--rules", goodRules, write("ragged.csv", "a,b\n1,x\n2\n")}, exitRuntime, "ragged.csv:3"},
-		{"invalid utf-8", []string{"check", "--rules", write("size.yaml", strings.Replace(good, "a > 0", "b.size() > 0", 1)), write("utf8.csv", "a,b\n1,\xff\xfe\n")}, exitRuntime, "utf8.csv:2"},
 		{"truncated parquet", []string{"check", "--rules", goodRules, truncated}, exitRuntime, "truncated.parquet"},
 		{"garbage parquet", []string{"check", "--rules", goodRules, garbage}, exitRuntime, "garbage.parquet"},
 		{"missing input", []string{"check", "--rules", goodRules, filepath.Join(dir, "absent.csv")}, exitRuntime, "absent.csv"},
@@ -277,6 +286,41 @@ func TestBadInput(t *testing.T) {
 			code, _, stderr := sluice(t, tt.args...)
 			assert.Equal(t, tt.code, code, stderr)
 			assert.Contains(t, stderr, tt.message)
+			after, err := os.ReadDir(dir)
+			require.NoError(t, err)
+			assert.Len(t, after, len(before), "nothing may be left behind")
+		})
+	}
+}
+
+// TestUnparsedValues: a value that does not parse as its declared type is
+// a failure of the column's type rule, not a run-time error: the gate fails
+// (exit 1) and says which rule, with nothing left behind.
+func TestUnparsedValues(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
+		return p
+	}
+	good := "version: 1\ndataset: d\nowner: o@example.com\nrules:\n  - name: r\n    expr: a > 0\n"
+	tests := []struct {
+		name  string
+		rules string
+		input string
+	}{
+		{"type contradicts the rule file", good + "columns:\n  b: {type: int64}\n", "a,b\n1,x\n2,y\n"},
+		{"invalid utf-8", strings.Replace(good, "a > 0", "b.size() > 0", 1), "a,b\n1,\xff\xfe\n"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rules, input := write(fmt.Sprintf("r%d.yaml", i), tt.rules), write(fmt.Sprintf("in%d.csv", i), tt.input)
+			before, err := os.ReadDir(dir)
+			require.NoError(t, err)
+			code, stdout, stderr := sluice(t, "check", "--rules", rules, input)
+			assert.Equal(t, exitFail, code, stderr)
+			assert.Regexp(t, `FAIL\s+b\.type\s`, stdout)
+			assert.Contains(t, stdout, "Gate: FAIL — error rule b.type: fail")
 			after, err := os.ReadDir(dir)
 			require.NoError(t, err)
 			assert.Len(t, after, len(before), "nothing may be left behind")

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 
+	"github.com/sluicedata/sluice/quality/history"
 	"github.com/sluicedata/sluice/rules"
 )
 
@@ -91,7 +92,8 @@ var errOutputClash = errors.New("an output must not be an input, a reference dat
 
 // checkOutputs refuses outputs that would overwrite what the run reads
 // (an INPUT, a reference dataset of a missing_references check, the rule
-// file) or the other output. refs may be nil (checked again once the rule
+// file), what it records to (the history store, default or not, and the
+// lineage file) or the other output. refs may be nil (checked again once the rule
 // set is compiled).
 func checkOutputs(f *checkFlags, inputs []string, refs []rules.Reference) error {
 	var outs []location
@@ -112,9 +114,7 @@ func checkOutputs(f *checkFlags, inputs []string, refs []rules.Reference) error 
 		others = append(others, locate(r.Dataset, "a reference dataset of a missing_references check"))
 	}
 	others = append(others, locate(f.rules, "the rule file (--rules)"))
-	if f.history != "" {
-		others = append(others, locate(f.history, "the history store (--history)"))
-	}
+	others = append(others, historyLocations(f)...)
 	if f.lineage.file != "" && !f.lineage.off && f.lineage.url == "" {
 		others = append(others, locate(f.lineage.file, "the lineage file (--lineage-file)"))
 	}
@@ -129,6 +129,30 @@ func checkOutputs(f *checkFlags, inputs []string, refs []rules.Reference) error 
 		}
 	}
 	return nil
+}
+
+// historyLocations are the files of the history store a check writes:
+// the one --history names or the default one, with SQLite's companion
+// files (write-ahead log, shared memory, rollback journal). None with
+// --no-history; a postgres:// URL as given.
+func historyLocations(f *checkFlags) []location {
+	if f.noHistory || f.history == "" {
+		return nil
+	}
+	what := "the history store (--history)"
+	if !f.historySet {
+		what = "the default history store (--no-history turns it off)"
+	}
+	d, err := history.ParseDSN(f.history)
+	if err != nil || d.Backend != history.BackendSQLite {
+		// Refused when the store is opened, or not a file.
+		return []location{locate(f.history, what)}
+	}
+	out := []location{locate(d.Path, what)}
+	for _, suffix := range []string{"-wal", "-shm", "-journal"} {
+		out = append(out, locate(d.Path+suffix, "a companion file of "+what))
+	}
+	return out
 }
 
 func clash(out, other location) error {
