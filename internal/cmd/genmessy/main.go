@@ -231,13 +231,14 @@ func duplicateHeaderCSV() []byte {
 }
 
 // retypedOrder is a row of retyped.parquet: order_id is a string where
-// the rule file declares int64.
+// the rule file declares int64; discount is null.
 type retypedOrder struct {
-	OrderID  string  `parquet:"order_id"`
-	Amount   float64 `parquet:"amount"`
-	PlacedAt int64   `parquet:"placed_at,timestamp(microsecond)"`
-	Paid     bool    `parquet:"paid"`
-	ShipDate int32   `parquet:"ship_date,date"`
+	OrderID  string   `parquet:"order_id"`
+	Amount   float64  `parquet:"amount"`
+	PlacedAt int64    `parquet:"placed_at,timestamp(microsecond)"`
+	Paid     bool     `parquet:"paid"`
+	ShipDate int32    `parquet:"ship_date,date"`
+	Discount *float64 `parquet:"discount,optional"`
 }
 
 // createdBy is fixed: parquet-go's default depends on the build.
@@ -300,11 +301,12 @@ const (
   ship_date: {type: date}
   discount:  {type: double}
 `
-	orderRules = `  - name: amount_non_negative
+	orderRowRules = `  - name: amount_non_negative
     expr: amount >= 0.0
   - name: ships_after_order
     expr: ship_date >= placed_at
-  - name: enough_rows
+`
+	orderRules = orderRowRules + `  - name: enough_rows
     check: row_count() >= 10
 `
 )
@@ -380,6 +382,7 @@ func files() ([]file, error) {
 
 		// Rule files.
 		{"orders.yaml", ruleFile(orderKey, orderColumns, orderRules)},
+		{"row-rules.yaml", ruleFile(orderKey, orderColumns, orderRowRules)},
 		{"invalid-fail.yaml", invalidRules(nil, false)},
 		{"invalid-null.yaml", invalidRules(all("null"), false)},
 		{"invalid-null-bare.yaml", invalidRules(all("null"), true)},

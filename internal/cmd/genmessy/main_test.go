@@ -25,13 +25,20 @@ func TestCommitted(t *testing.T) {
 	want := map[string]bool{"README.md": true, "golden": true}
 	readme, err := os.ReadFile(filepath.Join(committed, "README.md"))
 	require.NoError(t, err)
+	// The names README.md quotes as code: `name`.
+	documented := map[string]bool{}
+	for i, part := range strings.Split(string(readme), "`") {
+		if i%2 == 1 {
+			documented[part] = true
+		}
+	}
 	for _, f := range fs {
 		want[f.name] = true
 		t.Run(f.name, func(t *testing.T) {
 			got, err := os.ReadFile(filepath.Join(committed, f.name))
 			require.NoError(t, err, "go generate ./internal/cmd/genmessy")
 			assert.True(t, bytes.Equal(f.data, got), "testdata/messy/%s differs from the generator's; go generate ./internal/cmd/genmessy", f.name)
-			assert.Contains(t, string(readme), "`"+f.name+"`", "README.md documents every fixture")
+			assert.True(t, documented[f.name], "testdata/messy/README.md does not document %s", f.name)
 		})
 	}
 	entries, err := os.ReadDir(committed)

@@ -1,0 +1,574 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sluicedata/sluice/connectors/csvconnector"
+)
+
+// pendingMessy lists the scenarios of TestMessy whose behaviour has not
+// landed yet, with what is missing: a scenario's name, or "<name>/text"
+// for the check that the text report shows its notes first. TestMessy
+// skips them; remove an entry when its behaviour lands
+// (SLUICE_MESSY_PENDING=1 runs them anyway, to see which pass).
+var pendingMessy = map[string]string{
+	"invalid-null-bare": "rules: a bare on_invalid: null is YAML's null, refused as \"must be a string, not null\"",
+	"mixed-types":       "jsonconnector: a key of mixed value types fails the read instead of being read as string with a note",
+	"empty-file":        "csvconnector: a 0-byte CSV is an error (a header line is required), not an input with no rows",
+	"empty-file-strict": "csvconnector: a 0-byte CSV is an error (a header line is required), not an input with no rows",
+
+	"header-only/text":           textNotes,
+	"header-only-strict/text":    textNotes,
+	"header-only-row-count/text": textNotes,
+	"empty-file/text":            textNotes,
+	"empty-file-strict/text":     textNotes,
+	"no-rules/text":              textNotes,
+	"no-rules-strict/text":       textNotes,
+	"mixed-types/text":           textNotes,
+}
+
+const textNotes = "quality: the text report does not show Report.Notes"
+
+var updateMessy = flag.Bool("update", false, "rewrite testdata/messy/golden from the runs of TestMessy")
+
+const messyDir = "../../testdata/messy"
+
+// messyCase is one scenario of testdata/messy (its README.md says what each
+// fixture plants) and the answer the CLI owes it.
+type messyCase struct {
+	name   string
+	rules  string
+	input  string
+	strict bool
+	exit   int
+	// mention must appear in stderr (runs that exit 2 or 3).
+	mention []string
+	// check makes further assertions on the report (exit 0 or 1) or on
+	// stderr.
+	check func(t *testing.T, r *messyResult)
+}
+
+// messyResult is what one run produced.
+type messyResult struct {
+	code           int
+	stdout, stderr string
+	report         *messyReport
+	// quarantine is the quarantine file's content, nil when none was
+	// written.
+	quarantine []byte
+}
+
+// messyReport is the part of the JSON report the scenario checks read.
+type messyReport struct {
+	Status          string   `json:"status"`
+	RowsIn          int64    `json:"rows_in"`
+	RowsClean       int64    `json:"rows_clean"`
+	RowsQuarantined int64    `json:"rows_quarantined"`
+	Notes           []string `json:"notes"`
+	Rules           []struct {
+		jsonRule
+		Samples []struct {
+			Row    int64          `json:"row"`
+			Values map[string]any `json:"values"`
+		} `json:"samples"`
+		Message string `json:"message"`
+	} `json:"rules"`
+	Gate struct {
+		Status  string   `json:"status"`
+		Strict  bool     `json:"strict"`
+		Reasons []string `json:"reasons"`
+	} `json:"gate"`
+}
+
+// rule returns the named rule's result, failing the test when it is not
+// in the report.
+func (r *messyReport) rule(t *testing.T, name string) *jsonRule {
+	t.Helper()
+	for i := range r.Rules {
+		if r.Rules[i].Name == name {
+			return &r.Rules[i].jsonRule
+		}
+	}
+	require.Failf(t, "no rule in the report", "%s", name)
+	return nil
+}
+
+func (r *messyReport) message(name string) string {
+	for _, rr := range r.Rules {
+		if rr.Name == name {
+			return rr.Message
+		}
+	}
+	return ""
+}
+
+func (r *messyReport) ruleNames() []string {
+	var names []string
+	for _, rr := range r.Rules {
+		names = append(names, rr.Name)
+	}
+	return names
+}
+
+// quarantineRows returns the quarantine as a map from the order_id of each
+// row to its fields by header name.
+func (r *messyResult) quarantineRows(t *testing.T) map[string]map[string]string {
+	t.Helper()
+	require.NotNil(t, r.quarantine, "no quarantine file was written")
+	recs, err := csv.NewReader(bytes.NewReader(r.quarantine)).ReadAll()
+	require.NoError(t, err)
+	require.NotEmpty(t, recs, "the quarantine has a header")
+	rows := map[string]map[string]string{}
+	for _, rec := range recs[1:] {
+		row := map[string]string{}
+		for i, h := range recs[0] {
+			row[h] = rec[i]
+		}
+		rows[row["order_id"]] = row
+	}
+	return rows
+}
+
+// failedRules splits a quarantined row's _sluice_failed_rules, a list the
+// CSV sink joins with csvconnector.ListSeparator.
+func failedRules(t *testing.T, row map[string]string) []string {
+	t.Helper()
+	cell, ok := row["_sluice_failed_rules"]
+	require.True(t, ok, "a quarantined row has _sluice_failed_rules")
+	return strings.Split(cell, string(csvconnector.ListSeparator))
+}
+
+// invalidMarks decodes a quarantined row's _sluice_invalid.
+func invalidMarks(t *testing.T, row map[string]string) map[string]string {
+	t.Helper()
+	if row["_sluice_invalid"] == "" {
+		return nil
+	}
+	var m map[string]string
+	require.NoError(t, json.Unmarshal([]byte(row["_sluice_invalid"]), &m), row["_sluice_invalid"])
+	return m
+}
+
+func messyCases() []messyCase {
+	// The row rules of an empty input are not evaluated: there is no row
+	// to evaluate them on. Dataset checks are: a row count holds or not on
+	// zero rows.
+	noRows := func(t *testing.T, r *messyResult) {
+		require.NotEmpty(t, r.report.Notes)
+		assert.Contains(t, r.report.Notes[0], "no rows")
+		assert.Zero(t, r.report.RowsIn)
+		for _, rr := range r.report.Rules {
+			if rr.Kind == "row" {
+				assert.Equal(t, "not_evaluated", rr.Status, rr.Name)
+			}
+		}
+	}
+	noRules := func(t *testing.T, r *messyResult) {
+		require.NotEmpty(t, r.report.Notes)
+		assert.Contains(t, r.report.Notes[0], "no rules")
+		assert.Empty(t, r.report.Rules)
+	}
+	notEvaluated := func(t *testing.T, r *messyResult) {
+		for _, name := range []string{"discount_within_amount", "mean_discount_small"} {
+			assert.Equal(t, "not_evaluated", r.report.rule(t, name).Status, name)
+		}
+		assert.Equal(t, "pass", r.report.rule(t, "amount_non_negative").Status)
+	}
+	errored := func(t *testing.T, r *messyResult) {
+		assert.Equal(t, "error", r.report.rule(t, "rows_per_missing_row").Status)
+		assert.Equal(t, "pass", r.report.rule(t, "enough_rows").Status)
+	}
+	extra := func(status string) func(t *testing.T, r *messyResult) {
+		return func(t *testing.T, r *messyResult) {
+			for _, col := range []string{"coupon_code", "internal_note"} {
+				if status == "" {
+					assert.NotContains(t, r.report.ruleNames(), "schema."+col)
+					continue
+				}
+				assert.Equal(t, status, r.report.rule(t, "schema."+col).Status, col)
+			}
+			assert.NotContains(t, r.report.ruleNames(), "schema.discount", "a declared column is no extra column")
+		}
+	}
+	return []messyCase{
+		{name: "clean", rules: "orders.yaml", input: "orders.csv", exit: exitPass,
+			check: func(t *testing.T, r *messyResult) {
+				assert.Equal(t, "pass", r.report.Status)
+				assert.EqualValues(t, 30, r.report.RowsClean)
+				assert.Empty(t, r.report.Notes)
+			}},
+
+		// Values that do not parse as their declared type.
+		{name: "invalid-fail", rules: "invalid-fail.yaml", input: "invalid-values.csv", exit: exitFail,
+			check: func(t *testing.T, r *messyResult) {
+				failed := map[string]int64{"order_id.type": 0, "amount.type": 2, "placed_at.type": 2, "paid.type": 1,
+					"ship_date.type": 2, "phone.type": 1, "customer_ref.type": 1}
+				for name, n := range failed {
+					rr := r.report.rule(t, name)
+					assert.Equal(t, n, rr.Failed, name)
+					assert.Equal(t, map[bool]string{true: "fail", false: "pass"}[n > 0], rr.Status, name)
+				}
+				// The invalid cells are null: the amount rule skips them.
+				assert.EqualValues(t, 2, r.report.rule(t, "amount_non_negative").Skipped)
+				assert.EqualValues(t, 8, r.report.RowsQuarantined)
+				rows := r.quarantineRows(t)
+				assert.Len(t, rows, 8)
+				want := map[string]map[string]string{
+					"1004": {"amount": "12,50"},
+					"1009": {"amount": "n/a", "placed_at": "yesterday"},
+					"1012": {"phone": "[redacted]"},
+					"1014": {"placed_at": "2026-02-30T10:00:00Z"},
+					"1017": {"paid": "yes"},
+					"1021": {"ship_date": "2026-13-01"},
+					"1023": {"ship_date": "03/04/2026"},
+					"1026": {"customer_ref": "[redacted]"},
+				}
+				for id, marks := range want {
+					row, ok := rows[id]
+					if !assert.True(t, ok, "order %s is quarantined", id) {
+						continue
+					}
+					assert.Equal(t, marks, invalidMarks(t, row), id)
+					var names []string
+					for col := range marks {
+						names = append(names, col+".type")
+					}
+					assert.ElementsMatch(t, names, failedRules(t, row), id)
+					for col := range marks {
+						assert.Empty(t, row[col], "the invalid cell %s of %s is null", col, id)
+					}
+				}
+			}},
+		{name: "invalid-null", rules: "invalid-null.yaml", input: "invalid-values.csv", exit: exitPass,
+			check: func(t *testing.T, r *messyResult) {
+				for _, name := range r.report.ruleNames() {
+					assert.False(t, strings.HasSuffix(name, ".type"), "on_invalid: null adds no %s", name)
+				}
+				assert.EqualValues(t, 2, r.report.rule(t, "amount_non_negative").Skipped)
+				assert.Zero(t, r.report.RowsQuarantined)
+			}},
+		{name: "invalid-null-bare", rules: "invalid-null-bare.yaml", input: "invalid-values.csv", exit: exitPass,
+			check: func(t *testing.T, r *messyResult) {
+				assert.Zero(t, r.report.RowsQuarantined)
+			}},
+		{name: "invalid-error", rules: "invalid-error.yaml", input: "invalid-values.csv", exit: exitRuntime,
+			mention: []string{"invalid-values.csv:5", `"amount"`, "12,50"}},
+		{name: "invalid-error-pii", rules: "invalid-error-pii.yaml", input: "invalid-values.csv", exit: exitRuntime,
+			mention: []string{"invalid-values.csv:13", `"phone"`}},
+		{name: "inferred-type", rules: "inferred-type.yaml", input: "inferred-type.csv", exit: exitFail,
+			check: func(t *testing.T, r *messyResult) {
+				assert.EqualValues(t, 2, r.report.rule(t, "qty.type").Failed)
+				assert.EqualValues(t, 2, r.report.rule(t, "qty_positive").Skipped)
+				assert.EqualValues(t, 2, r.report.RowsQuarantined)
+			}},
+
+		// The schema contract.
+		{name: "missing-column", rules: "orders.yaml", input: "missing-column.csv", exit: exitFail,
+			check: func(t *testing.T, r *messyResult) {
+				assert.Equal(t, "fail", r.report.rule(t, "schema.ship_date").Status)
+				assert.Equal(t, "not_evaluated", r.report.rule(t, "ships_after_order").Status)
+				assert.Contains(t, r.report.message("ships_after_order"), `column "ship_date" is missing from the data`)
+				assert.Equal(t, "pass", r.report.rule(t, "amount_non_negative").Status, "the other rules run")
+				assert.Equal(t, []string{"error rule schema.ship_date: fail"}, r.report.Gate.Reasons)
+			}},
+		{name: "retyped-parquet", rules: "orders.yaml", input: "retyped.parquet", exit: exitFail,
+			check: func(t *testing.T, r *messyResult) {
+				assert.Equal(t, "fail", r.report.rule(t, "schema.order_id").Status)
+				assert.Contains(t, r.report.message("schema.order_id"), "declared as int64 but the data has string")
+				for _, name := range []string{"order_id.required", "order_id.unique"} {
+					assert.Equal(t, "not_evaluated", r.report.rule(t, name).Status, name)
+				}
+				assert.Equal(t, "pass", r.report.rule(t, "ships_after_order").Status)
+			}},
+		{name: "extra-allow", rules: "extra-allow.yaml", input: "extra-columns.csv", exit: exitPass, check: extra("")},
+		{name: "extra-warn", rules: "extra-warn.yaml", input: "extra-columns.csv", exit: exitPass, check: extra("warn")},
+		{name: "extra-warn-strict", rules: "extra-warn.yaml", input: "extra-columns.csv", strict: true, exit: exitFail, check: extra("warn")},
+		{name: "extra-fail", rules: "extra-fail.yaml", input: "extra-columns.csv", exit: exitFail, check: extra("fail")},
+
+		// Inputs that are odd as a whole.
+		{name: "mixed-types", rules: "mixed-types.yaml", input: "mixed-types.ndjson", exit: exitPass,
+			check: func(t *testing.T, r *messyResult) {
+				require.Len(t, r.report.Notes, 1)
+				assert.Contains(t, r.report.Notes[0], "voucher")
+				assert.Equal(t, "pass", r.report.rule(t, "voucher_present").Status, "read as string")
+				assert.EqualValues(t, 12, r.report.rule(t, "voucher_present").Passed)
+			}},
+		{name: "duplicate-header", rules: "orders.yaml", input: "duplicate-header.csv", exit: exitRuntime,
+			mention: []string{"duplicate-header.csv", `"amount"`, "2", "4"}},
+		{name: "header-only", rules: "row-rules.yaml", input: "header-only.csv", exit: exitPass, check: noRows},
+		{name: "header-only-strict", rules: "row-rules.yaml", input: "header-only.csv", strict: true, exit: exitFail, check: noRows},
+		{name: "header-only-row-count", rules: "orders.yaml", input: "header-only.csv", exit: exitFail,
+			check: func(t *testing.T, r *messyResult) {
+				noRows(t, r)
+				assert.Equal(t, "fail", r.report.rule(t, "enough_rows").Status, "an empty input fails a row count")
+				assert.Equal(t, []string{"error rule enough_rows: fail"}, r.report.Gate.Reasons)
+			}},
+		{name: "empty-file", rules: "row-rules.yaml", input: "empty.csv", exit: exitPass, check: noRows},
+		{name: "empty-file-strict", rules: "row-rules.yaml", input: "empty.csv", strict: true, exit: exitFail, check: noRows},
+		{name: "no-rules", rules: "no-rules.yaml", input: "orders.csv", exit: exitPass, check: noRules},
+		{name: "no-rules-strict", rules: "no-rules.yaml", input: "orders.csv", strict: true, exit: exitFail, check: noRules},
+
+		// What the verdict makes of rules that could not run.
+		{name: "not-evaluated", rules: "not-evaluated.yaml", input: "orders.csv", exit: exitPass, check: notEvaluated},
+		{name: "not-evaluated-strict", rules: "not-evaluated.yaml", input: "orders.csv", strict: true, exit: exitFail, check: notEvaluated},
+		{name: "errored", rules: "errored.yaml", input: "orders.csv", exit: exitPass, check: errored},
+		{name: "errored-strict", rules: "errored.yaml", input: "orders.csv", strict: true, exit: exitFail, check: errored},
+		{name: "mostly", rules: "mostly.yaml", input: "orders.csv", exit: exitPass,
+			check: func(t *testing.T, r *messyResult) {
+				under := r.report.rule(t, "amount_under_100")
+				assert.Equal(t, "pass", under.Status)
+				assert.EqualValues(t, 3, under.Failed)
+				paid := r.report.rule(t, "paid")
+				assert.Equal(t, "pass", paid.Status)
+				assert.EqualValues(t, 7, paid.Failed)
+				rows := r.quarantineRows(t)
+				assert.ElementsMatch(t, []string{"1005", "1018", "1029"}, slices.Collect(maps.Keys(rows)),
+					"the rows failing amount_under_100 are held back, those failing paid (quarantine: false) are not")
+				for id, row := range rows {
+					assert.Equal(t, []string{"amount_under_100"}, failedRules(t, row), id)
+				}
+				assert.EqualValues(t, 3, r.report.RowsQuarantined)
+			}},
+		{name: "missing-reference", rules: "missing-reference.yaml", input: "orders.csv", exit: exitRuntime,
+			mention: []string{"no-such-orders.csv", "orders_known"}},
+	}
+}
+
+// TestMessy runs every scenario of testdata/messy through sluice check
+// with --format json and --quarantine, and holds the exit code, the
+// normalized report, the quarantine and stderr to the golden files of
+// testdata/messy/golden (go test -run TestMessy ./cmd/sluice/ -update
+// rewrites them). No planted personal data may appear in any output.
+func TestMessy(t *testing.T) {
+	src, err := filepath.Abs(messyDir)
+	require.NoError(t, err)
+	golden := filepath.Join(src, "golden")
+	planted := readPlanted(t, src)
+	cases := messyCases()
+	names := map[string]bool{}
+	for _, c := range cases {
+		require.False(t, names[c.name], "duplicate scenario %s", c.name)
+		names[c.name] = true
+	}
+	for name := range pendingMessy {
+		require.True(t, names[strings.TrimSuffix(name, "/text")], "pendingMessy names no scenario %s", name)
+	}
+	runPending := os.Getenv("SLUICE_MESSY_PENDING") != ""
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if why, ok := pendingMessy[c.name]; ok && !runPending {
+				t.Skip("pending: " + why)
+			}
+			dir := messyWorkDir(t, src)
+			t.Chdir(dir)
+			r := runMessy(t, c)
+			require.Equal(t, c.exit, r.code, "exit code; stderr: %s", r.stderr)
+
+			for _, p := range planted {
+				assert.NotContains(t, r.stdout, p, "planted value on stdout")
+				assert.NotContains(t, r.stderr, p, "planted value on stderr")
+				assert.NotContains(t, string(r.quarantine), p, "planted value in the quarantine")
+			}
+
+			switch c.exit {
+			case exitPass, exitFail:
+				assert.Empty(t, r.stderr)
+				require.NotNil(t, r.report, "a JSON report on stdout")
+				assert.Equal(t, c.strict, r.report.Gate.Strict)
+				if c.exit == exitFail {
+					assert.Equal(t, "fail", r.report.Status)
+				} else {
+					assert.Contains(t, []string{"pass", "warn"}, r.report.Status)
+				}
+				assert.NotNil(t, r.quarantine, "the quarantine is committed whenever the run completes")
+			default:
+				assert.Empty(t, r.stdout)
+				lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+				assert.Len(t, lines, 1, "one line on stderr: %s", r.stderr)
+				assert.True(t, strings.HasPrefix(r.stderr, "sluice: "), r.stderr)
+				for _, m := range c.mention {
+					assert.Contains(t, r.stderr, m)
+				}
+				assert.Nil(t, r.quarantine, "no quarantine after a runtime error")
+			}
+			if c.check != nil {
+				c.check(t, r)
+			}
+
+			outputs := map[string][]byte{
+				c.name + ".report.json":    normalizeReport(t, r.stdout, dir),
+				c.name + ".quarantine.csv": r.quarantine,
+				c.name + ".stderr":         normalizeText(r.stderr, dir),
+			}
+			for name, got := range outputs {
+				compareGolden(t, filepath.Join(golden, name), got)
+			}
+			if r.report != nil && len(r.report.Notes) > 0 {
+				t.Run("text", func(t *testing.T) {
+					if why, ok := pendingMessy[c.name+"/text"]; ok && !runPending {
+						t.Skip("pending: " + why)
+					}
+					assertNotesFirst(t, c, r.report)
+				})
+			}
+		})
+	}
+}
+
+// readPlanted reads the planted personal data the generator lists.
+func readPlanted(t *testing.T, src string) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(src, "planted-pii.txt"))
+	require.NoError(t, err)
+	planted := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	require.NotEmpty(t, planted)
+	return planted
+}
+
+// messyWorkDir copies the fixtures of src into a new temporary directory,
+// the working directory of a run: outputs land there, and paths in
+// messages are relative.
+func messyWorkDir(t *testing.T, src string) string {
+	t.Helper()
+	dir := t.TempDir()
+	entries, err := os.ReadDir(src)
+	require.NoError(t, err)
+	for _, e := range entries {
+		if e.IsDir() || e.Name() == "README.md" {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644))
+	}
+	return dir
+}
+
+func runMessy(t *testing.T, c messyCase) *messyResult {
+	t.Helper()
+	args := []string{"check", "--no-lineage", "--rules", c.rules, "--format", "json", "--quarantine", "q.csv"}
+	if c.strict {
+		args = append(args, "--strict")
+	}
+	r := &messyResult{}
+	r.code, r.stdout, r.stderr = sluiceRaw(t, append(args, c.input)...)
+	if data, err := os.ReadFile("q.csv"); err == nil {
+		r.quarantine = data
+	} else {
+		require.ErrorIs(t, err, os.ErrNotExist)
+	}
+	if r.code == exitPass || r.code == exitFail {
+		r.report = &messyReport{}
+		require.NoError(t, json.Unmarshal([]byte(r.stdout), r.report), r.stdout)
+	}
+	return r
+}
+
+// assertNotesFirst runs c again with the text report: the notes come
+// before every rule.
+func assertNotesFirst(t *testing.T, c messyCase, rep *messyReport) {
+	t.Helper()
+	args := []string{"check", "--no-lineage", "--rules", c.rules}
+	if c.strict {
+		args = append(args, "--strict")
+	}
+	code, stdout, stderr := sluiceRaw(t, append(args, c.input)...)
+	require.Equal(t, c.exit, code, stderr)
+	first := len(stdout)
+	for _, name := range rep.ruleNames() {
+		if i := strings.Index(stdout, name); i >= 0 {
+			first = min(first, i)
+		}
+	}
+	for _, n := range rep.Notes {
+		i := strings.Index(stdout, n)
+		require.GreaterOrEqual(t, i, 0, "note %q in the text report:\n%s", n, stdout)
+		assert.Less(t, i, first, "note %q before the rules:\n%s", n, stdout)
+	}
+}
+
+// normalizeReport makes a JSON report comparable across runs: it drops
+// what varies (the start time and duration, lineage ids, the dataset's
+// absolute identity, the audit record), replaces the working directory in
+// every string, and writes the rest with sorted keys. Empty stdout stays
+// empty.
+func normalizeReport(t *testing.T, stdout, dir string) []byte {
+	t.Helper()
+	if stdout == "" {
+		return nil
+	}
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	dec.UseNumber()
+	var v map[string]any
+	require.NoError(t, dec.Decode(&v), stdout)
+	for _, k := range []string{"started_at", "duration_ms", "lineage", "dataset_id", "audit"} {
+		delete(v, k)
+	}
+	out, err := json.MarshalIndent(replaceStrings(v, dir), "", "  ")
+	require.NoError(t, err)
+	return append(out, '\n')
+}
+
+func replaceStrings(v any, dir string) any {
+	switch x := v.(type) {
+	case string:
+		return string(normalizeText(x, dir))
+	case map[string]any:
+		for k, e := range x {
+			x[k] = replaceStrings(e, dir)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = replaceStrings(e, dir)
+		}
+	}
+	return v
+}
+
+// normalizeText replaces the working directory (as given and with symbolic
+// links resolved) by $DIR.
+func normalizeText(s, dir string) []byte {
+	if s == "" {
+		return nil
+	}
+	if real, err := filepath.EvalSymlinks(dir); err == nil && real != dir {
+		s = strings.ReplaceAll(s, real, "$DIR")
+	}
+	return []byte(strings.ReplaceAll(s, dir, "$DIR"))
+}
+
+// compareGolden holds got to the golden file at path; nil got means the
+// file must not exist. With -update it writes (or removes) the file.
+func compareGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *updateMessy {
+		if got == nil {
+			if err := os.Remove(path); err != nil {
+				require.ErrorIs(t, err, os.ErrNotExist)
+			}
+			return
+		}
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	if got == nil {
+		assert.ErrorIs(t, err, os.ErrNotExist, "%s is stale: the run wrote no such output (-update removes it)", filepath.Base(path))
+		return
+	}
+	require.NoError(t, err, "no golden file %s (go test -run TestMessy ./cmd/sluice/ -update)", filepath.Base(path))
+	assert.Equal(t, string(want), string(got), "%s differs (go test -run TestMessy ./cmd/sluice/ -update rewrites it)", filepath.Base(path))
+}
