@@ -373,8 +373,15 @@ func TestMessy(t *testing.T) {
 			}
 			dir := messyWorkDir(t, src)
 			t.Chdir(dir)
+			before := messyDirNames(t, dir)
 			r := runMessy(t, c)
 			require.Equal(t, c.exit, r.code, "exit code; stderr: %s", r.stderr)
+			after := messyDirNames(t, dir)
+			if r.quarantine != nil {
+				before = append(before, "q.csv")
+				slices.Sort(before)
+			}
+			assert.Equal(t, before, after, "the run leaves nothing behind but the quarantine")
 
 			for _, p := range planted {
 				assert.NotContains(t, r.stdout, p, "planted value on stdout")
@@ -456,9 +463,21 @@ func messyWorkDir(t *testing.T, src string) string {
 	return dir
 }
 
+// messyDirNames lists the names in dir, sorted.
+func messyDirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
 func runMessy(t *testing.T, c messyCase) *messyResult {
 	t.Helper()
-	args := []string{"check", "--no-lineage", "--rules", c.rules, "--format", "json", "--quarantine", "q.csv"}
+	args := []string{"check", "--no-lineage", "--no-history", "--rules", c.rules, "--format", "json", "--quarantine", "q.csv"}
 	if c.strict {
 		args = append(args, "--strict")
 	}
@@ -480,7 +499,7 @@ func runMessy(t *testing.T, c messyCase) *messyResult {
 // before every rule.
 func assertNotesFirst(t *testing.T, c messyCase, rep *messyReport) {
 	t.Helper()
-	args := []string{"check", "--no-lineage", "--rules", c.rules}
+	args := []string{"check", "--no-lineage", "--no-history", "--rules", c.rules}
 	if c.strict {
 		args = append(args, "--strict")
 	}
