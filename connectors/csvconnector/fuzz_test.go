@@ -2,12 +2,16 @@ package csvconnector_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -65,5 +69,56 @@ func FuzzRead(f *testing.F) {
 			assert.True(t, errors.As(err, &ie) || errors.Is(err, connectors.ErrCorrupt),
 				"error %v is neither an *InputError nor ErrCorrupt", err)
 		}
+		readMarked(t, src, mem)
 	})
+}
+
+// readMarked reads every other column of src marking every invalid value,
+// and holds each row's InvalidColumn to the cells it marks: a JSON object
+// whose keys are columns read, each null in the row.
+func readMarked(t *testing.T, src *csvconnector.Source, mem memory.Allocator) {
+	t.Helper()
+	schema, err := src.Schema(context.Background())
+	if err != nil {
+		return
+	}
+	var columns []string
+	for i, f := range schema.Fields() {
+		if i%2 == 0 {
+			columns = append(columns, f.Name)
+		}
+	}
+	mark := func(string) connectors.InvalidPolicy { return connectors.InvalidMark }
+	rdr, err := src.Open(context.Background(), connectors.ReadOptions{Allocator: mem, BatchSize: 3, Columns: columns, Invalid: mark})
+	if err != nil {
+		require.ErrorIs(t, err, connectors.ErrUnsupported, "only a column named %s stops a marked read from opening", connectors.InvalidColumn)
+		return
+	}
+	defer rdr.Release()
+	n := len(columns)
+	for rdr.Next() {
+		b := rdr.RecordBatch()
+		require.Equal(t, int64(n+1), b.NumCols())
+		require.Equal(t, connectors.InvalidColumn, b.Schema().Field(n).Name)
+		marks, ok := b.Column(n).(*array.String)
+		require.True(t, ok, "%s is a string column", connectors.InvalidColumn)
+		for row := range int(b.NumRows()) {
+			if marks.IsNull(row) {
+				continue
+			}
+			var cells map[string]string
+			require.NoError(t, json.Unmarshal([]byte(marks.Value(row)), &cells))
+			require.NotEmpty(t, cells)
+			for name := range cells {
+				i := slices.Index(columns, name)
+				require.GreaterOrEqual(t, i, 0, "marked column %q is read", name)
+				assert.True(t, b.Column(i).IsNull(row), "marked cell of %q is null", name)
+			}
+		}
+	}
+	if err := rdr.Err(); err != nil {
+		var ie *connectors.InputError
+		require.ErrorAs(t, err, &ie)
+		assert.NotContains(t, err.Error(), "is not a valid", "no value error when every column is marked")
+	}
 }
