@@ -118,3 +118,14 @@ func BenchmarkOpenProjected(b *testing.B) {
 		})
 	}
 }
+
+// TestProjectionMultiByteDelimiter reads through encoding/csv (a delimiter
+// that is not one byte): projection and marking behave the same.
+func TestProjectionMultiByteDelimiter(t *testing.T) {
+	path := writeTemp(t, "id§junk§n\n1§x§5\n2§\xff§6x\n")
+	src := csvconnector.NewSource(path, csvconnector.WithDelimiter('§'), csvconnector.WithInferRows(1))
+	schema, rows, err := readAll(t, src, connectors.ReadOptions{Columns: []string{"n", "id"}, Invalid: policy(connectors.InvalidMark, "n")})
+	require.NoError(t, err)
+	require.Equal(t, 3, schema.NumFields())
+	assert.Equal(t, [][]string{{"5", "1", "null"}, {"null", "2", `{"n":"6x"}`}}, rows)
+}
