@@ -9,8 +9,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	pq "github.com/apache/arrow-go/v18/parquet"
@@ -199,6 +201,11 @@ func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (wr connectors.
 		cfg:    s.cfg,
 		meta:   map[string]string{},
 	}
+	for i, f := range schema.Fields() {
+		if dt, ok := f.Type.(*arrow.DictionaryType); ok {
+			w.dicts = append(w.dicts, newDictColumn(i, dt, s.cfg.mem))
+		}
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = w.discard()
@@ -242,6 +249,8 @@ type writer struct {
 	schema    *arrow.Schema
 	cfg       sinkConfig
 	groupRows int64 // rows of the open row group
+	dicts     []*dictColumn
+	early     int // row groups closed early for new dictionary values
 	meta      map[string]string
 	keys      []string
 	closed    bool
@@ -286,20 +295,27 @@ func (w *writer) Write(batch arrow.RecordBatch) (err error) {
 	n := batch.NumRows()
 	for lo := int64(0); lo < n; {
 		if w.groupRows >= w.cfg.rowGroupRows || w.fw.RowGroupTotalCompressedBytes() >= w.cfg.rowGroupBytes {
-			if err := w.fw.NewBufferedRowGroupChecked(); err != nil {
-				return fmt.Errorf("parquetconnector: %s: %w", w.path, err)
+			if err := w.newRowGroup(); err != nil {
+				return err
 			}
-			w.groupRows = 0
 		}
 		size := min(n-lo, w.cfg.rowGroupRows-w.groupRows, sliceRows)
 		part := batch
 		if size != n {
 			part = batch.NewSlice(lo, lo+size)
+		} else {
+			part.Retain()
+		}
+		if len(w.dicts) > 0 {
+			unified, err := w.unify(part)
+			part.Release()
+			if err != nil {
+				return err
+			}
+			part = unified
 		}
 		err := w.fw.WriteBuffered(part)
-		if part != batch {
-			part.Release()
-		}
+		part.Release()
 		if err != nil {
 			return fmt.Errorf("parquetconnector: %s: %w", w.path, err)
 		}
@@ -307,6 +323,56 @@ func (w *writer) Write(batch arrow.RecordBatch) (err error) {
 		lo += size
 	}
 	return nil
+}
+
+// newRowGroup closes the open row group; the next write starts another.
+func (w *writer) newRowGroup() error {
+	if err := w.fw.NewBufferedRowGroupChecked(); err != nil {
+		return fmt.Errorf("parquetconnector: %s: %w", w.path, err)
+	}
+	w.groupRows = 0
+	for _, d := range w.dicts {
+		d.endGroup()
+	}
+	return nil
+}
+
+// unify returns part with its dictionary columns remapped to the
+// dictionaries of the row group (see dictColumn), closing the row group
+// first when part brings new values; the caller releases the result.
+func (w *writer) unify(part arrow.RecordBatch) (arrow.RecordBatch, error) {
+	type mapped struct {
+		m        []int32
+		identity bool
+	}
+	maps := make([]mapped, len(w.dicts))
+	grows := false
+	for i, d := range w.dicts {
+		maps[i].m, maps[i].identity = d.mapping(part.Column(d.col).(*array.Dictionary))
+		grows = grows || d.grows(maps[i].m)
+	}
+	if grows && w.groupRows >= max(w.cfg.rowGroupRows/16, 1) && w.early < maxEarlyCloses {
+		w.early++
+		if err := w.newRowGroup(); err != nil {
+			return nil, err
+		}
+	}
+	cols := slices.Clone(part.Columns())
+	var owned []arrow.Array
+	defer func() {
+		for _, a := range owned {
+			a.Release()
+		}
+	}()
+	for i, d := range w.dicts {
+		a, err := d.unified(part.Column(d.col).(*array.Dictionary), maps[i].m, maps[i].identity)
+		if err != nil {
+			return nil, fmt.Errorf("parquetconnector: %s: column %q: %w", w.path, w.schema.Field(d.col).Name, err)
+		}
+		owned = append(owned, a)
+		cols[d.col] = a
+	}
+	return array.NewRecordBatch(part.Schema(), cols, part.NumRows()), nil
 }
 
 // Commit writes the last row group and the footer, syncs the temporary
@@ -349,6 +415,7 @@ func (w *writer) Commit(ctx context.Context) (err error) {
 	}
 	fw := w.fw
 	w.fw = nil
+	w.endGroups()
 	if err := fw.Close(); err != nil {
 		return fmt.Errorf("parquetconnector: %s: %w", w.path, err)
 	}
@@ -378,6 +445,14 @@ func (w *writer) Abort(context.Context) error {
 	return w.discard()
 }
 
+// endGroups releases the dictionaries of the open row group (the Parquet
+// writer holds its own references).
+func (w *writer) endGroups() {
+	for _, d := range w.dicts {
+		d.endGroup()
+	}
+}
+
 // discard releases the buffers of the Parquet writer, writing nothing
 // more, and removes the temporary file.
 func (w *writer) discard() error {
@@ -385,6 +460,7 @@ func (w *writer) discard() error {
 		fw := w.fw
 		w.fw = nil
 		w.out.w = io.Discard
+		w.endGroups()
 		func() {
 			// A writer that failed part way may fail again on Close; its
 			// buffers are then left to the garbage collector.
