@@ -284,7 +284,7 @@ func (c *cli) checkOne(ctx context.Context, rs *rules.RuleSet, input string, f *
 // finish reading before the gate reads them.
 func datasetVersion(input string) string {
 	fi, err := os.Stat(input)
-	if err != nil || !(fi.Mode().IsRegular() || fi.IsDir()) {
+	if err != nil || (!fi.Mode().IsRegular() && !fi.IsDir()) {
 		return ""
 	}
 	version, err := history.DatasetVersion(input, 0)
