@@ -103,8 +103,8 @@ func kindName(k kind) string {
 // inferred is the outcome of inference.
 type inferred struct {
 	schema *arrow.Schema
-	// Per field of schema: typed by the hint; read as text because the
-	// records mix JSON kinds that have no common type.
+	// declared[i]: field i is typed by the hint. text[i]: field i is read
+	// as text, because the records mix JSON kinds without a common type.
 	declared, text []bool
 	// reserved: a record has the key connectors.InvalidColumn, or the hint
 	// declares it.
