@@ -33,8 +33,16 @@ type Options struct {
 	SchemaHint *arrow.Schema
 	// NullTokens are extra CSV field values read as null.
 	NullTokens []string
-	// Compression is the Parquet codec of sinks: snappy (default), zstd or none.
+	// Compression is the Parquet codec of sinks: snappy (default), zstd,
+	// lz4 or none.
 	Compression string
+	// RowGroupRows and RowGroupBytes bound the row groups of Parquet
+	// sinks: a row group is closed at RowGroupRows rows or once its
+	// compressed pages reach RowGroupBytes, whichever comes first (zero
+	// means the defaults, 1Mi rows and 128 MiB; see
+	// parquetconnector.WithRowGroupRows and WithRowGroupBytes).
+	RowGroupRows  int64
+	RowGroupBytes int64
 	// Limits bound what a text input (CSV, JSON) may declare: bytes per
 	// record and per field, columns, JSON nesting (MaxRecordBytes, …; zero
 	// fields mean the defaults of connectors.Limits). Binary formats
@@ -94,6 +102,12 @@ var Formats = []Format{
 			var so []parquetconnector.SinkOption
 			if opts.Compression != "" {
 				so = append(so, parquetconnector.WithCompression(opts.Compression))
+			}
+			if opts.RowGroupRows != 0 {
+				so = append(so, parquetconnector.WithRowGroupRows(opts.RowGroupRows))
+			}
+			if opts.RowGroupBytes != 0 {
+				so = append(so, parquetconnector.WithRowGroupBytes(opts.RowGroupBytes))
 			}
 			return parquetconnector.NewSink(path, so...)
 		},

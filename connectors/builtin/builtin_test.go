@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -80,6 +82,59 @@ func TestTextOptions(t *testing.T) {
 			if tt.is != nil {
 				require.ErrorIs(t, err, tt.is)
 			}
+		})
+	}
+}
+
+func TestParquetSinkOptions(t *testing.T) {
+	ctx := context.Background()
+	schema := arrow.NewSchema([]arrow.Field{{Name: "a", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	tests := []struct {
+		name      string
+		opts      builtin.Options
+		wantErr   string
+		wantRGs   int
+		wantCodec string
+	}{
+		{"defaults", builtin.Options{}, "", 1, "SNAPPY"},
+		{"row group rows", builtin.Options{RowGroupRows: 40}, "", 3, "SNAPPY"},
+		{"lz4", builtin.Options{Compression: "lz4"}, "", 1, "LZ4_RAW"},
+		{"zstd and bytes", builtin.Options{Compression: "zstd", RowGroupBytes: 1 << 20}, "", 1, "ZSTD"},
+		{"bad rows", builtin.Options{RowGroupRows: -1}, "row group rows -1", 0, ""},
+		{"bad bytes", builtin.Options{RowGroupBytes: -5}, "row group bytes -5", 0, ""},
+		{"bad codec", builtin.Options{Compression: "lz5"}, `"lz5"`, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "out.parquet")
+			sink, err := builtin.Create(path, tt.opts)
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			mem := arrowtest.Allocator(t)
+			b := array.NewInt64Builder(mem)
+			for i := range 100 {
+				b.Append(int64(i))
+			}
+			col := b.NewArray()
+			b.Release()
+			rec := array.NewRecordBatch(schema, []arrow.Array{col}, 100)
+			col.Release()
+			w, err := sink.Create(ctx, schema)
+			require.NoError(t, err)
+			require.NoError(t, w.Write(rec))
+			rec.Release()
+			require.NoError(t, w.Commit(ctx))
+
+			rdr, err := file.OpenParquetFile(path, false)
+			require.NoError(t, err)
+			defer rdr.Close()
+			assert.Equal(t, tt.wantRGs, rdr.NumRowGroups())
+			cc, err := rdr.MetaData().RowGroup(0).ColumnChunk(0)
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantCodec, cc.Compression().String())
 		})
 	}
 }
