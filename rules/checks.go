@@ -579,8 +579,9 @@ func (c *compiler) hidden(text string) (int, error) {
 }
 
 // Duplicate is one key a failing duplicate_count check found in more than
-// one row: the values of the key's columns, in the order the check names
-// them, and the number of rows that have it (metrics.Duplicate).
+// one row (metrics.Duplicate): the physical names of the key's columns, in
+// the order the check names them, a value per column, and the number of
+// rows that have the key.
 type Duplicate = metrics.Duplicate
 
 // MaxDuplicateSamples is the number of keys CheckResult.Duplicates holds at

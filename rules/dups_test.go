@@ -27,7 +27,7 @@ dataset: orders
 owner: data@example.com
 columns:
   order_id: {unique: true}
-  customer: {unique: true}
+  buyer:    {name: customer, unique: true}
   at:       {unique: true}
   line:     {unique: true}
 rules:
@@ -36,7 +36,7 @@ rules:
   - name: customer_order_unique
     check: duplicate_count(customer, order_id) == 0
   - name: both_unique
-    check: duplicate_count(order_id) == 0 && duplicate_count(customer) == 0
+    check: duplicate_count(order_id) == 0 && duplicate_count(buyer) == 0
   - name: unique_or_big
     check: duplicate_count(order_id) == 0 || row_count() > 100
   - name: few_duplicates
@@ -125,18 +125,19 @@ func TestFinishDuplicates(t *testing.T) {
 	tests := []struct {
 		rule    string
 		outcome Outcome
+		columns []string // of every duplicate: physical names
 		want    []Duplicate
 	}{
-		{"order_id.unique", Fail, orders},
-		{"customer.unique", Fail, []Duplicate{d(3, "a"), d(3, "b"), d(2, "c")}},
-		{"at.unique", Fail, []Duplicate{d(5, utc("2024-03-03T10:00:00Z")), d(3, utc("2024-03-01T10:00:00Z")), d(2, utc("2024-03-02T10:00:00Z"))}},
-		{"line.unique", Pass, nil},
-		{"order_customer_unique", Fail, []Duplicate{d(3, int64(2), "b"), d(2, int64(3), "c")}},
-		{"customer_order_unique", Fail, []Duplicate{d(3, "b", int64(2)), d(2, "c", int64(3))}},
-		{"both_unique", Fail, nil},
-		{"unique_or_big", Fail, orders},
-		{"few_duplicates", Pass, nil},
-		{"big", Fail, nil},
+		{"order_id.unique", Fail, []string{"order_id"}, orders},
+		{"buyer.unique", Fail, []string{"customer"}, []Duplicate{d(3, "a"), d(3, "b"), d(2, "c")}},
+		{"at.unique", Fail, []string{"at"}, []Duplicate{d(5, utc("2024-03-03T10:00:00Z")), d(3, utc("2024-03-01T10:00:00Z")), d(2, utc("2024-03-02T10:00:00Z"))}},
+		{"line.unique", Pass, nil, nil},
+		{"order_customer_unique", Fail, []string{"order_id", "customer"}, []Duplicate{d(3, int64(2), "b"), d(2, int64(3), "c")}},
+		{"customer_order_unique", Fail, []string{"customer", "order_id"}, []Duplicate{d(3, "b", int64(2)), d(2, "c", int64(3))}},
+		{"both_unique", Fail, nil, nil},
+		{"unique_or_big", Fail, []string{"order_id"}, orders},
+		{"few_duplicates", Pass, nil, nil},
+		{"big", Fail, nil, nil},
 	}
 	for name, run := range map[string]*Run{"one run": whole, "merged runs": merged} {
 		got := finishDuplicates(t, run)
@@ -146,7 +147,12 @@ func TestFinishDuplicates(t *testing.T) {
 				res, ok := got[tt.rule]
 				require.True(t, ok, "no result for %s", tt.rule)
 				require.Equal(t, tt.outcome, res.Outcome, "%s: %s", res.Rule.Check, res.Err)
-				assert.Equal(t, tt.want, res.Duplicates)
+				var want []Duplicate
+				for _, w := range tt.want {
+					w.Columns = tt.columns
+					want = append(want, w)
+				}
+				assert.Equal(t, want, res.Duplicates)
 			})
 		}
 	}
@@ -189,7 +195,7 @@ func TestFinishDuplicatesBounded(t *testing.T) {
 	for _, c := range []int64{4, 3} {
 		for k := range int64(50) {
 			if 2+k%3 == c && len(want) < MaxDuplicateSamples {
-				want = append(want, Duplicate{Values: []any{k}, Count: c})
+				want = append(want, Duplicate{Columns: []string{"id"}, Values: []any{k}, Count: c})
 			}
 		}
 	}

@@ -5,6 +5,10 @@ import "slices"
 // Duplicate is one key that occurs more than once: the values of the key's
 // columns and the number of rows that have them.
 type Duplicate struct {
+	// Columns names the key's columns, one per value: the physical column
+	// names of Spec.Columns, in order. Every Duplicate of one call shares
+	// this slice.
+	Columns []string
 	// Values holds one value per key column, in the order of Spec.Columns,
 	// of the Go type Result and most_common give values of that column:
 	// int64, uint64, float64 (floats and decimals, NaN for every NaN, 0 for
@@ -63,7 +67,7 @@ func (s *freq[K]) Duplicates(limit int) []Duplicate {
 			t.add(s.keys[i], c)
 		}
 	}
-	return t.result(func(k K) []any { return []any{s.result(k)} })
+	return t.result(s.spec.Columns, func(k K) []any { return []any{s.result(k)} })
 }
 
 // Duplicates returns the most frequent repeated row keys; see
@@ -76,7 +80,7 @@ func (s *dupState) Duplicates(limit int) []Duplicate {
 			t.add(k, c)
 		}
 	}
-	return t.result(func(k string) []any {
+	return t.result(s.spec.Columns, func(k string) []any {
 		vals, _ := decodeKey(k, s.cols) // validated by add
 		return vals
 	})
@@ -150,11 +154,13 @@ func (t *top[K]) add(k K, c int64) {
 	}
 }
 
-// result returns the keys kept in order, their values given by values.
-func (t *top[K]) result(values func(K) []any) []Duplicate {
+// result returns the keys kept in order, of the named columns, their
+// values given by values.
+func (t *top[K]) result(columns []string, values func(K) []any) []Duplicate {
 	if len(t.heap) == 0 {
 		return nil
 	}
+	columns = slices.Clone(columns)
 	slices.SortFunc(t.heap, func(a, b ranked[K]) int {
 		switch {
 		case t.before(a, b):
@@ -166,7 +172,7 @@ func (t *top[K]) result(values func(K) []any) []Duplicate {
 	})
 	out := make([]Duplicate, len(t.heap))
 	for i, e := range t.heap {
-		out[i] = Duplicate{Values: values(e.key), Count: e.count}
+		out[i] = Duplicate{Columns: columns, Values: values(e.key), Count: e.count}
 	}
 	return out
 }

@@ -65,7 +65,8 @@ func duplicates(t *testing.T, s metrics.State, limit int) []metrics.Duplicate {
 // dup is a Duplicate of count n and values vals.
 func dup(n int64, vals ...any) metrics.Duplicate { return metrics.Duplicate{Values: vals, Count: n} }
 
-// assertDuplicates compares duplicates, with NaN equal to NaN.
+// assertDuplicates compares the values and counts of duplicates, with NaN
+// equal to NaN.
 func assertDuplicates(t *testing.T, want, got []metrics.Duplicate) {
 	t.Helper()
 	if !assert.Len(t, got, len(want), "got %v", got) {
@@ -146,9 +147,13 @@ func TestDuplicates(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			mem := arrowtest.Allocator(t)
-			s := stateOf(t, mem, dupSpec(len(tt.batches[0])), tt.batches...)
+			sp := dupSpec(len(tt.batches[0]))
+			s := stateOf(t, mem, sp, tt.batches...)
 			got := duplicates(t, s, tt.limit)
 			assertDuplicates(t, tt.want, got)
+			for _, d := range got {
+				assert.Equal(t, sp.Columns, d.Columns)
+			}
 			if len(tt.want) == 0 {
 				assert.Nil(t, got)
 			}
@@ -190,10 +195,14 @@ func TestDuplicatesLeavesStateAlone(t *testing.T) {
 	require.Len(t, first, 1)
 	first[0].Values[0].([]byte)[0] = 0xff
 	first[0].Values[1] = "changed"
+	first[0].Columns[0] = "changed"
 	after, err := metrics.Encode(s)
 	require.NoError(t, err)
 	assert.Equal(t, before, after)
-	assertDuplicates(t, []metrics.Duplicate{dup(2, []byte{0, 1}, int64(1))}, duplicates(t, s, 1))
+	again := duplicates(t, s, 1)
+	assertDuplicates(t, []metrics.Duplicate{dup(2, []byte{0, 1}, int64(1))}, again)
+	assert.Equal(t, []string{"a", "b"}, again[0].Columns)
+	assert.Equal(t, []string{"a", "b"}, s.Spec().Columns)
 }
 
 // randomKeys builds n rows of a key of skewed frequency: an int64 column
@@ -224,7 +233,7 @@ func randomKeys(rng *rand.Rand, mem memory.Allocator, n int) (ints, strs arrow.A
 // oracleDuplicates counts the keys of the rows without a null (the
 // columns are int64 or string) and returns the repeated ones in the order of
 // DuplicateSampler, by a full sort.
-func oracleDuplicates(cols ...arrow.Array) []metrics.Duplicate {
+func oracleDuplicates(names []string, cols ...arrow.Array) []metrics.Duplicate {
 	counts := map[string]int64{}
 	values := map[string][]any{}
 rows:
@@ -248,7 +257,7 @@ rows:
 	var out []metrics.Duplicate
 	for k, n := range counts {
 		if n > 1 {
-			out = append(out, metrics.Duplicate{Values: values[k], Count: n})
+			out = append(out, metrics.Duplicate{Columns: names, Values: values[k], Count: n})
 		}
 	}
 	slices.SortFunc(out, func(a, b metrics.Duplicate) int {
@@ -283,13 +292,13 @@ func TestDuplicatesMatchOracle(t *testing.T) {
 	defer ints.Release()
 	defer strs.Release()
 	for _, cols := range [][]arrow.Array{{ints}, {strs}, {ints, strs}, {strs, ints}} {
-		oracle := oracleDuplicates(cols...)
+		sp := dupSpec(len(cols))
+		oracle := oracleDuplicates(sp.Columns, cols...)
 		require.Greater(t, len(oracle), 5, "the data has repeated keys")
 		types := make([]arrow.DataType, len(cols))
 		for i, c := range cols {
 			types[i] = c.DataType()
 		}
-		sp := dupSpec(len(cols))
 		newState := func() metrics.State {
 			s, err := metrics.New(sp, types)
 			require.NoError(t, err)
