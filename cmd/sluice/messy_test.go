@@ -251,6 +251,35 @@ func messyCases() []messyCase {
 					}
 				}
 			}},
+		{name: "invalid-fail-json", rules: "invalid-fail.yaml", input: "invalid-values.ndjson", exit: exitFail,
+			check: func(t *testing.T, r *messyResult) {
+				failed := map[string]int64{"order_id.type": 1, "amount.type": 1, "placed_at.type": 1, "paid.type": 1,
+					"ship_date.type": 0, "phone.type": 1, "customer_ref.type": 0}
+				for name, n := range failed {
+					assert.Equal(t, n, r.report.rule(t, name).Failed, name)
+				}
+				rows := r.quarantineRows(t)
+				assert.Len(t, rows, 4)
+				want := map[string]map[string]string{
+					"1003": {"amount": "12,50"},
+					"1006": {"placed_at": "yesterday", "paid": "yes"},
+					"1008": {"phone": "[redacted]"},
+					"":     {"order_id": "10.5"}, // the key itself did not parse
+				}
+				for id, marks := range want {
+					if assert.Contains(t, rows, id) {
+						assert.Equal(t, marks, invalidMarks(t, rows[id]), id)
+					}
+				}
+			}},
+		{name: "invalid-warn", rules: "invalid-warn.yaml", input: "invalid-values.csv", exit: exitPass,
+			check: func(t *testing.T, r *messyResult) {
+				assert.Equal(t, "warn", r.report.Status)
+				assert.Equal(t, "warn", r.report.rule(t, "amount.type").Status)
+				assert.EqualValues(t, 2, r.report.rule(t, "amount.type").Failed)
+				assert.Zero(t, r.report.RowsQuarantined, "warn rules hold no row back")
+				assert.Empty(t, r.quarantineRows(t))
+			}},
 		{name: "invalid-null", rules: "invalid-null.yaml", input: "invalid-values.csv", exit: exitPass,
 			check: func(t *testing.T, r *messyResult) {
 				for _, name := range r.report.ruleNames() {

@@ -200,6 +200,42 @@ func index(s []string, v string) int {
 	panic("genmessy: no column " + v)
 }
 
+// jsonPlants are the values of invalid-values.ndjson that do not fit
+// their declared type, by 1-based row and column, as JSON.
+var jsonPlants = map[int]map[string]string{
+	3:  {"amount": `"12,50"`},
+	6:  {"placed_at": `"yesterday"`, "paid": `"yes"`},
+	8:  {"phone": strconv.Quote(plantedPhone)},
+	10: {"order_id": "10.5"},
+}
+
+// invalidValuesNDJSON is the first 10 rows of invalid-values.csv as
+// NDJSON, with jsonPlants instead of the CSV's planted values.
+func invalidValuesNDJSON() []byte {
+	var b bytes.Buffer
+	for i, o := range orders()[:10] {
+		n := i + 1
+		vals := map[string]string{
+			"order_id": strconv.FormatInt(o.id, 10), "amount": o.amount,
+			"placed_at": strconv.Quote(o.placedAt.Format(time.RFC3339)), "paid": strconv.FormatBool(o.paid),
+			"ship_date": strconv.Quote(o.shipDate.Format(time.DateOnly)),
+			"phone":     strconv.Itoa(4930555010 + n), "customer_ref": strconv.Itoa(70000 + n),
+		}
+		for col, v := range jsonPlants[n] {
+			vals[col] = v
+		}
+		b.WriteByte('{')
+		for j, col := range invalidHeader {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "%q:%s", col, vals[col])
+		}
+		b.WriteString("}\n")
+	}
+	return b.Bytes()
+}
+
 // inferredRows is the length of inferred-type.csv: past the 1000 rows CSV
 // type inference reads, so that qty is inferred int64 and the values
 // planted after are not integers.
@@ -312,9 +348,9 @@ const (
 )
 
 // invalidRules declares the columns of invalid-values.csv with the given
-// on_invalid per column ("" leaves the default); bareNull writes the
-// policy null unquoted, as YAML's null.
-func invalidRules(onInvalid map[string]string, bareNull bool) []byte {
+// on_invalid per column ("" leaves the default) and severity; bareNull
+// writes the policy null unquoted, as YAML's null.
+func invalidRules(onInvalid map[string]string, bareNull bool, severity string) []byte {
 	types := map[string]string{
 		"order_id": "int64", "amount": "double", "placed_at": "timestamp", "paid": "bool",
 		"ship_date": "date", "phone": "int64", "customer_ref": "int64",
@@ -332,6 +368,9 @@ func invalidRules(onInvalid map[string]string, bareNull bool) []byte {
 				p = `"null"`
 			}
 			fmt.Fprintf(&cols, ", on_invalid: %s", p)
+		}
+		if severity != "" {
+			fmt.Fprintf(&cols, ", severity: %s", severity)
 		}
 		cols.WriteString("}\n")
 	}
@@ -369,6 +408,7 @@ func files() ([]file, error) {
 		// Inputs.
 		{"orders.csv", ordersCSV(nil, nil)},
 		{"invalid-values.csv", invalidValuesCSV()},
+		{"invalid-values.ndjson", invalidValuesNDJSON()},
 		{"inferred-type.csv", inferredTypeCSV()},
 		{"missing-column.csv", ordersCSV(func(c string) bool { return c != "ship_date" }, nil)},
 		{"retyped.parquet", parq},
@@ -383,11 +423,12 @@ func files() ([]file, error) {
 		// Rule files.
 		{"orders.yaml", ruleFile(orderKey, orderColumns, orderRules)},
 		{"row-rules.yaml", ruleFile(orderKey, orderColumns, orderRowRules)},
-		{"invalid-fail.yaml", invalidRules(nil, false)},
-		{"invalid-null.yaml", invalidRules(all("null"), false)},
-		{"invalid-null-bare.yaml", invalidRules(all("null"), true)},
-		{"invalid-error.yaml", invalidRules(all("null", "amount", "error"), false)},
-		{"invalid-error-pii.yaml", invalidRules(all("null", "phone", "error"), false)},
+		{"invalid-fail.yaml", invalidRules(nil, false, "")},
+		{"invalid-warn.yaml", invalidRules(nil, false, "warn")},
+		{"invalid-null.yaml", invalidRules(all("null"), false, "")},
+		{"invalid-null-bare.yaml", invalidRules(all("null"), true, "")},
+		{"invalid-error.yaml", invalidRules(all("null", "amount", "error"), false, "")},
+		{"invalid-error-pii.yaml", invalidRules(all("null", "phone", "error"), false, "")},
 		{"inferred-type.yaml", ruleFile("", "  id: {type: int64}\n", "  - name: qty_positive\n    expr: qty > 0\n")},
 		{"extra-allow.yaml", extraRules("allow")},
 		{"extra-warn.yaml", extraRules("warn")},
