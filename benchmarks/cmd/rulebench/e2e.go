@@ -162,14 +162,15 @@ func runSluice(dir, bin, rulesPath, flights string, cores int) (e2eAnswers, erro
 	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 1) {
 		return e2eAnswers{}, fmt.Errorf("sluice check: %w: %s", err, errb.String())
 	}
-	var reports []struct {
+	type jsonReport struct {
 		Rules []struct {
 			Name    string         `json:"name"`
 			Failed  int64          `json:"failed"`
 			Metrics map[string]any `json:"metrics"`
 		} `json:"rules"`
 	}
-	if err := json.Unmarshal(out.Bytes(), &reports); err != nil || len(reports) != 1 {
+	reports := make([]jsonReport, 1) // one input: one report object
+	if err := json.Unmarshal(out.Bytes(), &reports[0]); err != nil {
 		return e2eAnswers{}, fmt.Errorf("sluice check: report: %v: %.200s", err, out.String())
 	}
 	a := e2eAnswers{Seconds: secs}
