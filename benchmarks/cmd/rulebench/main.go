@@ -40,6 +40,7 @@ var cases = map[string]func(cfg config) error{
 	"lineage":         lineageCase,
 	"vector":          vector,
 	"history":         historyCase,
+	"write":           writeCase,
 	"a":               caseA,
 	"b":               caseB,
 	"c":               caseC,
