@@ -25,21 +25,9 @@ import (
 // (SLUICE_MESSY_PENDING=1 runs them anyway, to see which pass).
 var pendingMessy = map[string]string{
 	"invalid-null-bare": "rules: a bare on_invalid: null is YAML's null, refused as \"must be a string, not null\"",
-	"mixed-types":       "jsonconnector: a key of mixed value types fails the read instead of being read as string with a note",
 	"empty-file":        "csvconnector: a 0-byte CSV is an error (a header line is required), not an input with no rows",
 	"empty-file-strict": "csvconnector: a 0-byte CSV is an error (a header line is required), not an input with no rows",
-
-	"header-only/text":           textNotes,
-	"header-only-strict/text":    textNotes,
-	"header-only-row-count/text": textNotes,
-	"empty-file/text":            textNotes,
-	"empty-file-strict/text":     textNotes,
-	"no-rules/text":              textNotes,
-	"no-rules-strict/text":       textNotes,
-	"mixed-types/text":           textNotes,
 }
-
-const textNotes = "quality: the text report does not show Report.Notes"
 
 var updateMessy = flag.Bool("update", false, "rewrite testdata/messy/golden from the runs of TestMessy")
 
