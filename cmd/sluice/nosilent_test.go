@@ -138,6 +138,19 @@ func TestCheckNoHistory(t *testing.T) {
 	}
 }
 
+// TestCheckDefaultHistoryUnwritable: a default store that cannot be
+// created is a run-time error (exit 3) on one line that says how to run
+// without one; nothing is checked.
+func TestCheckDefaultHistoryUnwritable(t *testing.T) {
+	rules, day1, _ := inWorkDir(t)
+	writeFile(t, ".", ".sluice", "a file where the store's directory would be\n")
+	code, stdout, stderr := sluiceRaw(t, "check", "--no-lineage", "--rules", rules, day1)
+	assert.Equal(t, exitRuntime, code, stderr)
+	assert.Empty(t, stdout)
+	assertOneLine(t, stderr)
+	assert.Contains(t, stderr, "sluice: check: the default history store .sluice/history.db (--no-history runs without one): ")
+}
+
 // TestCheckHistoryStoreIsNotAnOutput: --out and --quarantine may not
 // overwrite the history store, default or not, or its companion files.
 func TestCheckHistoryStoreIsNotAnOutput(t *testing.T) {
