@@ -306,9 +306,12 @@ func (r *Report) WriteJUnit(w io.Writer) error { return WriteJUnit(w, r) }
 // add up to the suite.
 //
 // The report's notes (the rule file has no rules, the input has no rows,
-// how a reader typed a column) come first in the suite's <system-out>, the
-// suite-level output CI systems show with the suite, one line each, and are
-// repeated as "note" properties for tools that read properties.
+// how a reader typed a column) are the suite's <system-out>, one "note:"
+// line each, and "note" properties for tools that read properties. The
+// suite's output is what Jenkins shows with every case of the suite that
+// has no output of its own; a CI system that shows only a testcase's own
+// output does not show the notes (the text and JSON reports carry them
+// too). Notes never become testcases: they would change the test counts.
 //
 // The failures mirror the gate: a rule that fails the gate is a <failure>
 // (an <error> when a check could not be computed), and so is, under
