@@ -1,6 +1,7 @@
 package quality
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"testing"
@@ -185,4 +186,43 @@ rules:
 	assert.Equal(t, StatusPass, rep.Status)
 	assert.Equal(t, int64(2500), rep.RowsIn)
 	assert.Equal(t, int64(2500), rep.Rule("enough").Metrics["row_count()"])
+}
+
+// A failing unique: true shows the repeated keys with their counts; a pii
+// column's keys are redacted.
+func TestDuplicateKeysInReport(t *testing.T) {
+	const yaml = `version: 1
+dataset: orders
+owner: payments@example.com
+columns:
+  order_id: {type: int64, unique: true}
+  email:    {type: string, unique: true, tags: [pii.email]}
+`
+	rows := []order{
+		{1, sp("a@x.com"), fp(1), ip(1)},
+		{2, sp("a@x.com"), fp(1), ip(1)},
+		{2, sp("b@x.com"), fp(1), ip(1)},
+		{3, sp("c@x.com"), fp(1), ip(1)},
+		{2, sp("d@x.com"), fp(1), ip(1)},
+		{3, sp("e@x.com"), fp(1), ip(1)},
+	}
+	mem := arrowtest.Allocator(t)
+	gate, err := NewGate(compile(t, yaml, ordersSchema))
+	require.NoError(t, err)
+	rep, err := gate.Check(context.Background(), readerOf(t, mem, rows, 4))
+	require.NoError(t, err)
+	ids := rep.Rule("order_id.unique")
+	require.NotNil(t, ids)
+	assert.Equal(t, StatusFail, ids.Status)
+	assert.Equal(t, []DuplicateKey{
+		{Key: map[string]any{"order_id": int64(2)}, Count: 3},
+		{Key: map[string]any{"order_id": int64(3)}, Count: 2},
+	}, ids.Duplicates)
+	emails := rep.Rule("email.unique")
+	require.NotNil(t, emails)
+	assert.Equal(t, []DuplicateKey{{Key: map[string]any{"email": Redacted}, Count: 2}}, emails.Duplicates)
+	var buf bytes.Buffer
+	require.NoError(t, WriteJSON(&buf, rep))
+	assert.NotContains(t, buf.String(), "a@x.com")
+	assert.Contains(t, buf.String(), `"duplicates"`)
 }

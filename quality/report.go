@@ -109,6 +109,10 @@ type RuleResult struct {
 	Metrics map[string]any `json:"metrics"`
 	// Samples are the first failing rows, at most the sample limit.
 	Samples []Sample `json:"samples"`
+	// Duplicates are, for a failing duplicate_count check (unique: true),
+	// the most repeated keys with their counts, most frequent first, at
+	// most rules.MaxDuplicateSamples; values redacted like samples.
+	Duplicates []DuplicateKey `json:"duplicates,omitempty"`
 	// Engine names the evaluation path.
 	Engine string `json:"engine"`
 	// Errors counts evaluation errors by kind; errored rows are counted in
@@ -132,6 +136,14 @@ type Sample struct {
 	// Key holds the values of the rule file's key: columns on the row, to
 	// find it again (redacted like Values); nil without key:.
 	Key map[string]any `json:"key,omitempty"`
+}
+
+// DuplicateKey is a key that occurs more than once.
+type DuplicateKey struct {
+	// Key maps each key column to its value (Redacted for a pii column).
+	Key map[string]any `json:"key"`
+	// Count is the number of rows with the key (at least 2).
+	Count int64 `json:"count"`
 }
 
 // Decision is the gate decision.

@@ -371,6 +371,15 @@ func fillCheck(rr *RuleResult, cr *rules.CheckResult, red *Redactor) {
 	for k, v := range cr.Metrics {
 		rr.Metrics[k] = jsonValue(v)
 	}
+	for _, d := range cr.Duplicates {
+		key := make(map[string]any, len(d.Columns))
+		for j, col := range d.Columns {
+			if j < len(d.Values) {
+				key[col] = red.Value(col, jsonValue(d.Values[j]))
+			}
+		}
+		rr.Duplicates = append(rr.Duplicates, DuplicateKey{Key: key, Count: d.Count})
+	}
 	switch cr.Outcome {
 	case rules.Pass:
 		rr.Evaluated, rr.Passed = 1, 1

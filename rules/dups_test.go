@@ -75,15 +75,13 @@ func dupsBatches(t *testing.T, mem memory.Allocator) []arrow.RecordBatch {
 	}
 }
 
-// finishDuplicates runs Finish and gives each result the Duplicates of its
-// check (Run.duplicates).
+// finishDuplicates runs Finish and indexes its results by rule name.
 func finishDuplicates(t *testing.T, run *Run) map[string]CheckResult {
 	t.Helper()
 	res, err := run.Finish(context.Background())
 	require.NoError(t, err)
 	byName := map[string]CheckResult{}
 	for i := range res {
-		res[i].Duplicates = run.duplicates(i, res[i].Outcome)
 		byName[res[i].Rule.Name] = res[i]
 	}
 	return byName

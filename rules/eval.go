@@ -440,6 +440,7 @@ func (r *Run) Finish(ctx context.Context) ([]CheckResult, error) {
 				res.Outcome, res.Err = Errored, fmt.Sprintf("check evaluated to %v, not a boolean", out)
 			}
 		}
+		res.Duplicates = r.duplicates(i, res.Outcome)
 		results[i] = res
 	}
 	return results, nil
