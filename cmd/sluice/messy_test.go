@@ -20,7 +20,7 @@ import (
 
 // pendingMessy lists the scenarios of TestMessy whose behaviour has not
 // landed yet, with what is missing: a scenario's name, or "<name>/text"
-// for the check that the text report shows its notes first. TestMessy
+// or "<name>/junit" for its run in that report format. TestMessy
 // skips them; remove an entry when its behaviour lands
 // (SLUICE_MESSY_PENDING=1 runs them anyway, to see which pass).
 var pendingMessy = map[string]string{
@@ -380,7 +380,8 @@ func TestMessy(t *testing.T) {
 		names[c.name] = true
 	}
 	for name := range pendingMessy {
-		require.True(t, names[strings.TrimSuffix(name, "/text")], "pendingMessy names no scenario %s", name)
+		scenario, _, _ := strings.Cut(name, "/")
+		require.True(t, names[scenario], "pendingMessy names no scenario %s", name)
 	}
 	runPending := os.Getenv("SLUICE_MESSY_PENDING") != ""
 	for _, c := range cases {
@@ -439,12 +440,22 @@ func TestMessy(t *testing.T) {
 			for name, got := range outputs {
 				compareGolden(t, filepath.Join(golden, name), got)
 			}
-			if r.report != nil && len(r.report.Notes) > 0 {
-				t.Run("text", func(t *testing.T) {
-					if why, ok := pendingMessy[c.name+"/text"]; ok && !runPending {
+			// The other report formats: the same exit code, no planted value,
+			// and in text the notes before the rules.
+			for _, format := range []string{"text", "junit"} {
+				t.Run(format, func(t *testing.T) {
+					if why, ok := pendingMessy[c.name+"/"+format]; ok && !runPending {
 						t.Skip("pending: " + why)
 					}
-					assertNotesFirst(t, c, r.report)
+					code, stdout, stderr := runMessyFormat(t, c, format)
+					require.Equal(t, c.exit, code, stderr)
+					for _, p := range planted {
+						assert.NotContains(t, stdout, p, "planted value on stdout")
+						assert.NotContains(t, stderr, p, "planted value on stderr")
+					}
+					if format == "text" && r.report != nil {
+						assertNotesFirst(t, stdout, r.report)
+					}
 				})
 			}
 		})
@@ -512,26 +523,31 @@ func runMessy(t *testing.T, c messyCase) *messyResult {
 	return r
 }
 
-// assertNotesFirst runs c again with the text report: the notes come
-// before every rule.
-func assertNotesFirst(t *testing.T, c messyCase, rep *messyReport) {
+// runMessyFormat runs c again, writing the report in format, without a
+// quarantine.
+func runMessyFormat(t *testing.T, c messyCase, format string) (code int, stdout, stderr string) {
 	t.Helper()
-	args := []string{"check", "--no-lineage", "--no-history", "--rules", c.rules}
+	args := []string{"check", "--no-lineage", "--no-history", "--rules", c.rules, "--format", format}
 	if c.strict {
 		args = append(args, "--strict")
 	}
-	code, stdout, stderr := sluiceRaw(t, append(args, c.input)...)
-	require.Equal(t, c.exit, code, stderr)
-	first := len(stdout)
+	return sluiceRaw(t, append(args, c.input)...)
+}
+
+// assertNotesFirst holds the text report to the notes of the JSON report
+// rep: each one is in it, before the first rule.
+func assertNotesFirst(t *testing.T, text string, rep *messyReport) {
+	t.Helper()
+	first := len(text)
 	for _, name := range rep.ruleNames() {
-		if i := strings.Index(stdout, name); i >= 0 {
+		if i := strings.Index(text, name); i >= 0 {
 			first = min(first, i)
 		}
 	}
 	for _, n := range rep.Notes {
-		i := strings.Index(stdout, n)
-		require.GreaterOrEqual(t, i, 0, "note %q in the text report:\n%s", n, stdout)
-		assert.Less(t, i, first, "note %q before the rules:\n%s", n, stdout)
+		i := strings.Index(text, n)
+		require.GreaterOrEqual(t, i, 0, "note %q in the text report:\n%s", n, text)
+		assert.Less(t, i, first, "note %q before the rules:\n%s", n, text)
 	}
 }
 
