@@ -334,6 +334,8 @@ func messyCases() []messyCase {
 			}},
 		{name: "empty-file", rules: "row-rules.yaml", input: "empty.csv", exit: exitPass, check: noRows},
 		{name: "empty-file-strict", rules: "row-rules.yaml", input: "empty.csv", strict: true, exit: exitFail, check: noRows},
+		{name: "empty-json", rules: "row-rules.yaml", input: "empty.ndjson", exit: exitPass, check: noRows},
+		{name: "empty-json-strict", rules: "row-rules.yaml", input: "empty.ndjson", strict: true, exit: exitFail, check: noRows},
 		{name: "no-rules", rules: "no-rules.yaml", input: "orders.csv", exit: exitPass, check: noRules},
 		{name: "no-rules-strict", rules: "no-rules.yaml", input: "orders.csv", strict: true, exit: exitFail, check: noRules},
 

@@ -419,6 +419,7 @@ func files() ([]file, error) {
 		{"duplicate-header.csv", duplicateHeaderCSV()},
 		{"header-only.csv", csvText([][]string{orderHeader})},
 		{"empty.csv", []byte{}},
+		{"empty.ndjson", []byte{}},
 
 		// Rule files.
 		{"orders.yaml", ruleFile(orderKey, orderColumns, orderRules)},
