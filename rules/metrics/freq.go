@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 )
 
 // freq is the state of distinct_count, unique_ratio, most_common and
@@ -86,7 +88,87 @@ func (s *freq[K]) Update(cols []arrow.Array) error {
 	if err := s.check(cols); err != nil {
 		return err
 	}
+	if d, ok := cols[0].(*array.Dictionary); ok && s.addDict(d) {
+		return nil
+	}
 	return s.each(cols[0], s.add)
+}
+
+// addDict counts a dictionary column per entry: the rows' indices are
+// tallied, then each entry used is looked up once with its count. It
+// applies when the dictionary is no longer than the column and holds no
+// null (its values then come out of each aligned with the entries); false
+// means nothing was counted.
+func (s *freq[K]) addDict(d *array.Dictionary) bool {
+	vals := d.Dictionary()
+	if vals.NullN() > 0 || vals.Len() > d.Len() {
+		return false
+	}
+	counts, ok := dictCounts(d)
+	if !ok {
+		return false // an index out of range: each reports it
+	}
+	keys := make([]K, 0, vals.Len())
+	if err := s.each(vals, func(ks []K) { keys = append(keys, ks...) }); err != nil || len(keys) != len(counts) {
+		return false
+	}
+	_, alias := any(keys).([]string)
+	for j, c := range counts {
+		if c == 0 {
+			continue
+		}
+		k := keys[j]
+		if i, ok := s.lookup(k); ok {
+			s.counts[i] += c
+			continue
+		}
+		if alias {
+			k = any(strings.Clone(any(k).(string))).(K) // it aliases an Arrow buffer
+		}
+		s.insert(k, c)
+	}
+	return true
+}
+
+// dictCounts returns how many valid rows of d point at each dictionary
+// entry; false when an index is out of range.
+func dictCounts(d *array.Dictionary) ([]int64, bool) {
+	switch idx := d.Indices().(type) {
+	case *array.Int8:
+		return countIndex(idx.Int8Values(), d)
+	case *array.Int16:
+		return countIndex(idx.Int16Values(), d)
+	case *array.Int32:
+		return countIndex(idx.Int32Values(), d)
+	case *array.Int64:
+		return countIndex(idx.Int64Values(), d)
+	case *array.Uint8:
+		return countIndex(idx.Uint8Values(), d)
+	case *array.Uint16:
+		return countIndex(idx.Uint16Values(), d)
+	case *array.Uint32:
+		return countIndex(idx.Uint32Values(), d)
+	case *array.Uint64:
+		return countIndex(idx.Uint64Values(), d)
+	}
+	return nil, false
+}
+
+func countIndex[I index](idx []I, d *array.Dictionary) ([]int64, bool) {
+	n := uint64(d.Dictionary().Len())
+	counts := make([]int64, n)
+	nulls := d.NullN() > 0
+	bm, off := d.NullBitmapBytes(), d.Data().Offset()
+	for i, k := range idx {
+		if nulls && !bitutil.BitIsSet(bm, off+i) {
+			continue
+		}
+		if uint64(k) >= n {
+			return nil, false
+		}
+		counts[k]++
+	}
+	return counts, true
 }
 
 func (s *freq[K]) add(vals []K) {
