@@ -53,9 +53,9 @@ type messyResult struct {
 	code           int
 	stdout, stderr string
 	report         *messyReport
-	// quarantine is the quarantine file's content, nil when none was
-	// written.
-	quarantine []byte
+	// quarantine and clean are the contents of the quarantine and of the
+	// clean output, nil when none was written.
+	quarantine, clean []byte
 }
 
 // messyReport is the part of the JSON report the scenario checks read.
@@ -366,10 +366,11 @@ func messyCases() []messyCase {
 }
 
 // TestMessy runs every scenario of testdata/messy through sluice check
-// with --format json and --quarantine, and holds the exit code, the
-// normalized report, the quarantine and stderr to the golden files of
+// with --format json, --quarantine and --out, and holds the exit code,
+// the normalized report, the quarantine and stderr to the golden files of
 // testdata/messy/golden (go test -run TestMessy ./cmd/sluice/ -update
-// rewrites them). No planted personal data may appear in any output.
+// rewrites them); then in text and JUnit. No planted personal data may
+// appear in any output (testdata/messy/README.md lists the assertions).
 func TestMessy(t *testing.T) {
 	src, err := filepath.Abs(messyDir)
 	require.NoError(t, err)
@@ -399,14 +400,18 @@ func TestMessy(t *testing.T) {
 			after := messyDirNames(t, dir)
 			if r.quarantine != nil {
 				before = append(before, "q.csv")
-				slices.Sort(before)
 			}
-			assert.Equal(t, before, after, "the run leaves nothing behind but the quarantine")
+			if r.clean != nil {
+				before = append(before, "clean.csv")
+			}
+			slices.Sort(before)
+			assert.Equal(t, before, after, "the run leaves nothing behind but its outputs")
 
 			for _, p := range planted {
 				assert.NotContains(t, r.stdout, p, "planted value on stdout")
 				assert.NotContains(t, r.stderr, p, "planted value on stderr")
 				assert.NotContains(t, string(r.quarantine), p, "planted value in the quarantine")
+				assert.NotContains(t, string(r.clean), p, "planted value in the clean output")
 			}
 
 			switch c.exit {
@@ -420,6 +425,7 @@ func TestMessy(t *testing.T) {
 					assert.Contains(t, []string{"pass", "warn"}, r.report.Status)
 				}
 				assert.NotNil(t, r.quarantine, "the quarantine is committed whenever the run completes")
+				assertClean(t, r)
 			default:
 				assert.Empty(t, r.stdout)
 				lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
@@ -507,22 +513,50 @@ func messyDirNames(t *testing.T, dir string) []string {
 
 func runMessy(t *testing.T, c messyCase) *messyResult {
 	t.Helper()
-	args := []string{"check", "--no-lineage", "--no-history", "--rules", c.rules, "--format", "json", "--quarantine", "q.csv"}
+	args := []string{"check", "--no-lineage", "--no-history", "--rules", c.rules, "--format", "json",
+		"--quarantine", "q.csv", "--out", "clean.csv"}
 	if c.strict {
 		args = append(args, "--strict")
 	}
 	r := &messyResult{}
 	r.code, r.stdout, r.stderr = sluiceRaw(t, append(args, c.input)...)
-	if data, err := os.ReadFile("q.csv"); err == nil {
-		r.quarantine = data
-	} else {
-		require.ErrorIs(t, err, os.ErrNotExist)
-	}
+	r.quarantine = readOutput(t, "q.csv")
+	r.clean = readOutput(t, "clean.csv")
 	if r.code == exitPass || r.code == exitFail {
 		r.report = &messyReport{}
 		require.NoError(t, json.Unmarshal([]byte(r.stdout), r.report), r.stdout)
 	}
 	return r
+}
+
+// readOutput returns the content of the output file name, nil when the
+// run did not write it.
+func readOutput(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		require.ErrorIs(t, err, os.ErrNotExist)
+		return nil
+	}
+	return data
+}
+
+// assertClean holds the clean output of a completed run to the gate: it
+// is committed when the gate lets the data through, with the clean rows
+// and without the columns only the quarantine gets.
+func assertClean(t *testing.T, r *messyResult) {
+	t.Helper()
+	if r.report.Status == "fail" {
+		assert.Nil(t, r.clean, "a failed gate commits no clean output")
+		return
+	}
+	require.NotNil(t, r.clean, "a passing gate commits the clean output")
+	recs, err := csv.NewReader(bytes.NewReader(r.clean)).ReadAll()
+	require.NoError(t, err)
+	require.NotEmpty(t, recs, "the clean output has a header")
+	assert.NotContains(t, recs[0], "_sluice_invalid")
+	assert.NotContains(t, recs[0], "_sluice_failed_rules")
+	assert.Len(t, recs[1:], int(r.report.RowsClean))
 }
 
 // runMessyFormat runs c again, writing the report in format, without a
