@@ -201,12 +201,6 @@ func TestInputErrors(t *testing.T) {
 			contains: []string{"bare \""},
 		},
 		{
-			name:     "empty file",
-			content:  "",
-			line:     1,
-			contains: []string{"header"},
-		},
-		{
 			name:     "long value truncated",
 			content:  "n\n1\n" + "x" + strings.Repeat("1234567890", 7) + "\n",
 			opts:     []csvconnector.Option{csvconnector.WithInferRows(1)},

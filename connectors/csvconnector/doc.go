@@ -51,8 +51,9 @@
 // Field = column name): a value that does not parse as its column's type
 // (the message quotes the value, truncated, and says to declare the type in
 // the rule file when it was inferred), a line with the wrong number of
-// fields, invalid UTF-8 in a string field or the header, a bare quote, an
-// empty file (no header).
+// fields, invalid UTF-8 in a string field or the header, a bare quote. A file
+// without a header (0 bytes, or blank lines only) is not an error: it has
+// no rows, and its columns are those of WithSchema (none without it).
 //
 // ReadOptions.Invalid says, per column, what a value that does not parse as
 // its column's type (declared or inferred: a bad number, boolean, date or

@@ -132,7 +132,10 @@ func (s *Source) openCSV(ctx context.Context, sniff bool) (io.Closer, records, [
 	if err != nil {
 		f.Close() // read only
 		if errors.Is(err, io.EOF) {
-			return nil, nil, nil, s.inputError(1, 0, "", errors.New("empty file: a header line is required"))
+			// No header (0 bytes, or blank lines only): no rows, and the
+			// columns are the declared ones, so that an empty extract is
+			// a finding ("no rows") rather than an unreadable file.
+			return io.NopCloser(nil), noRecords{}, s.declaredNames(), nil
 		}
 		return nil, nil, nil, s.convertErr(err, rec, 0)
 	}
@@ -473,3 +476,24 @@ func (r *reader) Next() bool {
 	r.cur = r.b.NewRecordBatch()
 	return true
 }
+
+// declaredNames returns the names of the schema hint's fields, the
+// columns of a file without a header.
+func (s *Source) declaredNames() []string {
+	if s.cfg.schema == nil {
+		return []string{}
+	}
+	names := make([]string, 0, s.cfg.schema.NumFields())
+	for _, f := range s.cfg.schema.Fields() {
+		if supported(f.Type) {
+			names = append(names, f.Name)
+		}
+	}
+	return names
+}
+
+// noRecords is the records of a file without a header.
+type noRecords struct{}
+
+func (noRecords) Read() ([]string, error) { return nil, io.EOF }
+func (noRecords) FieldPos(int) (int, int) { return 1, 1 }
