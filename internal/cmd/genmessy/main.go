@@ -347,6 +347,13 @@ const (
 `
 )
 
+// notEvaluatedRules read discount, null in every row of orders.csv.
+const notEvaluatedRules = `  - name: discount_within_amount
+    expr: discount >= 0.0 && discount <= amount
+  - name: mean_discount_small
+    check: mean(discount) < 10.0
+`
+
 // invalidRules declares the columns of invalid-values.csv with the given
 // on_invalid per column ("" leaves the default) and severity; bareNull
 // writes the policy null unquoted, as YAML's null.
@@ -437,11 +444,8 @@ func files() ([]file, error) {
 		{"mixed-types.yaml", ruleFile(orderKey, "  order_id: {type: int64}\n  amount:   {type: double}\n",
 			"  - name: amount_non_negative\n    expr: amount >= 0.0\n  - name: voucher_present\n    expr: size(voucher) > 0\n")},
 		{"no-rules.yaml", ruleFile("", "", "")},
-		{"not-evaluated.yaml", ruleFile(orderKey, orderColumns, orderRules+`  - name: discount_within_amount
-    expr: discount >= 0.0 && discount <= amount
-  - name: mean_discount_small
-    check: mean(discount) < 10.0
-`)},
+		{"not-evaluated.yaml", ruleFile(orderKey, orderColumns, orderRules+notEvaluatedRules)},
+		{"strict.yaml", ruleFile(orderKey+"strict: true\n", orderColumns, orderRules+notEvaluatedRules)},
 		{"errored.yaml", ruleFile(orderKey, orderColumns, orderRules+`  - name: rows_per_missing_row
     check: row_count() / (row_count() - 30) >= 0
     severity: warn
