@@ -615,8 +615,9 @@ func writeBenchText(w io.Writer, rep *benchReport) error {
 		}
 		what = strings.Join(quoted, ", ")
 	}
-	fmt.Fprintf(&b, "%s on %s: %d rows in %d batches, %s of Arrow buffers; median of %d reps after a warm-up\n",
-		textsafe.Escape(rep.RulesFile), what, rep.Rows, rep.Batches, humanBytes(float64(rep.Bytes)), rep.Reps)
+	fmt.Fprintf(&b, "%s on %s: %d rows in %s, %s of Arrow buffers; median of %s after a warm-up\n",
+		textsafe.Escape(rep.RulesFile), what, rep.Rows, plural(rep.Batches, "batch", "batches"),
+		humanBytes(float64(rep.Bytes)), plural(rep.Reps, "rep", "reps"))
 	var inferred []string
 	for _, c := range rep.Columns {
 		if c.Inferred {
@@ -676,6 +677,14 @@ func writeBenchText(w io.Writer, rep *benchReport) error {
 		"shares subexpressions, so the rules' ns/row need not add up to the set's. Compare runs by ratios, not absolutes.\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// plural is n with the singular or plural noun.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
 
 // humanCount prints n with a k, M or G suffix.

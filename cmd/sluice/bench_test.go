@@ -219,6 +219,23 @@ func TestBenchOrders(t *testing.T) {
 	}
 }
 
+func TestBenchSeveralInputs(t *testing.T) {
+	code, stdout, stderr := benchCmd(t, "--rules", ordersRules, "--reps", "1", "--workers", "1", "--engine", "auto", "--format", "json", ordersParquet, ordersParquet)
+	require.Equal(t, exitPass, code, stderr)
+	rep := decodeBench(t, stdout)
+	assert.Equal(t, 2*countRows(t, ordersParquet), rep.Rows, "the inputs are measured as one dataset")
+	require.NotNil(t, rep.Read)
+	fi, err := os.Stat(ordersParquet)
+	require.NoError(t, err)
+	assert.Equal(t, 2*fi.Size(), rep.Read.FileBytes)
+
+	other := filepath.Join(t.TempDir(), "other.csv")
+	require.NoError(t, os.WriteFile(other, []byte("order_id,note\n1,x\n"), 0o600))
+	code, _, stderr = benchCmd(t, "--rules", ordersRules, "--reps", "1", ordersParquet, other)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "its schema differs")
+}
+
 // countRows reads path and counts its rows.
 func countRows(t *testing.T, path string) int64 {
 	t.Helper()
