@@ -166,6 +166,8 @@ func TestCheckHistoryStoreIsNotAnOutput(t *testing.T) {
 			"is the same file as the default history store (--no-history turns it off) .sluice/history.db"},
 		{"the default store's write-ahead log", []string{"--out", ".sluice/history.db-wal"},
 			"--out .sluice/history.db-wal is a companion file of the default history store"},
+		{"an empty --history, the default store", []string{"--history", "", "--out", ".sluice/history.db"},
+			"--out .sluice/history.db is the history store (--history)"},
 		{"a store moved by --history", []string{"--history", "h.db", "--out", "h.db"},
 			"--out h.db is the history store (--history)"},
 		{"a sqlite: DSN", []string{"--history", "sqlite:h.db", "--out", "h.db"},

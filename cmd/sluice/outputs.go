@@ -136,7 +136,7 @@ func checkOutputs(f *checkFlags, inputs []string, refs []rules.Reference) error 
 // files (write-ahead log, shared memory, rollback journal). None with
 // --no-history; a postgres:// URL as given.
 func historyLocations(f *checkFlags) []location {
-	if f.noHistory || f.history == "" {
+	if f.noHistory {
 		return nil
 	}
 	what := "the history store (--history)"
