@@ -74,24 +74,35 @@ func TestCheckDefaultHistoryStore(t *testing.T) {
 // TestCheckDefaultHistorySigned: the audit key signs the records of the
 // default store, and audit verify checks them with the public key.
 func TestCheckDefaultHistorySigned(t *testing.T) {
-	rules, day1, _ := inWorkDir(t)
+	rules, day1, day2 := inWorkDir(t)
 	priv, pub := keygen(t, t.TempDir())
-	t.Setenv(auditKeyEnv, priv)
-	code, stdout, stderr := sluiceRaw(t, "check", "--no-lineage", "--rules", rules, "--format", "json", day1)
-	require.Equal(t, exitPass, code, stderr)
-	var rep struct {
-		Audit struct {
-			KeyID     string `json:"key_id"`
-			Signature string `json:"signature"`
-		} `json:"audit"`
+	for _, run := range []struct {
+		name  string
+		flags []string
+		env   string
+		input string
+	}{
+		{"--audit-key", []string{"--audit-key", priv}, "", day1},
+		{"$" + auditKeyEnv, nil, priv, day2},
+	} {
+		t.Setenv(auditKeyEnv, run.env)
+		args := append(append([]string{"check", "--no-lineage", "--rules", rules, "--format", "json"}, run.flags...), run.input)
+		code, stdout, stderr := sluiceRaw(t, args...)
+		require.Equal(t, exitPass, code, stderr)
+		var rep struct {
+			Audit struct {
+				KeyID     string `json:"key_id"`
+				Signature string `json:"signature"`
+			} `json:"audit"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(stdout), &rep), stdout)
+		assert.True(t, strings.HasPrefix(rep.Audit.KeyID, "ed25519:"), "%s: %s", run.name, rep.Audit.KeyID)
+		assert.NotEmpty(t, rep.Audit.Signature, run.name)
 	}
-	require.NoError(t, json.Unmarshal([]byte(stdout), &rep), stdout)
-	assert.True(t, strings.HasPrefix(rep.Audit.KeyID, "ed25519:"), rep.Audit.KeyID)
-	assert.NotEmpty(t, rep.Audit.Signature)
 
-	code, stdout, stderr = sluiceRaw(t, "audit", "verify", "--pubkey", pub)
+	code, stdout, stderr := sluiceRaw(t, "audit", "verify", "--pubkey", pub)
 	assert.Equal(t, exitPass, code, stderr)
-	assert.Contains(t, stdout, "audit chain ok: 1 records")
+	assert.Contains(t, stdout, "audit chain ok: 2 records")
 }
 
 // TestCheckNoHistory: --no-history writes no store; it refuses a rule file
