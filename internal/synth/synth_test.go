@@ -1,7 +1,9 @@
 package synth_test
 
 import (
+	"context"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -301,5 +303,52 @@ func TestUniqueStringsWithinLength(t *testing.T) {
 		assert.False(t, seen[s.Value(i)], s.Value(i))
 		seen[s.Value(i)] = true
 		assert.LessOrEqual(t, len(s.Value(i)), 12)
+	}
+}
+
+// TestRulesFindFailures evaluates the rule file on its synthetic data:
+// every row rule a shorthand generates fails on some rows and passes on
+// most, so that a measurement exercises both outcomes.
+func TestRulesFindFailures(t *testing.T) {
+	p, rs := plan(t, testRules, synth.Options{})
+	prog, err := rs.Compile(p.Schema())
+	require.NoError(t, err)
+	mem := arrowtest.Allocator(t)
+	batches, err := p.Generate(mem, rows, 4096)
+	require.NoError(t, err)
+	defer func() {
+		for _, b := range batches {
+			b.Release()
+		}
+	}()
+	run := prog.NewRun(rules.WithoutOutcomes())
+	counts := make([]rules.OutcomeCounts, len(prog.RowRules()))
+	for _, b := range batches {
+		res, err := run.Eval(context.Background(), b)
+		require.NoError(t, err)
+		for i, c := range res.Counts {
+			for k := range c {
+				counts[i][k] += c[k]
+			}
+		}
+	}
+	var checked []string
+	for i, cr := range prog.RowRules() {
+		if !cr.Generated || strings.HasSuffix(cr.Name, ".required") {
+			continue // required columns have no nulls
+		}
+		checked = append(checked, cr.Name)
+		failed, passed := counts[i][rules.Fail], counts[i][rules.Pass]
+		assert.Positive(t, failed, cr.Name)
+		assert.Greater(t, passed, 30*failed, cr.Name)
+	}
+	assert.ElementsMatch(t, []string{"qty.min", "qty.max", "price.min", "price.max", "status.values", "code.pattern",
+		"note.min_length", "note.max_length", "level.values", "cost.min"}, checked)
+	checks, err := run.Finish(context.Background())
+	require.NoError(t, err)
+	for _, c := range checks {
+		if c.Rule.Name == "id.unique" {
+			assert.Equal(t, rules.Fail, c.Outcome, "the unique column has a few duplicates")
+		}
 	}
 }
