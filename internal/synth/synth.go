@@ -175,7 +175,7 @@ func infer(rs *rules.RuleSet, cols *[]Column, nullRate float64) error {
 	}
 	// problems compiles rs on the current schema: nil when it compiles,
 	// rules.Errors otherwise.
-	problems := func() (rules.Errors, error) {
+	problems := func(rs *rules.RuleSet) (rules.Errors, error) {
 		_, err := rs.Compile(schema())
 		if err == nil {
 			return nil, nil
@@ -189,7 +189,7 @@ func infer(rs *rules.RuleSet, cols *[]Column, nullRate float64) error {
 
 	// Find the undeclared columns: each compile names the unknown ones.
 	for range 16 {
-		errs, err := problems()
+		errs, err := problems(rs)
 		if err != nil {
 			return err
 		}
@@ -224,31 +224,33 @@ func infer(rs *rules.RuleSet, cols *[]Column, nullRate float64) error {
 	}
 	// Coordinate descent: each open column takes the first candidate with
 	// the fewest problems, the others held, until nothing changes.
-	best := -1
 	for range 4 {
 		changed := false
 		for _, i := range open {
 			keep := (*cols)[i].Type
 			bestType, bestN := keep, -1
+			sub := mentioning(rs, (*cols)[i].Name)
 			for _, t := range candidates {
 				(*cols)[i].Type = t
-				errs, err := problems()
+				errs, err := problems(sub)
 				if err != nil {
 					return err
 				}
 				if bestN < 0 || len(errs) < bestN {
 					bestType, bestN = t, len(errs)
 				}
+				if bestN == 0 {
+					break // no candidate does better
+				}
 			}
 			(*cols)[i].Type = bestType
 			changed = changed || !arrow.TypeEqual(keep, bestType)
-			best = bestN
 		}
-		if !changed || best == 0 {
+		if !changed {
 			break
 		}
 	}
-	errs, err := problems()
+	errs, err := problems(rs)
 	if err != nil {
 		return err
 	}
@@ -261,7 +263,7 @@ func infer(rs *rules.RuleSet, cols *[]Column, nullRate float64) error {
 	for _, i := range open {
 		name := (*cols)[i].Name
 		all = append(all, name)
-		word := regexp.MustCompile(`(^|[^\pL\pN_])` + regexp.QuoteMeta(name) + `($|[^\pL\pN_])`)
+		word := wordRE(name)
 		if slices.ContainsFunc(errs, func(p rules.Problem) bool { return word.MatchString(p.Msg) }) {
 			names = append(names, name)
 		}
@@ -270,6 +272,30 @@ func infer(rs *rules.RuleSet, cols *[]Column, nullRate float64) error {
 		names = all
 	}
 	return &TypeError{File: rs.Path, Columns: names, Err: errs}
+}
+
+// mentioning is rs reduced to the rules whose text names column, so that
+// trying a type compiles only the rules it can change (all of rs when none
+// does).
+func mentioning(rs *rules.RuleSet, column string) *rules.RuleSet {
+	word := wordRE(column)
+	var keep []rules.Rule
+	for _, r := range rs.Rules {
+		if word.MatchString(r.Expr) || word.MatchString(r.Check) {
+			keep = append(keep, r)
+		}
+	}
+	if len(keep) == 0 {
+		return rs
+	}
+	sub := *rs
+	sub.Rules = keep
+	return &sub
+}
+
+// wordRE matches name where it is not part of a longer identifier.
+func wordRE(name string) *regexp.Regexp {
+	return regexp.MustCompile(`(^|[^\pL\pN_])` + regexp.QuoteMeta(name) + `($|[^\pL\pN_])`)
 }
 
 // supported reports a column the generator cannot produce.
