@@ -60,46 +60,40 @@ type messyResult struct {
 
 // messyReport is the part of the JSON report the scenario checks read.
 type messyReport struct {
-	Status          string   `json:"status"`
-	RowsIn          int64    `json:"rows_in"`
-	RowsClean       int64    `json:"rows_clean"`
-	RowsQuarantined int64    `json:"rows_quarantined"`
-	Notes           []string `json:"notes"`
-	Rules           []struct {
-		jsonRule
-		Samples []struct {
-			Row    int64          `json:"row"`
-			Values map[string]any `json:"values"`
-		} `json:"samples"`
-		Message string `json:"message"`
-	} `json:"rules"`
-	Gate struct {
+	Status          string      `json:"status"`
+	RowsIn          int64       `json:"rows_in"`
+	RowsClean       int64       `json:"rows_clean"`
+	RowsQuarantined int64       `json:"rows_quarantined"`
+	Notes           []string    `json:"notes"`
+	Rules           []messyRule `json:"rules"`
+	Gate            struct {
 		Status  string   `json:"status"`
 		Strict  bool     `json:"strict"`
 		Reasons []string `json:"reasons"`
 	} `json:"gate"`
 }
 
+// messyRule is the part of a rule's result the scenario checks read.
+type messyRule struct {
+	jsonRule
+	Samples []struct {
+		Key    map[string]any `json:"key"`
+		Values map[string]any `json:"values"`
+	} `json:"samples"`
+	Message string `json:"message"`
+}
+
 // rule returns the named rule's result, failing the test when it is not
 // in the report.
-func (r *messyReport) rule(t *testing.T, name string) *jsonRule {
+func (r *messyReport) rule(t *testing.T, name string) *messyRule {
 	t.Helper()
 	for i := range r.Rules {
 		if r.Rules[i].Name == name {
-			return &r.Rules[i].jsonRule
+			return &r.Rules[i]
 		}
 	}
 	require.Failf(t, "no rule in the report", "%s", name)
 	return nil
-}
-
-func (r *messyReport) message(name string) string {
-	for _, rr := range r.Rules {
-		if rr.Name == name {
-			return rr.Message
-		}
-	}
-	return ""
 }
 
 func (r *messyReport) ruleNames() []string {
@@ -208,6 +202,17 @@ func messyCases() []messyCase {
 					assert.Equal(t, n, rr.Failed, name)
 					assert.Equal(t, map[bool]string{true: "fail", false: "pass"}[n > 0], rr.Status, name)
 				}
+				// Samples carry the raw text and the key, redacted in pii columns.
+				amount := r.report.rule(t, "amount.type")
+				require.NotEmpty(t, amount.Samples)
+				assert.Equal(t, map[string]any{"amount": "12,50"}, amount.Samples[0].Values)
+				assert.Equal(t, map[string]any{"order_id": float64(1004)}, amount.Samples[0].Key)
+				for _, col := range []string{"phone", "customer_ref"} {
+					rr := r.report.rule(t, col+".type")
+					if assert.Len(t, rr.Samples, 1, col) {
+						assert.Equal(t, map[string]any{col: "[redacted]"}, rr.Samples[0].Values)
+					}
+				}
 				// The invalid cells are null: the amount rule skips them.
 				assert.EqualValues(t, 2, r.report.rule(t, "amount_non_negative").Skipped)
 				assert.EqualValues(t, 8, r.report.RowsQuarantined)
@@ -296,14 +301,14 @@ func messyCases() []messyCase {
 			check: func(t *testing.T, r *messyResult) {
 				assert.Equal(t, "fail", r.report.rule(t, "schema.ship_date").Status)
 				assert.Equal(t, "not_evaluated", r.report.rule(t, "ships_after_order").Status)
-				assert.Contains(t, r.report.message("ships_after_order"), `column "ship_date" is missing from the data`)
+				assert.Contains(t, r.report.rule(t, "ships_after_order").Message, `column "ship_date" is missing from the data`)
 				assert.Equal(t, "pass", r.report.rule(t, "amount_non_negative").Status, "the other rules run")
 				assert.Equal(t, []string{"error rule schema.ship_date: fail"}, r.report.Gate.Reasons)
 			}},
 		{name: "retyped-parquet", rules: "orders.yaml", input: "retyped.parquet", exit: exitFail,
 			check: func(t *testing.T, r *messyResult) {
 				assert.Equal(t, "fail", r.report.rule(t, "schema.order_id").Status)
-				assert.Contains(t, r.report.message("schema.order_id"), "declared as int64 but the data has string")
+				assert.Contains(t, r.report.rule(t, "schema.order_id").Message, "declared as int64 but the data has string")
 				for _, name := range []string{"order_id.required", "order_id.unique"} {
 					assert.Equal(t, "not_evaluated", r.report.rule(t, name).Status, name)
 				}
