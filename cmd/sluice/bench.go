@@ -28,7 +28,7 @@ import (
 	"github.com/sluicedata/sluice/rules"
 )
 
-const benchUsage = "usage: sluice bench --rules R.yaml [INPUT… | --rows N] [--workers 1,2,…] [--engine auto,interpreter] [--reps R] [--batch-size N] [--format text|json]"
+const benchUsage = "usage: sluice bench --rules R.yaml [INPUT… | --rows N] [--workers 1,2,…] [--engine auto,interpreter] [--reps R] [--batch-size N] [--per-rule=false] [--format text|json]"
 
 // maxBenchWorkers bounds --workers: more goroutines than this measure the
 // scheduler, not the rules.
@@ -45,6 +45,7 @@ type benchConfig struct {
 	reps      int
 	batchSize int
 	format    string
+	perRule   bool // time each rule alone
 	mem       memory.Allocator
 }
 
@@ -53,7 +54,7 @@ type benchConfig struct {
 func (c *cli) bench(ctx context.Context, args []string) (int, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	cfg := benchConfig{mem: memory.DefaultAllocator}
+	cfg := benchConfig{mem: memory.DefaultAllocator, perRule: true}
 	fs.StringVar(&cfg.rules, "rules", "", "rule file (YAML), required")
 	fs.IntVar(&cfg.rows, "rows", 0, "measure on N synthetic rows generated from the rule file's columns: (instead of INPUT)")
 	fs.Uint64Var(&cfg.seed, "seed", synth.DefaultSeed, "seed of the synthetic data (--rows)")
@@ -62,6 +63,7 @@ func (c *cli) bench(ctx context.Context, args []string) (int, error) {
 	fs.IntVar(&cfg.reps, "reps", 5, "measured repetitions after one warm-up; the median is reported")
 	fs.IntVar(&cfg.batchSize, "batch-size", connectors.DefaultBatchSize, "rows per batch")
 	fs.StringVar(&cfg.format, "format", "text", "output format: text or json")
+	fs.BoolVar(&cfg.perRule, "per-rule", true, "time each rule alone (one more measurement per rule); false lists the rules with their engines only")
 	fs.Usage = func() {
 		fmt.Fprintln(c.stderr, benchUsage)
 		fs.PrintDefaults()
@@ -179,6 +181,7 @@ type benchReport struct {
 	BatchSize     int            `json:"batch_size"`
 	Reps          int            `json:"reps"`
 	GOMAXPROCS    int            `json:"gomaxprocs"`
+	PerRule       bool           `json:"per_rule"`
 	Set           benchRun       `json:"set"`
 	Interpreter   *benchInterp   `json:"interpreter"`
 	Workers       []benchWorkers `json:"workers"`
@@ -275,7 +278,7 @@ func runBench(ctx context.Context, cfg *benchConfig) (*benchReport, error) {
 	rep := &benchReport{
 		SluiceVersion: version, RulesFile: cfg.rules, Dataset: rs.Dataset, Inputs: slices.Clone(cfg.inputs),
 		Synthetic: data.plan != nil, Rows: data.rows, Bytes: data.bytes, Batches: len(data.batches),
-		BatchSize: cfg.batchSize, Reps: cfg.reps, GOMAXPROCS: runtime.GOMAXPROCS(0),
+		BatchSize: cfg.batchSize, Reps: cfg.reps, GOMAXPROCS: runtime.GOMAXPROCS(0), PerRule: cfg.perRule,
 		Columns: []benchColumn{}, Workers: []benchWorkers{}, Rules: []benchRule{},
 	}
 	if rep.Inputs == nil {
@@ -509,7 +512,7 @@ func benchRules(ctx context.Context, cfg *benchConfig, rs *rules.RuleSet, d *ben
 		if cr.Kind() == rules.KindRow && cr.NotEvaluated == "" {
 			br.Engine = cr.Engine
 		}
-		if cr.NotEvaluated == "" {
+		if cr.NotEvaluated == "" && cfg.perRule {
 			one := *rs
 			one.Rules = []rules.Rule{rs.Rules[cr.Index]}
 			p, err := one.Compile(d.schema, rules.WithEngine(engine))
@@ -668,9 +671,17 @@ func writeBenchText(w io.Writer, rep *benchReport) error {
 		if r.Kind == string(rules.KindDataset) {
 			engine = "check"
 		}
+		if !rep.PerRule {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t-\t-\n", name, r.Kind, engine)
+			continue
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%.1f%%\n", name, r.Kind, engine, r.NsPerRow, 100*r.Share)
 	}
 	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if !rep.PerRule {
+		_, err := io.WriteString(w, b.String())
 		return err
 	}
 	b.WriteString("\nEach rule is timed alone (the rule file reduced to it, 1 worker); the set decodes each column once and\n" +

@@ -36,7 +36,7 @@ func benchCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 // present (docs/bench.md).
 var benchFields = []string{
 	"sluice_version", "rules_file", "dataset", "inputs", "synthetic", "seed", "columns", "rows", "bytes",
-	"batches", "batch_size", "reps", "gomaxprocs", "set", "interpreter", "workers", "read", "evaluate", "rules",
+	"batches", "batch_size", "reps", "gomaxprocs", "per_rule", "set", "interpreter", "workers", "read", "evaluate", "rules",
 }
 
 var (
@@ -188,8 +188,10 @@ func TestBenchSynthetic(t *testing.T) {
 	assert.Equal(t, expectedEngines(t, path, rep), ruleEngines(rep))
 	assert.Equal(t, "vectorized", ruleEngines(rep)["cheap_or_paid"])
 	sum := 0.0
+	assert.True(t, rep.PerRule)
 	for _, r := range rep.Rules {
 		assert.Empty(t, r.NotEvaluated, r.Name)
+		assert.Positive(t, r.NsPerRow, "rule %s is timed", r.Name)
 		sum += r.Share
 	}
 	assert.InDelta(t, 1.0, sum, 1e-9, "the shares add up to the whole")
@@ -266,6 +268,23 @@ func TestBenchInterpreterOnly(t *testing.T) {
 	}
 }
 
+func TestBenchWithoutPerRule(t *testing.T) {
+	code, stdout, stderr := benchCmd(t, "--rules", ordersRules, "--reps", "1", "--workers", "1", "--per-rule=false", "--format", "json", ordersParquet)
+	require.Equal(t, exitPass, code, stderr)
+	rep := decodeBench(t, stdout)
+	assert.False(t, rep.PerRule)
+	require.Len(t, rep.Rules, 15)
+	assert.Equal(t, expectedEngines(t, ordersRules, rep), ruleEngines(rep), "the engines are listed without timing")
+	for _, r := range rep.Rules {
+		assert.Zero(t, r.NsPerRow, r.Name)
+		assert.Zero(t, r.Share, r.Name)
+	}
+	code, stdout, stderr = benchCmd(t, "--rules", ordersRules, "--reps", "1", "--workers", "1", "--per-rule=false", ordersParquet)
+	require.Equal(t, exitPass, code, stderr)
+	assert.Contains(t, stdout, "email_format")
+	assert.NotContains(t, stdout, "timed alone")
+}
+
 func TestBenchText(t *testing.T) {
 	code, stdout, stderr := benchCmd(t, "--rules", ordersRules, "--reps", "1", "--workers", "1,2", ordersParquet)
 	require.Equal(t, exitPass, code, stderr)
@@ -327,7 +346,7 @@ func TestBenchReleases(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := &benchConfig{rules: tt.rules, inputs: tt.inputs, rows: tt.rows, seed: 1, workers: []int{1, 2},
-				engines: []string{rules.EngineAuto}, reps: 1, batchSize: 512, format: "json", mem: arrowtest.Allocator(t)}
+				engines: []string{rules.EngineAuto}, reps: 1, batchSize: 512, format: "json", perRule: true, mem: arrowtest.Allocator(t)}
 			rep, err := runBench(context.Background(), cfg)
 			require.NoError(t, err)
 			assert.Positive(t, rep.Rows)
