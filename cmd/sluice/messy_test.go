@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"encoding/xml"
 	"flag"
 	"maps"
 	"os"
@@ -462,7 +463,7 @@ func TestMessy(t *testing.T) {
 				compareGolden(t, filepath.Join(golden, name), got)
 			}
 			// The other report formats: the same exit code, no planted value,
-			// and in text the notes before the rules.
+			// the notes (in text before the rules).
 			for _, format := range []string{"text", "junit"} {
 				t.Run(format, func(t *testing.T) {
 					if why, ok := pendingMessy[c.name+"/"+format]; ok && !runPending {
@@ -474,8 +475,16 @@ func TestMessy(t *testing.T) {
 						assert.NotContains(t, stdout, p, "planted value on stdout")
 						assert.NotContains(t, stderr, p, "planted value on stderr")
 					}
-					if format == "text" && r.report != nil {
+					switch {
+					case r.report == nil:
+					case format == "text":
 						assertNotesFirst(t, stdout, r.report)
+					default:
+						for _, n := range r.report.Notes {
+							var esc strings.Builder
+							require.NoError(t, xml.EscapeText(&esc, []byte(n)))
+							assert.Contains(t, stdout, esc.String(), "note in the JUnit report")
+						}
 					}
 				})
 			}
