@@ -238,6 +238,35 @@ func TestBenchSeveralInputs(t *testing.T) {
 	assert.Contains(t, stderr, "its schema differs")
 }
 
+func TestBenchNotEvaluated(t *testing.T) {
+	path := writeBenchRules(t, `version: 1
+dataset: orders
+owner: o
+columns:
+  amount: {type: double, min: 0}
+  ghost:  {type: int64, min: 0}
+rules:
+  - name: ghost_small
+    expr: ghost < 10
+`)
+	code, stdout, stderr := benchCmd(t, "--rules", path, "--reps", "1", "--workers", "1", "--format", "json", ordersParquet)
+	require.Equal(t, exitPass, code, stderr)
+	rep := decodeBench(t, stdout)
+	got := map[string]benchRule{}
+	for _, r := range rep.Rules {
+		got[r.Name] = r
+	}
+	require.Len(t, got, 3)
+	assert.Empty(t, got["amount.min"].NotEvaluated)
+	assert.Positive(t, got["amount.min"].NsPerRow)
+	for _, name := range []string{"ghost.min", "ghost_small"} {
+		assert.Contains(t, got[name].NotEvaluated, `column "ghost" is missing from the data`, name)
+		assert.Empty(t, got[name].Engine, name)
+		assert.Zero(t, got[name].NsPerRow, name)
+	}
+	assert.InDelta(t, 1.0, got["amount.min"].Share, 1e-12)
+}
+
 // countRows reads path and counts its rows.
 func countRows(t *testing.T, path string) int64 {
 	t.Helper()
