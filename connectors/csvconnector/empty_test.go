@@ -49,3 +49,27 @@ func TestFileWithoutHeader(t *testing.T) {
 		}
 	}
 }
+
+// Open after Schema reads with the types Schema inferred; a header that
+// changed in between is inferred again.
+func TestOpenReusesSchemaInference(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "orders.csv")
+	require.NoError(t, os.WriteFile(path, []byte("id,amount\n1,2.5\n2,3\n"), 0o644))
+	src := csvconnector.NewSource(path)
+	schema, err := src.Schema(context.Background())
+	require.NoError(t, err)
+	rdr, err := src.Open(context.Background(), connectors.ReadOptions{})
+	require.NoError(t, err)
+	require.True(t, rdr.Schema().Equal(schema), "%s vs %s", rdr.Schema(), schema)
+	require.True(t, rdr.Next())
+	require.Equal(t, int64(2), rdr.RecordBatch().NumRows())
+	rdr.Release()
+
+	require.NoError(t, os.WriteFile(path, []byte("id,note\n1,x\n"), 0o644))
+	rdr, err = src.Open(context.Background(), connectors.ReadOptions{})
+	require.NoError(t, err)
+	defer rdr.Release()
+	require.Equal(t, "note", rdr.Schema().Field(1).Name)
+	require.True(t, arrow.TypeEqual(arrow.BinaryTypes.String, rdr.Schema().Field(1).Type))
+	require.True(t, rdr.Next())
+}

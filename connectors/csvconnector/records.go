@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"unsafe"
 )
 
 // records is what the source reads records through: encoding/csv's Reader,
@@ -41,6 +42,11 @@ type recordReader struct {
 	// checked. drop is set for the current field.
 	keep []bool
 	drop bool
+	// alias makes the fields of a record alias the record buffer instead
+	// of sharing a copy of it: valid only until the next Read. The data
+	// rows are read so (their values are parsed or copied into builders
+	// at once); the header is not.
+	alias bool
 }
 
 type fieldPos struct{ line, col int }
@@ -237,7 +243,12 @@ func special(c, delim byte) bool {
 
 // finish cuts the record buffer into fields and checks their count.
 func (r *recordReader) finish(recLine int) ([]string, error) {
-	s := string(r.buf)
+	var s string
+	if r.alias {
+		s = unsafe.String(unsafe.SliceData(r.buf), len(r.buf))
+	} else {
+		s = string(r.buf)
+	}
 	r.fields = r.fields[:0]
 	start := 0
 	for _, end := range r.ends {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"unicode/utf8"
 
@@ -28,6 +29,31 @@ type Source struct {
 	ds   lineage.Dataset
 	cfg  config
 	in   *fileio.Input
+
+	// mu guards inferred: the types Schema inferred, which Open reuses
+	// (instead of reading the first rows again) while the header is the
+	// same.
+	mu       sync.Mutex
+	inferred *inferred
+}
+
+// inferred is the outcome of an inference over every column.
+type inferred struct {
+	header   []string
+	types    []arrow.DataType
+	declared []bool
+}
+
+func (s *Source) cached() *inferred {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inferred
+}
+
+func (s *Source) keep(inf *inferred) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inferred = inf
 }
 
 var _ connectors.Source = (*Source)(nil)
@@ -52,10 +78,11 @@ func (s *Source) Schema(ctx context.Context) (*arrow.Schema, error) {
 		return nil, err
 	}
 	defer f.Close() // read only
-	types, _, err := s.infer(cr, header, nil)
+	types, declared, err := s.infer(cr, header, nil)
 	if err != nil {
 		return nil, err
 	}
+	s.keep(&inferred{header: header, types: types, declared: declared})
 	fields := make([]arrow.Field, len(header))
 	for i, h := range header {
 		fields[i] = field(h, types[i])
@@ -140,6 +167,11 @@ func (s *Source) openCSV(ctx context.Context, sniff bool) (io.Closer, records, [
 		return nil, nil, nil, s.convertErr(err, rec, 0)
 	}
 	header := slices.Clone(rec)
+	if rr, ok := cr.(*recordReader); ok {
+		// The data rows are parsed, or copied into builders, before the
+		// next Read: their fields need not be copied out of the buffer.
+		rr.alias = true
+	}
 	header[0] = strings.TrimPrefix(header[0], "\ufeff")
 	for i, h := range header {
 		if !utf8.ValidString(h) {
@@ -272,9 +304,18 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 	for _, c := range opts.Columns {
 		hintedOnly = hintedOnly && len(s.cfg.schema.FieldIndices(c)) > 0
 	}
-	f, cr, header, err := s.openCSV(ctx, !hintedOnly)
+	// So does a read after Schema, whose inference it reuses.
+	cached := s.cached()
+	single := hintedOnly || cached != nil
+	f, cr, header, err := s.openCSV(ctx, !single)
 	if err != nil {
 		return nil, err
+	}
+	if cached != nil && !hintedOnly && !slices.Equal(cached.header, header) {
+		// The file changed since Schema: infer again.
+		f.Close() // read only
+		s.keep(nil)
+		return s.Open(ctx, opts)
 	}
 	var idx []int
 	if opts.Columns == nil {
@@ -300,8 +341,14 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 			want[j] = true
 		}
 	}
-	types, declared, err := s.infer(cr, header, want)
-	if !hintedOnly || err != nil {
+	var types []arrow.DataType
+	var declared []bool
+	if cached != nil && !hintedOnly {
+		types, declared = cached.types, cached.declared
+	} else {
+		types, declared, err = s.infer(cr, header, want)
+	}
+	if !single || err != nil {
 		f.Close() // read only
 	}
 	if err != nil {
@@ -316,7 +363,7 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 	marks := opts.Marks(names)
 	if marks {
 		if slices.Contains(header, connectors.InvalidColumn) {
-			if hintedOnly {
+			if single {
 				f.Close() // read only
 			}
 			return nil, reservedError("csvconnector", s.path)
@@ -325,7 +372,7 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 	}
 	out := arrow.NewSchema(fields, nil)
 
-	if !hintedOnly {
+	if !single {
 		if f, cr, _, err = s.openCSV(ctx, false); err != nil {
 			return nil, err
 		}

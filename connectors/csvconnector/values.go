@@ -55,12 +55,14 @@ type stats struct {
 func (st *stats) observe(s string) {
 	st.seen = true
 	if !st.notInt {
-		if _, err := strconv.ParseInt(s, 10, 64); err != nil {
+		if _, err := parseInt(s, 64); err != nil {
 			st.notInt = true
 		}
 	}
 	if !st.notFloat {
-		if _, err := strconv.ParseFloat(s, 64); err != nil || !looksNumeric(s) {
+		if len(s) > maxNumberText || !looksNumeric(s) {
+			st.notFloat = true
+		} else if _, err := strconv.ParseFloat(s, 64); err != nil {
 			st.notFloat = true
 		}
 	}
@@ -152,7 +154,7 @@ func newAppender(b array.Builder, dt arrow.DataType) appender {
 		return intAppender(32, bad, func(v int64) { b.Append(int32(v)) })
 	case *array.Int64Builder:
 		return func(s string) error {
-			v, err := strconv.ParseInt(s, 10, 64)
+			v, err := parseInt(s, 64)
 			if err != nil {
 				return bad(s)
 			}
@@ -169,7 +171,7 @@ func newAppender(b array.Builder, dt arrow.DataType) appender {
 		return uintAppender(64, bad, b.Append)
 	case *array.Float32Builder:
 		return func(s string) error {
-			v, err := strconv.ParseFloat(s, 32)
+			v, err := parseFloat(s, 32)
 			if err != nil && !isRange(err) {
 				return bad(s)
 			}
@@ -178,7 +180,7 @@ func newAppender(b array.Builder, dt arrow.DataType) appender {
 		}
 	case *array.Float64Builder:
 		return func(s string) error {
-			v, err := strconv.ParseFloat(s, 64)
+			v, err := parseFloat(s, 64)
 			if err != nil && !isRange(err) {
 				return bad(s)
 			}
@@ -236,7 +238,7 @@ func isRange(err error) bool {
 
 func intAppender(bits int, bad func(string) error, app func(int64)) appender {
 	return func(s string) error {
-		v, err := strconv.ParseInt(s, 10, bits)
+		v, err := parseInt(s, bits)
 		if err != nil {
 			return bad(s)
 		}
@@ -247,11 +249,40 @@ func intAppender(bits int, bad func(string) error, app func(int64)) appender {
 
 func uintAppender(bits int, bad func(string) error, app func(uint64)) appender {
 	return func(s string) error {
-		v, err := strconv.ParseUint(s, 10, bits)
+		v, err := parseUint(s, bits)
 		if err != nil {
 			return bad(s)
 		}
 		app(v)
 		return nil
 	}
+}
+
+// maxNumberText bounds the text parsed as a number: strconv copies the
+// whole text into its error, so a long value that is not a number would
+// cost its size again on every attempt. A longer text is not a number
+// (4 KiB is more than any int64 or float64 written out needs).
+const maxNumberText = 4 << 10
+
+var errTooLong = errors.New("too long for a number")
+
+func parseInt(s string, bits int) (int64, error) {
+	if len(s) > maxNumberText {
+		return 0, errTooLong
+	}
+	return strconv.ParseInt(s, 10, bits)
+}
+
+func parseUint(s string, bits int) (uint64, error) {
+	if len(s) > maxNumberText {
+		return 0, errTooLong
+	}
+	return strconv.ParseUint(s, 10, bits)
+}
+
+func parseFloat(s string, bits int) (float64, error) {
+	if len(s) > maxNumberText {
+		return 0, errTooLong
+	}
+	return strconv.ParseFloat(s, bits)
 }

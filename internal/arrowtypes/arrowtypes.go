@@ -65,7 +65,9 @@ var timeLayouts = []string{
 // ParseTime parses an RFC 3339 timestamp, with "T" or a space between date
 // and time and with or without a zone (then UTC).
 func ParseTime(s string) (time.Time, bool) {
-	if len(s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') {
+	// No layout is longer than 64 bytes; time.Parse copies the value into
+	// its error, so a long value must not reach it.
+	if len(s) < 19 || len(s) > 64 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') {
 		return time.Time{}, false
 	}
 	for _, l := range timeLayouts {
