@@ -204,7 +204,7 @@ func TestCleanOutputHasNoMarks(t *testing.T) {
 	mem := arrowtest.Allocator(t)
 	src := markFixture(mem)
 	src.bad = map[int]map[string]string{3: {"when": "soon"}} // on_invalid: null
-	src.rows = strings.Replace(src.rows, `"amount":null`, `"amount":9`, -1)
+	src.rows = strings.ReplaceAll(src.rows, `"amount":null`, `"amount":9`)
 	prog := compile(t, markRules, markSchema)
 	clean, quar := newRecSink(t, "clean"), newRecSink(t, "quarantine")
 	gate, err := NewGate(prog, WithMode(ModeFilter), WithSink(clean), WithQuarantine(quar))

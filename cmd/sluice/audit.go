@@ -232,16 +232,16 @@ type auditKeyFlag struct {
 }
 
 func (a *auditKeyFlag) register(fs *flag.FlagSet) {
-	fs.StringVar(&a.path, "audit-key", "", "sign the audit records of --history with this Ed25519 private key (PEM, from sluice audit keygen); default $"+auditKeyEnv+" (a path or the PEM key itself)")
+	fs.StringVar(&a.path, "audit-key", "", "sign the audit records of the history store (default .sluice/history.db) with this Ed25519 private key (PEM, from sluice audit keygen); default $"+auditKeyEnv+" (a path or the PEM key itself)")
 }
 
 // options returns the gate options that sign audit records; none without a
-// key. haveStore says whether --history is in effect. The key never
+// key. haveStore says whether a history store is in effect. The key never
 // appears in an error.
 func (a *auditKeyFlag) options(haveStore bool) ([]quality.Option, error) {
 	if !haveStore {
 		if a.path != "" {
-			return nil, usageErrorf("check: --audit-key signs the audit records of a history store: give --history DSN")
+			return nil, usageErrorf("check: --audit-key signs the audit records of a history store: drop --no-history")
 		}
 		return nil, nil
 	}

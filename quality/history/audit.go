@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -211,6 +212,11 @@ func (r AuditRecord) ComputeHash() (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// ErrNoVersion is returned by DatasetVersion for an input that is not a
+// regular file or a directory (a pipe, a device): it has no content
+// version that can be taken without consuming it.
+var ErrNoVersion = errors.New("not a regular file: no content version")
+
 // DefaultHashLimit is the largest file DatasetVersion hashes; larger files
 // are identified by size and modification time.
 const DefaultHashLimit = 256 << 20
@@ -236,6 +242,11 @@ func DatasetVersion(path string, limit int64) (string, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return "", fmt.Errorf("history: dataset version: %w", err)
+	}
+	if !fi.Mode().IsRegular() && !fi.IsDir() {
+		// A pipe or a device is read once, by the check: reading it here
+		// would drain it or never end.
+		return "", fmt.Errorf("history: dataset version of %s: %w", path, ErrNoVersion)
 	}
 	if fi.Mode().IsRegular() {
 		if v, ok := parquetVersion(path, fi.Size()); ok {

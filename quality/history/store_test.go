@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -517,4 +518,12 @@ func TestDatasetVersionParquet(t *testing.T) {
 	u, err := DatasetVersion(r, 0)
 	require.NoError(t, err)
 	assert.Regexp(t, `^sha256:`, u)
+}
+
+// A pipe has no content version: reading it would consume it.
+func TestDatasetVersionPipe(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "fifo")
+	require.NoError(t, syscall.Mkfifo(p, 0o600))
+	_, err := DatasetVersion(p, 0)
+	require.ErrorIs(t, err, ErrNoVersion)
 }
