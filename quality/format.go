@@ -71,6 +71,13 @@ func (r *Report) WriteText(w io.Writer) error {
 			}
 			fmt.Fprintf(&b, "  %-5s  %-*s    row %d: %s\n", "", width, "", s.Row, esc(sampleText(s)))
 		}
+		for i, d := range rr.Duplicates {
+			if i == textSamples {
+				fmt.Fprintf(&b, "  %-5s  %-*s    … %d more repeated keys\n", "", width, "", len(rr.Duplicates)-textSamples)
+				break
+			}
+			fmt.Fprintf(&b, "  %-5s  %-*s    %s: %d rows\n", "", width, "", esc(pairsText(d.Key)), d.Count)
+		}
 	}
 	if len(r.Rules) == 0 {
 		b.WriteString("  (no rules)\n")
@@ -198,17 +205,26 @@ func metricsText(m map[string]any) string {
 }
 
 func sampleText(s Sample) string {
-	if len(s.Values) == 0 {
-		return "(no columns)"
+	key := ""
+	if len(s.Key) > 0 {
+		key = "(key " + pairsText(s.Key) + ") "
 	}
-	keys := make([]string, 0, len(s.Values))
-	for k := range s.Values {
+	if len(s.Values) == 0 {
+		return key + "(no columns)"
+	}
+	return key + pairsText(s.Values)
+}
+
+// pairsText renders values as col=value, sorted by column.
+func pairsText(values map[string]any) string {
+	keys := make([]string, 0, len(values))
+	for k := range values {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = k + "=" + valueText(s.Values[k])
+		parts[i] = k + "=" + valueText(values[k])
 	}
 	return strings.Join(parts, ", ")
 }

@@ -449,3 +449,24 @@ func TestPercent(t *testing.T) {
 	assert.Equal(t, "66.6%", percent(2.0/3))
 	assert.Equal(t, "0.0%", percent(0))
 }
+
+// Samples show the row's key; failing unique checks their repeated keys.
+func TestTextShowsKeysAndDuplicates(t *testing.T) {
+	rep := &Report{
+		Status: StatusFail, Dataset: "orders", Owner: "o@example.com", Mode: "check",
+		Rules: []RuleResult{
+			{Name: "amount.type", Kind: rules.KindRow, Severity: rules.SeverityError, Status: StatusFail,
+				Evaluated: 3, Passed: 2, Failed: 1, PassFraction: fp(2.0 / 3),
+				Samples: []Sample{{Row: 1, Values: map[string]any{"amount": "12x"}, Key: map[string]any{"order_id": int64(2)}}}},
+			{Name: "order_id.unique", Kind: rules.KindDataset, Severity: rules.SeverityError, Status: StatusFail,
+				Evaluated: 1, Failed: 1, Metrics: map[string]any{"duplicate_count(order_id)": int64(5)},
+				Duplicates: []DuplicateKey{{Key: map[string]any{"order_id": int64(2)}, Count: 3}, {Key: map[string]any{"order_id": int64(1)}, Count: 2}}},
+		},
+	}
+	var b strings.Builder
+	require.NoError(t, WriteText(&b, rep))
+	out := b.String()
+	assert.Contains(t, out, `row 1: (key order_id=2) amount="12x"`)
+	assert.Contains(t, out, "order_id=2: 3 rows")
+	assert.Contains(t, out, "order_id=1: 2 rows")
+}
