@@ -102,6 +102,10 @@ func (s *Source) open(ctx context.Context, mem memory.Allocator) (_ *reader, err
 	mem = calls
 	r := &reader{ctx: ctx, path: s.path, f: f, calls: calls}
 	r.refs.Store(1)
+	// Until the first batch is handed out, all that the reader allocates
+	// is recorded (see fetch): a damaged dictionary is read here and fails
+	// the first batch.
+	calls.begin()
 	defer func() {
 		if p := recover(); p != nil {
 			err = corrupt(s.path, fmt.Errorf("decoding failed: %v", p))
@@ -125,7 +129,9 @@ func (s *Source) open(ctx context.Context, mem memory.Allocator) (_ *reader, err
 		if err := validateFile(f, size, lim); err != nil {
 			return nil, corrupt(s.path, err)
 		}
+		calls.gc = true // see callAllocator
 		r.file, err = ipc.NewFileReader(f, append(sizeLimits, ipc.WithAllocator(mem))...)
+		calls.gc = false
 		if err != nil {
 			return nil, corrupt(s.path, err)
 		}
@@ -188,6 +194,10 @@ func (r *reader) close() {
 		r.f.Close()
 		r.f = nil
 	}
+	// What is still live of a recording after the reader let go of all it
+	// holds was dropped by arrow-go: no batch of the recording was handed
+	// out.
+	r.calls.end(true)
 	r.done = true
 }
 
@@ -259,31 +269,49 @@ func (r *reader) fail(err error) {
 }
 
 // fetch returns the next stored batch, retained and validated, or nil at
-// the end.
-func (r *reader) fetch() (b arrow.RecordBatch, err error) {
+// the end. When arrow-go fails on a damaged batch, decoding it (a column
+// that does not decompress, a dictionary that does not decode) or building
+// the arrays that validation asks for (a dictionary read with the schema),
+// it drops the buffers of the arrays it had built without releasing them.
+// So the allocations are recorded from the end of the last batch handed
+// out, or from the start of the reader: when a batch fails, the reader lets
+// go of all it holds (the file or stream reader, with their dictionaries)
+// and what is still live of the recording is given back to the allocator.
+func (r *reader) fetch() (_ arrow.RecordBatch, err error) {
+	var b arrow.RecordBatch
+	if !r.calls.recording() {
+		r.calls.begin()
+	}
 	defer func() {
 		if p := recover(); p != nil {
-			if b != nil {
-				b.Release()
-				b = nil
-			}
 			err = corrupt(r.path, fmt.Errorf("decoding failed: %v", p))
 		}
+		if err != nil {
+			if b != nil {
+				b.Release()
+			}
+			if r.stream != nil {
+				r.stream.Release()
+				r.stream = nil
+			}
+			if r.file != nil {
+				r.file.Close() // read-only: nothing to lose
+				r.file = nil
+			}
+		}
+		r.calls.end(err != nil)
 	}()
 	if b, err = r.decode(); err != nil || b == nil {
 		return nil, err
 	}
 	if err := array.ValidateRecordFull(b); err != nil {
-		b.Release()
 		return nil, corrupt(r.path, fmt.Errorf("batch %d: %s", r.next-1, valueFree(err)))
 	}
 	return b, nil
 }
 
-// decode reads the next stored batch of the file format, retained. When
-// arrow-go fails on a damaged batch, the buffers it allocated for it and
-// dropped are given back to the allocator.
-func (r *reader) decode() (b arrow.RecordBatch, err error) {
+// decode reads the next stored batch, retained.
+func (r *reader) decode() (arrow.RecordBatch, error) {
 	if r.stream != nil {
 		if !r.stream.Next() {
 			if err := r.stream.Err(); err != nil {
@@ -291,22 +319,18 @@ func (r *reader) decode() (b arrow.RecordBatch, err error) {
 			}
 			return nil, nil
 		}
-		b = r.stream.RecordBatch()
+		b := r.stream.RecordBatch()
 		b.Retain()
 		r.next++
 		return b, nil
 	}
-	if r.next >= r.file.NumRecords() {
+	if r.file == nil || r.next >= r.file.NumRecords() {
 		return nil, nil
 	}
-	r.calls.begin()
-	failed := true
-	defer func() { r.calls.end(failed) }()
-	b, err = r.file.RecordBatchAt(r.next)
+	b, err := r.file.RecordBatchAt(r.next)
 	r.next++
 	if err != nil {
 		return nil, corrupt(r.path, fmt.Errorf("batch %d: %w", r.next-1, err))
 	}
-	failed = false
 	return b, nil
 }

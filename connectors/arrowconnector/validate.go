@@ -31,15 +31,23 @@ type Limits struct {
 	MaxFields int
 	// MaxDepth bounds the nesting of the schema's fields.
 	MaxDepth int
+	// MaxBatchRows bounds the rows of one record batch (or dictionary).
+	// A batch of no columns, or of null columns, declares rows that no
+	// byte of the file backs: without a bound, reading it in small
+	// batches would not end.
+	MaxBatchRows int64
 }
 
 // DefaultLimits are those of arrow-go (64 MiB of metadata, 256 MiB of body
-// per message) and a schema of at most 100,000 fields nested 64 deep.
+// per message), a schema of at most 100,000 fields nested 64 deep, and
+// batches of at most 2^25 rows (an int64 column of more exceeds the body
+// limit).
 var DefaultLimits = Limits{
 	MaxMetadataBytes: 64 << 20,
 	MaxBodyBytes:     256 << 20,
 	MaxFields:        100_000,
 	MaxDepth:         64,
+	MaxBatchRows:     1 << 25,
 }
 
 func (l Limits) withDefaults() Limits {
@@ -55,6 +63,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxDepth > 0 {
 		d.MaxDepth = l.MaxDepth
+	}
+	if l.MaxBatchRows > 0 {
+		d.MaxBatchRows = l.MaxBatchRows
 	}
 	return d
 }
@@ -321,6 +332,9 @@ func (v *fb) recordBatch(t fbTable, body int64, info *batchInfo) error {
 	}
 	if n < 0 {
 		return v.fail(t.pos, "batch of %d rows", n)
+	}
+	if n > v.lim.MaxBatchRows {
+		return v.fail(t.pos, "batch of %d rows exceeds the limit of %d", n, v.lim.MaxBatchRows)
 	}
 	start, nn, err := v.vector(t, 1, 16) // nodes
 	if err != nil {
