@@ -482,7 +482,11 @@ func validateFile(r io.ReaderAt, size int64, lim Limits) error {
 	if err := v.keyValues(t, 4); err != nil {
 		return err
 	}
-	for _, id := range []int{2, 3} { // dictionaries, recordBatches
+	for _, blocks := range []struct {
+		id   int
+		want byte
+	}{{2, headerDictionary}, {3, headerBatch}} { // dictionaries, recordBatches
+		id, want := blocks.id, blocks.want
 		bs, nb, err := v.vector(t, id, 24)
 		if err != nil {
 			return err
@@ -498,7 +502,7 @@ func validateFile(r io.ReaderAt, size int64, lim Limits) error {
 			if meta > lim.MaxMetadataBytes || body > lim.MaxBodyBytes {
 				return v.fail(p, "block of %d+%d bytes exceeds the limits", meta, body)
 			}
-			if err := validateBlock(r, off, meta, body, lim); err != nil {
+			if err := validateBlock(r, off, meta, body, want, lim); err != nil {
 				return err
 			}
 		}
@@ -507,9 +511,11 @@ func validateFile(r io.ReaderAt, size int64, lim Limits) error {
 }
 
 // validateBlock walks the message of a file block: a prefix (continuation
-// marker and length, or the length alone in old files), the flatbuffer,
-// and a body of at most body bytes.
-func validateBlock(r io.ReaderAt, off, meta, body int64, lim Limits) error {
+// marker and length, or the length alone in old files), the flatbuffer of a
+// message of header type want, and a body of at most body bytes. arrow-go
+// reads a dictionary block as a DictionaryBatch whatever its header type
+// says, and the walk checks only the header type declared.
+func validateBlock(r io.ReaderAt, off, meta, body int64, want byte, lim Limits) error {
 	b := make([]byte, meta)
 	if _, err := r.ReadAt(b, off); err != nil {
 		return err
@@ -524,9 +530,12 @@ func validateBlock(r io.ReaderAt, off, meta, body int64, lim Limits) error {
 		return &fbError{Off: off, Msg: fmt.Sprintf("message metadata of %d bytes outside its block of %d", l, meta)}
 	}
 	v := fb{b: b[fbStart : fbStart+l], base: off + fbStart, lim: lim}
-	_, _, info, err := v.message(body)
+	typ, _, info, err := v.message(body)
 	if err != nil {
 		return err
+	}
+	if typ != want {
+		return &fbError{Off: off, Msg: fmt.Sprintf("message of header type %d in a block of header type %d", typ, want)}
 	}
 	bodyOff := off + meta
 	return checkCompressed(info, bodyOff, lim, func(p []byte, at int64) error {
