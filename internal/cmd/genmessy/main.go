@@ -62,8 +62,9 @@ func write(dir string) error {
 // Rows of the order fixtures.
 const orderRows = 30
 
-// Planted personal data of invalid-values.csv: values of pii.* columns
-// that do not parse as the columns' type. None may appear in any output.
+// Planted personal data of invalid-values.csv and invalid-values.ndjson:
+// values of pii.* columns that do not parse as the columns' type. None may
+// appear in any output.
 var (
 	plantedPhone = "+49 (30) 555-0199"
 	plantedEmail = "qxmessy.jane@example.org"
