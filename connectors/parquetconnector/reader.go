@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -156,13 +158,9 @@ func (r *reader) next() (rec arrow.RecordBatch, err error) {
 		}
 	}
 	n := int(min(int64(r.batch), r.rgLeft))
-	arrs = make([]arrow.Array, 0, len(r.cols))
-	for _, c := range r.cols {
-		a, err := c.read(r.mem, n)
-		if err != nil {
-			return nil, fmt.Errorf("column %q: %w", c.name, err)
-		}
-		arrs = append(arrs, a)
+	arrs, err = r.readColumns(n)
+	if err != nil {
+		return nil, err
 	}
 	r.rgLeft -= int64(n)
 	rec = array.NewRecordBatch(r.schema, arrs, int64(n))
@@ -171,6 +169,71 @@ func (r *reader) next() (rec arrow.RecordBatch, err error) {
 	}
 	arrs = nil
 	return rec, nil
+}
+
+// parallelRows is the smallest batch whose columns are decoded
+// concurrently: below it a goroutine costs more than it saves.
+const parallelRows = 4096
+
+// readColumns decodes the next n rows of every projected column. The
+// columns are independent (each has its own pages; the file is read with
+// ReadAt), so they are decoded on up to GOMAXPROCS goroutines. On an
+// error the arrays decoded are released.
+func (r *reader) readColumns(n int) ([]arrow.Array, error) {
+	arrs := make([]arrow.Array, len(r.cols))
+	errs := make([]error, len(r.cols))
+	workers := min(len(r.cols), runtime.GOMAXPROCS(0))
+	if workers <= 1 || n < parallelRows {
+		for i := range r.cols {
+			if arrs[i], errs[i] = r.readColumn(i, n); errs[i] != nil {
+				break
+			}
+		}
+	} else {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() {
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= len(r.cols) {
+						return
+					}
+					arrs[i], errs[i] = r.readColumn(i, n)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		// The first column's error, in column order: one line.
+		for _, a := range arrs {
+			if a != nil {
+				a.Release()
+			}
+		}
+		return nil, err
+	}
+	return arrs, nil
+}
+
+// readColumn decodes the next n rows of column i; a panic of the decoder
+// is its error (it may run on a goroutine of readColumns).
+func (r *reader) readColumn(i, n int) (a arrow.Array, err error) {
+	c := r.cols[i]
+	defer func() {
+		if p := recover(); p != nil {
+			a, err = nil, fmt.Errorf("column %q: %v", c.name, p)
+		}
+	}()
+	a, err = c.read(r.mem, n)
+	if err != nil {
+		return nil, fmt.Errorf("column %q: %w", c.name, err)
+	}
+	return a, nil
 }
 
 // colState is the decoding state of one projected column.
