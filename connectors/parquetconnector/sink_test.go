@@ -2,6 +2,8 @@ package parquetconnector
 
 import (
 	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -150,4 +152,79 @@ func TestSinkErrors(t *testing.T) {
 	require.ErrorIs(t, w.Write(rec), connectors.ErrSchemaMismatch)
 	require.Error(t, w.Commit(ctx), "commit after a failed write")
 	assert.Empty(t, dirEntries(t, dir))
+}
+
+// failingWriter stands for a file that fails: with an error, or by
+// panicking.
+type failingWriter struct{ panics bool }
+
+var errDiskFull = errors.New("no space left on device")
+
+func (f failingWriter) Write([]byte) (int, error) {
+	if f.panics {
+		panic("the file went away")
+	}
+	return 0, errDiskFull
+}
+
+// TestSinkFailedWriteRemovesFile makes writes fail: a dictionary index out
+// of range, a file that fails with an error when a row group is written,
+// and one that panics (recovered). Either way the write fails, the failure
+// sticks, and no file is left.
+func TestSinkFailedWriteRemovesFile(t *testing.T) {
+	ctx := context.Background()
+	dictType := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+	badDict := func(t *testing.T) arrow.RecordBatch {
+		mem := arrowtest.Allocator(t)
+		ib := array.NewInt32Builder(mem)
+		defer ib.Release()
+		ib.AppendValues([]int32{0, 5}, nil)
+		idx := ib.NewArray()
+		defer idx.Release()
+		sb := array.NewStringBuilder(mem)
+		defer sb.Release()
+		sb.Append("x")
+		dict := sb.NewArray()
+		defer dict.Release()
+		col := array.NewDictionaryArray(dictType, idx, dict)
+		defer col.Release()
+		schema := arrow.NewSchema([]arrow.Field{{Name: "d", Type: dictType, Nullable: true}}, nil)
+		rec := array.NewRecordBatch(schema, []arrow.Array{col}, 2)
+		t.Cleanup(rec.Release)
+		return rec
+	}
+	tests := []struct {
+		name  string
+		batch func(t *testing.T) arrow.RecordBatch
+		out   io.Writer // replaces the temporary file when set
+		want  string
+		is    error
+	}{
+		{"dictionary index out of range", badDict, nil, "5 out of", nil},
+		{"file error", func(t *testing.T) arrow.RecordBatch { return int64Batch(t, "a", 1, 2, 3, 4, 5) }, failingWriter{}, "no space", errDiskFull},
+		{"file panics", func(t *testing.T) arrow.RecordBatch { return int64Batch(t, "a", 1, 2, 3, 4, 5) }, failingWriter{panics: true}, "writing: the file went away", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			sink, err := NewSink(filepath.Join(dir, "out.parquet"), WithRowGroupRows(2))
+			require.NoError(t, err)
+			rec := tt.batch(t)
+			w, err := sink.Create(ctx, rec.Schema())
+			require.NoError(t, err)
+			if tt.out != nil {
+				w.(*writer).out.w = tt.out
+			}
+			err = w.Write(rec)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			if tt.is != nil {
+				require.ErrorIs(t, err, tt.is)
+			}
+			assert.Empty(t, dirEntries(t, dir), "temporary file removed at the failure")
+			assert.Equal(t, err, w.Write(rec), "the failure sticks")
+			require.Error(t, w.Commit(ctx))
+			assert.Empty(t, dirEntries(t, dir))
+		})
+	}
 }
