@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -936,6 +937,17 @@ func (b *builder) finish(c *colState) (arrow.Array, error) {
 	}
 	switch c.kind {
 	case kBinary, kLarge:
+		if isStringType(b.dt) {
+			var err error
+			if c.kind == kBinary {
+				err = checkUTF8(c.scratch, castSlice[int32](b.values.Bytes())[:b.n+1])
+			} else {
+				err = checkUTF8(c.scratch, castSlice[int64](b.values.Bytes())[:b.n+1])
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
 		data := memory.NewResizableBuffer(b.mem)
 		data.Resize(len(c.scratch))
 		copy(data.Bytes(), c.scratch)
@@ -1006,6 +1018,13 @@ func (c *colState) dictionary(b *builder) (*array.Data, error) {
 	for k := 1; k <= ne; k++ {
 		o[nd+k] = int32(size) + int32(c.extraO[k])
 	}
+	if isStringType(vt) {
+		if err := checkUTF8(vb, o[:nd+ne+1]); err != nil {
+			offs.Release()
+			vals.Release()
+			return nil, err
+		}
+	}
 	d := array.NewData(vt, nd+ne, []*memory.Buffer{nil, offs, vals}, nil, 0, 0)
 	offs.Release()
 	vals.Release()
@@ -1021,4 +1040,21 @@ func (c *colState) dictionary(b *builder) (*array.Data, error) {
 	c.dictArr = d
 	d.Retain()
 	return d, nil
+}
+
+var errUTF8 = errors.New("a string is not valid UTF-8")
+
+// checkUTF8 holds the values data[offs[i]:offs[i+1]] of a string column to
+// UTF-8, as Arrow requires: the bytes are valid together and no value
+// starts inside a character (then none ends inside one either).
+func checkUTF8[O int32 | int64](data []byte, offs []O) error {
+	if !utf8.Valid(data) {
+		return errUTF8
+	}
+	for i := 0; i+1 < len(offs); i++ {
+		if lo := offs[i]; offs[i+1] > lo && !utf8.RuneStart(data[lo]) {
+			return errUTF8
+		}
+	}
+	return nil
 }
