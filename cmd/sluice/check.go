@@ -30,28 +30,31 @@ func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 type checkFlags struct {
-	rules       string
-	out         string
-	quarantine  string
-	format      string
-	strict      bool
-	nulls       stringList
-	batchSize   int
-	maxLine     int64
-	workers     int
-	samples     int
-	costLimit   uint64
-	engine      string
-	lineage     lineageFlags
-	zone        string
-	masks       stringList
-	maskKeyEnv  string
-	maskKeyFile string
-	history     string // the store's DSN; history.DefaultDSN unless --history moves it
-	historySet  bool   // --history was given
-	noHistory   bool
-	partition   string
-	auditKey    auditKeyFlag // audit.go
+	rules      string
+	out        string
+	quarantine string
+	format     string
+	strict     bool
+	nulls      stringList
+	batchSize  int
+	maxLine    int64
+	// rowGroupRows and rowGroupBytes bound the row groups of Parquet
+	// outputs (0: the sink's defaults).
+	rowGroupRows, rowGroupBytes int64
+	workers                     int
+	samples                     int
+	costLimit                   uint64
+	engine                      string
+	lineage                     lineageFlags
+	zone                        string
+	masks                       stringList
+	maskKeyEnv                  string
+	maskKeyFile                 string
+	history                     string // the store's DSN; history.DefaultDSN unless --history moves it
+	historySet                  bool   // --history was given
+	noHistory                   bool
+	partition                   string
+	auditKey                    auditKeyFlag // audit.go
 
 	store history.Store // opened from --history (or the default); nil with --no-history
 
@@ -71,6 +74,8 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 	fs.BoolVar(&f.strict, "strict", false, "fail the gate on warnings, and on rules not evaluated or errored")
 	fs.Var(&f.nulls, "null", "extra token read as null in CSV input (repeatable); empty fields are always null")
 	fs.IntVar(&f.batchSize, "batch-size", connectors.DefaultBatchSize, "rows per batch")
+	fs.Int64Var(&f.rowGroupRows, "row-group-rows", 0, "most rows of a Parquet row group of --out and --quarantine (0: 1Mi)")
+	fs.Int64Var(&f.rowGroupBytes, "row-group-bytes", 0, "compressed bytes at which a Parquet row group of --out and --quarantine is closed (0: 128 MiB)")
 	fs.Int64Var(&f.maxLine, "max-line-bytes", connectors.DefaultMaxRecordBytes, "longest CSV record or JSON line (and JSON array element) read, in bytes; longer ones are an error")
 	fs.IntVar(&f.workers, "workers", 0, "batches evaluated at once (0: one per core); the report is the same for any count")
 	fs.IntVar(&f.samples, "samples", 5, "failing-row samples kept per rule")
@@ -116,6 +121,8 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 		return exitUsage, usageErrorf("check: --format must be text, json or junit, not %q", f.format)
 	case f.engine != rules.EngineAuto && f.engine != rules.EngineInterpreter:
 		return exitUsage, usageErrorf("check: --engine must be %s or %s, not %q", rules.EngineAuto, rules.EngineInterpreter, f.engine)
+	case f.rowGroupRows < 0 || f.rowGroupBytes < 0:
+		return exitUsage, usageErrorf("check: --row-group-rows and --row-group-bytes must not be negative")
 	case f.maxLine <= 0:
 		return exitUsage, usageErrorf("check: --max-line-bytes must be positive, not %d", f.maxLine)
 	case f.lineage.timeout <= 0:
@@ -192,8 +199,9 @@ func (c *cli) checkOne(ctx context.Context, rs *rules.RuleSet, input string, f *
 	red := quality.NewRedactor(rs, f.maskSpecs).WithMaskKey(f.maskKey)
 	fopts := builtin.Options{
 		SchemaHint: rs.SchemaHint(), NullTokens: f.nulls,
-		Limits: connectors.Limits{MaxRecordBytes: f.maxLine},
-		Redact: red.Func(),
+		Limits:       connectors.Limits{MaxRecordBytes: f.maxLine},
+		Redact:       red.Func(),
+		RowGroupRows: f.rowGroupRows, RowGroupBytes: f.rowGroupBytes,
 	}
 	src, err := builtin.Open(input, fopts)
 	if err != nil {

@@ -3,6 +3,7 @@
 // Usage:
 //
 //	sluice check --rules R.yaml [--out PATH] [--quarantine PATH] [--format text|json|junit] [--strict] [--history DSN | --no-history] INPUT…
+//	sluice bench --rules R.yaml [INPUT… | --rows N] [--workers 1,2,…] [--engine auto,interpreter] [--reps R] [--format text|json]
 //	sluice rules validate [--input DATA] R.yaml
 //	sluice schema INPUT
 //	sluice lineage show [--file PATH] [--format text|dot|mermaid]
@@ -62,6 +63,7 @@ const usage = `sluice — data quality gates and lineage for pipelines
 
 Usage:
   sluice check --rules R.yaml [flags] INPUT…   check datasets against a rule file
+  sluice bench --rules R.yaml [flags] INPUT…|--rows N  measure a rule set's throughput on data or synthetic rows
   sluice rules validate [--input DATA] R.yaml   validate a rule file
   sluice schema INPUT                          print a dataset's schema and a starter rule file
   sluice import gx|soda [flags] FILE           translate Great Expectations or Soda checks into a rule file
@@ -90,6 +92,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "check":
 		code, err = c.check(ctx, args[1:])
+	case "bench":
+		code, err = c.bench(ctx, args[1:])
 	case "rules":
 		if len(args) < 2 || args[1] != "validate" {
 			err = usageErrorf("usage: sluice rules validate [--input DATA] R.yaml")

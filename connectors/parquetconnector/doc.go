@@ -45,10 +45,15 @@
 // terminate on a damaged page. On some damaged files parquet-go prints a
 // warning line to standard error.
 //
-// The Sink writes with parquet-go's row API (snappy by default, see
-// WithCompression; Arrow dictionary columns are written dictionary encoded;
-// Arrow list<T> columns of the flat types above as the three-level LIST),
-// stores the Arrow schema under ARROW:schema so Arrow readers restore the
+// The Sink writes with arrow-go's Parquet writer: Arrow arrays go to column
+// chunks, in row groups of at most WithRowGroupRows rows (1Mi) or
+// WithRowGroupBytes compressed bytes (128 MiB), so only the open row group
+// is in memory; chunks carry statistics and the file a page index; snappy
+// by default (zstd, lz4 — LZ4_RAW, which this reader refuses as said
+// above, but other engines read — or none, see WithCompression). Arrow
+// dictionary columns are written dictionary encoded, the dictionaries of
+// their batches unified; other columns PLAIN; list<T> columns of the flat
+// types above as the three-level LIST. The Sink stores the Arrow schema under ARROW:schema so Arrow readers restore the
 // exact types, and commits atomically: the data goes to a temporary file in
 // the destination directory, which is synced and renamed over the
 // destination on Commit and removed on Abort or any failure.
