@@ -192,6 +192,10 @@ type CompiledRule struct {
 	// Engine names the path that evaluates the rule: "vectorized" (the
 	// columnar engine of package rules/engine) or "interpreter" (cel-go).
 	Engine string
+	// NotVectorized says, for a row rule on the interpreter, why the
+	// vectorized engine does not run it (the construct outside its subset,
+	// or that the interpreter was asked for); "" otherwise.
+	NotVectorized string
 	// NotEvaluated is why the rule is not evaluated on this data, "" when
 	// it is: it reads a column that is missing from the data or whose type
 	// differs from the declared one (Program.SchemaFindings), e.g. `column

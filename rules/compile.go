@@ -230,6 +230,7 @@ func (c *compiler) compileRow(i int, cr *CompiledRule) (*rowProgram, []int) {
 	}
 	switch {
 	case rp.vec == nil:
+		cr.NotVectorized = rp.why
 	case rp.vec.Fallbacks() > 0:
 		cr.Engine = EngineMixed
 	default:
@@ -261,6 +262,7 @@ func (c *compiler) rowProgram(a *cel.Ast, nulls NullPolicy) (*rowProgram, error)
 	}
 	native := a.NativeRep()
 	slots := c.referencedSlots(native)
+	vec, why := c.vectorize(a, slots)
 	return &rowProgram{
 		prg:       prg,
 		fast:      fast,
@@ -268,7 +270,8 @@ func (c *compiler) rowProgram(a *cel.Ast, nulls NullPolicy) (*rowProgram, error)
 		slots:     slots,
 		testsNull: testsNull(native.Expr()),
 		nulls:     nulls,
-		vec:       c.vectorize(a, slots),
+		vec:       vec,
+		why:       why,
 	}, nil
 }
 

@@ -77,6 +77,8 @@ type rowProgram struct {
 	testsNull bool
 	nulls     NullPolicy
 	text      string // source of a hidden expression
+	// why is why vec is nil (CompiledRule.NotVectorized).
+	why string
 	// vec is the expression compiled for the vectorized engine; nil when
 	// the interpreter runs it.
 	vec *engine.Program

@@ -40,9 +40,9 @@ func checkEngine(name string) error {
 // into the program's set; nil when the engine is off or the expression is
 // outside its subset. The engine must read exactly the columns in slots,
 // whose nulls decide the nulls policy.
-func (c *compiler) vectorize(a *cel.Ast, slots []int) *engine.Program {
+func (c *compiler) vectorize(a *cel.Ast, slots []int) (*engine.Program, string) {
 	if c.cfg.engine == EngineInterpreter {
-		return nil
+		return nil, "the interpreter engine was asked for"
 	}
 	if c.p.vset == nil {
 		resolve := func(name string) (int, arrow.DataType, bool) {
@@ -63,14 +63,16 @@ func (c *compiler) vectorize(a *cel.Ast, slots []int) *engine.Program {
 	}
 	vp, err := c.p.vset.Compile(a.NativeRep())
 	if err != nil {
-		return nil // outside the subset (engine.ErrNotVectorizable): the interpreter runs it
+		// Outside the subset (engine.ErrNotVectorizable): the interpreter
+		// runs it. The reason names parts of the expression, never data.
+		return nil, err.Error()
 	}
 	got := vp.Slots()
 	slices.Sort(got)
 	if !slices.Equal(got, slices.Sorted(slices.Values(slots))) {
-		return nil
+		return nil, "the engine would read other columns than the expression"
 	}
-	return vp
+	return vp, ""
 }
 
 // fallback compiles a subexpression the engine leaves to the interpreter;

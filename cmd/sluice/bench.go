@@ -511,6 +511,7 @@ func benchRules(ctx context.Context, cfg *benchConfig, rs *rules.RuleSet, d *ben
 		}
 		if cr.Kind() == rules.KindRow && cr.NotEvaluated == "" {
 			br.Engine = cr.Engine
+			br.Why = cr.NotVectorized
 		}
 		if cr.NotEvaluated == "" && cfg.perRule {
 			one := *rs
