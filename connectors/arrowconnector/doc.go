@@ -11,7 +11,9 @@
 // merged, so a file of small batches reads as small batches. Every batch is
 // validated (array.ValidateRecordFull) before it is handed out; a truncated
 // or damaged file yields an error wrapping connectors.ErrCorrupt, never a
-// panic.
+// panic. What a file declares is bounded before it is allocated
+// (WithLimits: flatbuffer sizes, body lengths against the file size, the
+// rows of a batch — Limits.MaxBatchRows, 2^25 by default).
 //
 // NewSink(path, opts...) writes the file format, or the stream format with
 // WithStreamFormat(). Writing goes to a temporary file in the same

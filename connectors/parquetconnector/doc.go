@@ -40,7 +40,8 @@
 // A damaged or truncated file yields an error wrapping connectors.ErrCorrupt
 // with the path, never a panic: panics of the decoder are recovered at the
 // package boundary, and the footer length and the ARROW:schema entry are
-// validated before they are trusted. LZ4-compressed columns are refused
+// validated before they are trusted; a string value that is not valid
+// UTF-8 is damage too (binary columns hold any bytes). LZ4-compressed columns are refused
 // with connectors.ErrUnsupported, because parquet-go's LZ4 decoder does not
 // terminate on a damaged page. On some damaged files parquet-go prints a
 // warning line to standard error.
