@@ -46,6 +46,7 @@ var cases = map[string]func(cfg config) error{
 	"c":               caseC,
 	"d":               caseD,
 	"e2e":             e2eCase,
+	"etl":             etlCase,
 	"e2e-duckdb":      e2eDuckDB, // the DuckDB process of e2e
 }
 
