@@ -177,6 +177,14 @@ type stream struct {
 	raw  rawFile
 	kept []byte // every byte read so far, while no full read began
 	err  error  // sticky read error of the file (io.EOF included)
+
+	// mu orders the arming of a new reader with the interruption of an
+	// earlier one: a cancellation runs on its own goroutine and may come
+	// after the reader it was for is closed; it then must not touch the
+	// next reader's deadline. active is the reader whose cancellation may
+	// interrupt the file.
+	mu     sync.Mutex
+	active *reader
 }
 
 // reader reads a stream from its first byte: kept bytes, then the file.
@@ -193,8 +201,17 @@ type reader struct {
 
 func (s *stream) reader(ctx context.Context, sniff bool, done func()) *reader {
 	r := &reader{st: s, ctx: ctx, sniff: sniff, done: done, closeFd: !sniff}
+	s.mu.Lock()
+	s.active = r
 	s.raw.arm()
-	r.stop = context.AfterFunc(ctx, s.raw.interrupt)
+	s.mu.Unlock()
+	r.stop = context.AfterFunc(ctx, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.active == r {
+			s.raw.interrupt()
+		}
+	})
 	return r
 }
 
@@ -243,6 +260,11 @@ func (r *reader) Close() error {
 	}
 	r.closed = true
 	r.stop()
+	r.st.mu.Lock()
+	if r.st.active == r {
+		r.st.active = nil
+	}
+	r.st.mu.Unlock()
 	var err error
 	if r.closeFd {
 		err = r.st.raw.close()
