@@ -802,6 +802,12 @@ func (l *loader) columns(rs *RuleSet, fl field) {
 					c.Mask = s
 				}
 			case "on_invalid":
+				if _, isNull := unwrap(f.value).(*ast.NullNode); isNull {
+					// on_invalid: null, written bare, is YAML's null (as are
+					// ~ and an empty value): the policy of that name.
+					c.OnInvalid = OnInvalidNull
+					continue
+				}
 				if s, ok := l.str(f, ""); ok {
 					switch OnInvalid(s) {
 					case OnInvalidFail, OnInvalidNull, OnInvalidError:

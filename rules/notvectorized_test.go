@@ -37,3 +37,13 @@ rules:
 	require.NoError(t, err)
 	assert.Equal(t, "the interpreter engine was asked for", interp.Rules()[0].NotVectorized)
 }
+
+// on_invalid: null written bare is YAML's null: the null policy.
+func TestOnInvalidBareNull(t *testing.T) {
+	for _, v := range []string{"null", `"null"`, "~"} {
+		rs, err := Parse("r.yaml", []byte("version: 1\ndataset: d\nowner: o@example.com\ncolumns:\n  a: {type: int64, on_invalid: "+v+"}\n"))
+		require.NoError(t, err, v)
+		assert.Equal(t, OnInvalidNull, rs.Columns[0].InvalidPolicy(), v)
+	}
+}
+
