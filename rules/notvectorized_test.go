@@ -46,4 +46,3 @@ func TestOnInvalidBareNull(t *testing.T) {
 		assert.Equal(t, OnInvalidNull, rs.Columns[0].InvalidPolicy(), v)
 	}
 }
-
