@@ -285,6 +285,29 @@ func (st *privacyState) add(batch arrow.RecordBatch) {
 	}
 }
 
+// addAsync scans batch (borrowed; without its InvalidColumn) on a
+// goroutine and returns the function that waits for the scan; the caller
+// waits before it hands the next batch. A panic of a detector is the
+// scan's error.
+func (st *privacyState) addAsync(batch arrow.RecordBatch) (wait func() error) {
+	if st == nil || st.scanner == nil {
+		return func() error { return nil }
+	}
+	data := withoutInvalid(batch)
+	done := make(chan error, 1)
+	go func() {
+		defer data.Release()
+		defer func() {
+			if p := recover(); p != nil {
+				done <- fmt.Errorf("privacy scan: %v", p)
+			}
+		}()
+		st.scanner.Add(data)
+		done <- nil
+	}()
+	return func() error { return <-done }
+}
+
 // finish adds the findings and the privacy rule results to rep, redacts
 // what the findings show to be personal data, and decides the gate anew.
 func (st *privacyState) finish(rep *Report, strict bool) {

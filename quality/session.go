@@ -114,11 +114,15 @@ func (s *session) eval(ctx context.Context, batch arrow.RecordBatch, withRules b
 func (s *session) evalReader(ctx context.Context, reader array.RecordReader, withRules bool,
 	each func(batch arrow.RecordBatch, sp *split) error) error {
 	err := s.run.EvalReader(ctx, reader, s.g.cfg.workers, func(batch arrow.RecordBatch, res *rules.BatchResult) error {
-		sp, err := s.account(ctx, batch, res, withRules)
-		if err != nil || each == nil {
-			return err
+		// The privacy scan of the batch runs while it is accounted and
+		// written: the batches are handed over in order, so the scan
+		// still sees them in order, one at a time.
+		scanned := s.priv.addAsync(batch)
+		sp, err := s.accountRows(ctx, batch, res, withRules)
+		if err == nil && each != nil {
+			err = each(batch, sp)
 		}
-		return each(batch, sp)
+		return errors.Join(err, scanned())
 	})
 	if err == nil {
 		return nil
@@ -139,6 +143,11 @@ func (s *session) account(ctx context.Context, batch arrow.RecordBatch, res *rul
 	data := withoutInvalid(batch)
 	s.priv.add(data)
 	data.Release()
+	return s.accountRows(ctx, batch, res, withRules)
+}
+
+// accountRows is account without the privacy scan.
+func (s *session) accountRows(ctx context.Context, batch arrow.RecordBatch, res *rules.BatchResult, withRules bool) (*split, error) {
 	n := int(batch.NumRows())
 	if len(res.Counts) != len(s.rowRules) || len(res.Failing) != len(s.rowRules) {
 		return nil, runErr("evaluate", s.dataset,
