@@ -18,6 +18,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/sluicedata/sluice/connectors"
+	"github.com/sluicedata/sluice/connectors/internal/mark"
 	"github.com/sluicedata/sluice/internal/arrowtypes"
 	"github.com/sluicedata/sluice/internal/fileio"
 	"github.com/sluicedata/sluice/lineage"
@@ -366,9 +367,9 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 			if single {
 				f.Close() // read only
 			}
-			return nil, reservedError("csvconnector", s.path)
+			return nil, mark.ReservedError("csvconnector", s.path)
 		}
-		fields = append(fields, invalidField)
+		fields = append(fields, mark.Field)
 	}
 	out := arrow.NewSchema(fields, nil)
 
@@ -392,7 +393,7 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 		r.pol[i] = opts.Policy(names[i])
 	}
 	if marks {
-		r.mk = newMarker(r.b.Field(len(idx)).(*array.StringBuilder), fields[:len(idx)])
+		r.mk = mark.New(r.b.Field(len(idx)).(*array.StringBuilder), fields[:len(idx)])
 	}
 	return r, nil
 }
@@ -419,7 +420,7 @@ type reader struct {
 	b        *array.RecordBuilder
 	apps     []appender
 	pol      []connectors.InvalidPolicy // per output column
-	mk       *marker                    // nil without marking
+	mk       *mark.Marker               // nil without marking
 	cur      arrow.RecordBatch
 	err      error
 	done     bool
@@ -504,7 +505,7 @@ func (r *reader) Next() bool {
 					continue
 				case connectors.InvalidMark:
 					fb.AppendNull()
-					r.mk.mark(i, v)
+					r.mk.Mark(i, v)
 					continue
 				}
 				line, _ := r.cr.FieldPos(j)
@@ -513,7 +514,7 @@ func (r *reader) Next() bool {
 			}
 		}
 		if r.mk != nil {
-			r.mk.endRow()
+			r.mk.EndRow()
 		}
 		rows++
 	}

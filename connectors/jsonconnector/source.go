@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/sluicedata/sluice/connectors"
+	"github.com/sluicedata/sluice/connectors/internal/mark"
 	"github.com/sluicedata/sluice/internal/arrowtypes"
 	"github.com/sluicedata/sluice/internal/fileio"
 	"github.com/sluicedata/sluice/lineage"
@@ -293,9 +294,9 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 	marks := opts.Marks(names)
 	if marks {
 		if inf.reserved {
-			return nil, reservedError("jsonconnector", s.path)
+			return nil, mark.ReservedError("jsonconnector", s.path)
 		}
-		fields = append(fields, invalidField)
+		fields = append(fields, mark.Field)
 	}
 	out := arrow.NewSchema(fields, nil)
 	sc, err := openScanner(ctx, s, false)
@@ -334,7 +335,7 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 		r.declared[i] = inf.declared[j]
 	}
 	if marks {
-		r.mk = newMarker(r.b.Field(len(idx)).(*array.StringBuilder), fields[:len(idx)])
+		r.mk = mark.New(r.b.Field(len(idx)).(*array.StringBuilder), fields[:len(idx)])
 	}
 	return r, nil
 }
@@ -352,7 +353,7 @@ type reader struct {
 	b        *array.RecordBuilder
 	apps     []appender
 	pol      []connectors.InvalidPolicy // per output column
-	mk       *marker                    // nil without marking
+	mk       *mark.Marker               // nil without marking
 	scratch  []array.Builder            // of appenders that try a value first
 	seen     []bool
 	cur      arrow.RecordBatch
@@ -449,7 +450,7 @@ func (r *reader) onKey(key string, raw json.RawMessage, off int64) error {
 			return nil
 		case connectors.InvalidMark:
 			r.b.Field(i).AppendNull()
-			r.mk.mark(i, rawText(raw))
+			r.mk.Mark(i, rawText(raw))
 			return nil
 		}
 		f := r.schema.Field(i)
@@ -487,7 +488,7 @@ func (r *reader) Next() bool {
 			}
 		}
 		if r.mk != nil {
-			r.mk.endRow()
+			r.mk.EndRow()
 		}
 		rows++
 	}

@@ -1,4 +1,7 @@
-package jsonconnector
+// Package mark builds the connectors.InvalidColumn of the text readers:
+// per row, null, or a JSON object of the raw text of the cells that did not
+// parse as their column's type.
+package mark
 
 import (
 	"encoding/json"
@@ -13,23 +16,23 @@ import (
 	"github.com/sluicedata/sluice/connectors"
 )
 
-// invalidField is the field of connectors.InvalidColumn that a read with
+// Field is the field of connectors.InvalidColumn that a read with
 // marking appends after the columns read.
-var invalidField = arrow.Field{Name: connectors.InvalidColumn, Type: arrow.BinaryTypes.String, Nullable: true}
+var Field = arrow.Field{Name: connectors.InvalidColumn, Type: arrow.BinaryTypes.String, Nullable: true}
 
-// reservedError is the error of a read that asks for marking on a file
+// ReservedError is the error of a read that asks for marking on a file
 // that has a column named connectors.InvalidColumn.
-func reservedError(pkg, path string) error {
+func ReservedError(pkg, path string) error {
 	return fmt.Errorf("%s: %s: the file has a column named %q, the name of the column that marks invalid values: %w (rename the column, or read without marking)",
 		pkg, path, connectors.InvalidColumn, connectors.ErrUnsupported)
 }
 
-// marker gathers the cells of one row that a read made null under
+// Marker gathers the cells of one row that a read made null under
 // connectors.InvalidMark, and appends the row's InvalidColumn value: null
 // when there are none, else a JSON object mapping each column's name to
 // the cell's raw text, in column order. Rows without a marked cell cost
 // one AppendNull.
-type marker struct {
+type Marker struct {
 	b     *array.StringBuilder
 	names [][]byte // JSON text of each output column's name
 	cells []markedCell
@@ -41,21 +44,22 @@ type markedCell struct {
 	raw string
 }
 
-func newMarker(b *array.StringBuilder, fields []arrow.Field) *marker {
-	m := &marker{b: b, names: make([][]byte, len(fields))}
+// New returns a Marker appending to b for the output columns fields.
+func New(b *array.StringBuilder, fields []arrow.Field) *Marker {
+	m := &Marker{b: b, names: make([][]byte, len(fields))}
 	for i, f := range fields {
 		m.names[i], _ = json.Marshal(f.Name) // a string always marshals
 	}
 	return m
 }
 
-// mark records that column col of the current row held raw.
-func (m *marker) mark(col int, raw string) {
+// Mark records that column col of the current row held raw.
+func (m *Marker) Mark(col int, raw string) {
 	m.cells = append(m.cells, markedCell{col: col, raw: raw})
 }
 
-// endRow appends the current row's value and starts the next row.
-func (m *marker) endRow() {
+// EndRow appends the current row's value and starts the next row.
+func (m *Marker) EndRow() {
 	if len(m.cells) == 0 {
 		m.b.AppendNull()
 		return
