@@ -69,25 +69,15 @@ func (p *dictPair) ranks(n *strPairNode, lc, rc *column, rows int) *pairRanks {
 	return pr
 }
 
-// evalRanks is strPairNode.eval on ranks: the null handling is eval's, the
+// evalRanks is strPairNode.eval on ranks: the nulls as null says, the
 // comparison of two values that of their ranks.
 func (n *strPairNode) evalRanks(b *batch, lc, rc *column, pr *pairRanks) ([]uint64, []uint64) {
 	v, e := b.bits(), b.bits()
-	eq := n.op == opEQ || n.op == opNE
 	li, ri := lc.str.idx32, rc.str.idx32
 	noNulls := lc.nulls == nil && rc.nulls == nil
 	for i := range b.n {
-		if !noNulls {
-			ln, rn := lc.null(i), rc.null(i)
-			if ln || rn {
-				switch {
-				case (ln && n.l.nullErr()) || (rn && n.r.nullErr()) || !eq:
-					setBit(e, i)
-				case (ln && rn) == (n.op == opEQ):
-					setBit(v, i)
-				}
-				continue
-			}
+		if !noNulls && n.null(lc, rc, i, v, e) {
+			continue
 		}
 		a, c := pr.lr[li[i]], pr.rr[ri[i]]
 		cmp := 0

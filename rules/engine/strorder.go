@@ -84,23 +84,33 @@ func (s *strOperand) value(c *column, i int, buf *[]byte) string {
 	return s.apply(v)
 }
 
+// null sets the bits of row i when an operand is null there and reports
+// whether it did: == and != treat null as a value (null equals only null),
+// an ordering of a null is an error, and so is a transform or string() of
+// a null.
+func (n *strPairNode) null(lc, rc *column, i int, v, e []uint64) bool {
+	ln, rn := lc.null(i), rc.null(i)
+	if !ln && !rn {
+		return false
+	}
+	switch {
+	case (ln && n.l.nullErr()) || (rn && n.r.nullErr()) || (n.op != opEQ && n.op != opNE):
+		setBit(e, i)
+	case (ln && rn) == (n.op == opEQ):
+		setBit(v, i)
+	}
+	return true
+}
+
 func (n *strPairNode) eval(b *batch) ([]uint64, []uint64) {
 	lc, rc := b.cols[n.l.slot], b.cols[n.r.slot]
 	if pr := n.pair.ranks(n, lc, rc, b.n); pr != nil {
 		return n.evalRanks(b, lc, rc, pr)
 	}
 	v, e := b.bits(), b.bits()
-	eq := n.op == opEQ || n.op == opNE
 	var lbuf, rbuf []byte
 	for i := range b.n {
-		ln, rn := lc.null(i), rc.null(i)
-		if ln || rn {
-			switch {
-			case (ln && n.l.nullErr()) || (rn && n.r.nullErr()) || !eq:
-				setBit(e, i)
-			case (ln && rn) == (n.op == opEQ):
-				setBit(v, i)
-			}
+		if n.null(lc, rc, i, v, e) {
 			continue
 		}
 		if n.op.holds(strings.Compare(n.l.value(lc, i, &lbuf), n.r.value(rc, i, &rbuf))) {
