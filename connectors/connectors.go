@@ -85,8 +85,14 @@ const (
 // value did not parse to its raw text, in column order, for example
 // {"amount":"12x","placed_at":"yesterday"}. Bytes that are not UTF-8 are
 // replaced by U+FFFD. A file that has a column of this name cannot be
-// read with marking (the reader fails with ErrUnsupported).
+// read with marking (the reader fails with ErrUnsupported). The field
+// carries the metadata MarksKey, which tells it from a column of that name
+// in a typed file (a quarantine read back, for example).
 const InvalidColumn = "_sluice_invalid"
+
+// MarksKey is the field metadata key, with any value, of the InvalidColumn
+// a reader appends.
+const MarksKey = "sluice.marks"
 
 // Marks reports whether o asks for InvalidColumn on a read of columns.
 func (o ReadOptions) Marks(columns []string) bool {

@@ -389,6 +389,11 @@ func quarantineSchema(schema *arrow.Schema) (*arrow.Schema, error) {
 	}
 	fields := append(append([]arrow.Field{}, schema.Fields()...),
 		arrow.Field{Name: FailedRulesColumn, Type: arrow.ListOf(arrow.BinaryTypes.String)})
+	if at := invalidIndex(schema); at >= 0 {
+		// In the quarantine the marks are data: read back, they are not
+		// marks of that read.
+		fields[at].Metadata = arrow.Metadata{}
+	}
 	md := schema.Metadata()
 	return arrow.NewSchema(fields, &md), nil
 }

@@ -102,10 +102,14 @@ func (t *typeRules) rule(rs *rules.RuleSet, column string, dt arrow.DataType) *t
 	return r
 }
 
-// invalidIndex returns the index of InvalidColumn in schema, or -1.
+// invalidIndex returns the index of the marks a reader appended
+// (InvalidColumn with connectors.MarksKey metadata) in schema, or -1: a
+// column of that name without the key is data.
 func invalidIndex(schema *arrow.Schema) int {
-	if idx := schema.FieldIndices(InvalidColumn); len(idx) > 0 {
-		return idx[0]
+	for _, i := range schema.FieldIndices(InvalidColumn) {
+		if schema.Field(i).Metadata.FindKey(connectors.MarksKey) >= 0 {
+			return i
+		}
 	}
 	return -1
 }

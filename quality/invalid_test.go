@@ -75,7 +75,8 @@ func (s *markSource) Open(_ context.Context, opts connectors.ReadOptions) (array
 	marks := b.NewArray()
 	defer marks.Release()
 	fields := append(append([]arrow.Field{}, s.schema.Fields()...),
-		arrow.Field{Name: connectors.InvalidColumn, Type: arrow.BinaryTypes.String, Nullable: true})
+		arrow.Field{Name: connectors.InvalidColumn, Type: arrow.BinaryTypes.String, Nullable: true,
+			Metadata: arrow.NewMetadata([]string{connectors.MarksKey}, []string{"1"})})
 	sch := arrow.NewSchema(fields, nil)
 	out := array.NewRecordBatch(sch, append(append([]arrow.Array{}, rec.Columns()...), marks), rec.NumRows())
 	defer out.Release()
@@ -216,4 +217,36 @@ func TestCleanOutputHasNoMarks(t *testing.T) {
 	assert.Equal(t, []int64{1, 2, 3, 4, 5}, int64Column(clean.batches, "id"))
 	assert.True(t, clean.schema.Equal(markSchema), "clean schema: %s", clean.schema)
 	assert.Equal(t, []string{"id.type", "amount.type", "phone.type", "amount_positive"}, names(rep))
+}
+
+// A column named _sluice_invalid in a typed input (a quarantine read back)
+// is data: checked, and written to the clean output, never taken for marks.
+func TestInvalidColumnInDataIsData(t *testing.T) {
+	mem := arrowtest.Allocator(t)
+	sch := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
+		{Name: InvalidColumn, Type: arrow.BinaryTypes.String, Nullable: true},
+	}, nil)
+	rec, _, err := array.RecordFromJSON(mem, sch, strings.NewReader(`[{"id":1,"_sluice_invalid":"{\"id\":\"x\"}"},{"id":2}]`))
+	require.NoError(t, err)
+	defer rec.Release()
+	rdr, err := array.NewRecordReader(sch, []arrow.RecordBatch{rec})
+	require.NoError(t, err)
+	defer rdr.Release()
+	prog := compile(t, "version: 1\ndataset: q\nowner: o@example.com\nrules:\n  - name: ids\n    expr: id > 0\n", sch)
+	gate, err := NewGate(prog)
+	require.NoError(t, err)
+	filtered, report := gate.Filter(context.Background(), rdr)
+	defer filtered.Release()
+	require.True(t, filtered.Schema().Equal(sch), "%s", filtered.Schema())
+	rows := int64(0)
+	for filtered.Next() {
+		rows += filtered.RecordBatch().NumRows()
+		require.Equal(t, 2, int(filtered.RecordBatch().NumCols()))
+	}
+	rep, err := report()
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), rows)
+	assert.Equal(t, StatusPass, rep.Status)
+	assert.Equal(t, []string{"ids"}, names(rep))
 }

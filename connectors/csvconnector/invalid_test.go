@@ -79,7 +79,8 @@ func TestInvalidPolicies(t *testing.T) {
 			schema, rows, err = readAll(t, src, connectors.ReadOptions{Invalid: policy(connectors.InvalidMark, "v")})
 			require.NoError(t, err)
 			require.Equal(t, 3, schema.NumFields())
-			assert.Equal(t, arrow.Field{Name: connectors.InvalidColumn, Type: arrow.BinaryTypes.String, Nullable: true}, schema.Field(2))
+			assert.Equal(t, arrow.Field{Name: connectors.InvalidColumn, Type: arrow.BinaryTypes.String, Nullable: true,
+				Metadata: arrow.NewMetadata([]string{connectors.MarksKey}, []string{"1"})}, schema.Field(2))
 			assert.Equal(t, [][]string{{"1", tt.good, "null"}, {"2", "null", tt.mark}}, rows)
 		})
 	}

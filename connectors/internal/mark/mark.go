@@ -18,7 +18,8 @@ import (
 
 // Field is the field of connectors.InvalidColumn that a read with
 // marking appends after the columns read.
-var Field = arrow.Field{Name: connectors.InvalidColumn, Type: arrow.BinaryTypes.String, Nullable: true}
+var Field = arrow.Field{Name: connectors.InvalidColumn, Type: arrow.BinaryTypes.String, Nullable: true,
+	Metadata: arrow.NewMetadata([]string{connectors.MarksKey}, []string{"1"})}
 
 // ReservedError is the error of a read that asks for marking on a file
 // that has a column named connectors.InvalidColumn.
