@@ -4,7 +4,7 @@ LINT := $(GO) tool -modfile=tools/lint/go.mod golangci-lint
 FUZZTIME ?= 30s
 FUZZMINIMIZETIME ?= 0
 
-.PHONY: test lint bench fuzz orders tidy-check
+.PHONY: test lint bench fuzz messy orders tidy-check
 
 test:
 	$(GO) test -race -shuffle=on ./...
@@ -37,6 +37,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzPages$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) ./connectors/parquetconnector
 	$(GO) test -run '^$$' -fuzz '^FuzzIPC$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) ./connectors/arrowconnector
 	$(GO) test -run '^$$' -fuzz '^FuzzEscape$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) ./internal/textsafe
+
+# Regenerate testdata/messy from its generator.
+messy:
+	$(GO) run ./internal/cmd/genmessy -out testdata/messy
 
 # Regenerate testdata/orders from its seed.
 orders:
