@@ -139,7 +139,7 @@ func parseInvalid(s string) ([]invalidEntry, error) {
 	return out, nil
 }
 
-// account folds the marks of batch into the type rules and the split. It
+// accountInvalid folds the marks of batch into the type rules and the split. It
 // runs before the row rules, so a row's failed rules list its type rules
 // first.
 func (s *session) accountInvalid(batch arrow.RecordBatch, sp *split, base int64, withRules bool) error {
