@@ -251,6 +251,8 @@ func (s *freq[K]) Merge(other State) error {
 		return err
 	}
 	if s.words != nil {
+		// The table grows once, to the most keys the merge can make.
+		s.words.reserve(len(s.keys) + len(o.keys))
 		// One probe of the word index per key, with no per-key type switch.
 		switch ok := any(o.keys).(type) {
 		case []int64:

@@ -52,10 +52,29 @@ func (x *wordIndex) getOrPut(k uint64, pos int) (int, bool) {
 	}
 }
 
+// reserve grows the table, once, to hold n keys without growing again.
+func (x *wordIndex) reserve(n int) {
+	size, shift := len(x.slots), x.shift
+	for 2*(n+1) > size {
+		size, shift = 2*size, shift-1
+	}
+	if size == len(x.slots) {
+		return
+	}
+	old := x.slots
+	x.slots, x.shift = make([]wordSlot, size), shift
+	x.rehash(old)
+}
+
 func (x *wordIndex) grow() {
 	old := x.slots
 	x.slots = make([]wordSlot, 2*len(old))
 	x.shift--
+	x.rehash(old)
+}
+
+// rehash puts the keys of old into the (larger, empty) table.
+func (x *wordIndex) rehash(old []wordSlot) {
 	mask := uint64(len(x.slots) - 1)
 	for _, s := range old {
 		if s.pos == 0 {

@@ -42,3 +42,26 @@ func TestWordIndexMatchesAMap(t *testing.T) {
 	_, ok := x.get(0xdead_beef_0000_0001)
 	assert.False(t, ok)
 }
+
+// reserve grows the table once; every key stays found, and no put after it
+// grows the table again up to the reserved count.
+func TestWordIndexReserve(t *testing.T) {
+	x := newWordIndex()
+	for k := range uint64(300) {
+		x.getOrPut(k*7919, int(k))
+	}
+	x.reserve(5000)
+	size := len(x.slots)
+	require.GreaterOrEqual(t, size, 2*5001)
+	for k := range uint64(300) {
+		pos, ok := x.get(k * 7919)
+		require.True(t, ok)
+		require.Equal(t, int(k), pos)
+	}
+	for k := uint64(300); k < 5000; k++ {
+		x.getOrPut(k*7919, int(k))
+	}
+	require.Equal(t, size, len(x.slots))
+	x.reserve(10) // never shrinks
+	require.Equal(t, size, len(x.slots))
+}
