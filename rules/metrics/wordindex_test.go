@@ -61,7 +61,7 @@ func TestWordIndexReserve(t *testing.T) {
 	for k := uint64(300); k < 5000; k++ {
 		x.getOrPut(k*7919, int(k))
 	}
-	require.Equal(t, size, len(x.slots))
+	require.Len(t, x.slots, size)
 	x.reserve(10) // never shrinks
-	require.Equal(t, size, len(x.slots))
+	require.Len(t, x.slots, size)
 }

@@ -1,6 +1,7 @@
 package mark
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -27,7 +28,8 @@ func TestMarker(t *testing.T) {
 	arr := b.NewStringArray()
 	defer arr.Release()
 	require.Equal(t, 3, arr.Len())
-	require.Equal(t, `{"id":"12x","when":"yesterday"}`, arr.Value(0))
+	require.JSONEq(t, `{"id":"12x","when":"yesterday"}`, arr.Value(0))
+	require.Less(t, strings.Index(arr.Value(0), `"id"`), strings.Index(arr.Value(0), `"when"`), "column order")
 	require.True(t, arr.IsNull(1))
-	require.Equal(t, "{\"a\\\"b\":\"bad\ufffdbyte\"}", arr.Value(2))
+	require.JSONEq(t, "{\"a\\\"b\":\"bad\ufffdbyte\"}", arr.Value(2))
 }
