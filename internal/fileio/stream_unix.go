@@ -9,6 +9,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 const nonBlock = syscall.O_NONBLOCK
@@ -83,9 +85,16 @@ func (r *rawFile) read(p []byte) (int, error) {
 			r.waited = true // a writer is there, with nothing written yet
 			return false
 		case rerr == nil && n == 0 && !r.waited:
-			// No writer has opened the pipe yet: wait until one writes or
-			// closes (the poller then reports the pipe ready).
 			r.waited = true
+			if hungUp(fd) {
+				// A writer came and went before this read: the end.
+				return true
+			}
+			// No writer has opened the pipe yet: wait until one writes or
+			// closes (the poller then reports the pipe ready). The hang-up
+			// is asked of poll(2) itself: the poller's edge for it may have
+			// come before this read and been dropped with the readiness the
+			// read reset.
 			return false
 		}
 		return true
@@ -104,3 +113,16 @@ func (r *rawFile) read(p []byte) (int, error) {
 }
 
 func (r *rawFile) close() error { return r.f.Close() }
+
+// hungUp reports whether the pipe fd reports POLLHUP now: the last writer
+// closed it (a FIFO reports it only once a writer was seen).
+func hungUp(fd uintptr) bool {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	for {
+		n, err := unix.Poll(fds, 0)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		return err == nil && n > 0 && fds[0].Revents&unix.POLLHUP != 0
+	}
+}
