@@ -1,8 +1,9 @@
 package rules
 
 import (
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/sluicedata/sluice/rules/metrics"
 )
 
 // countKeys adds to m the number of times each non-null value of c occurs
@@ -13,8 +14,8 @@ import (
 func countKeys(c *colReader, rows int, m map[any]int64) error {
 	switch a := c.arr.(type) {
 	case *array.Dictionary:
-		counts := make([]int64, a.Dictionary().Len())
-		if !tallyIndices(a, counts) {
+		counts, ok := metrics.DictionaryCounts(a)
+		if !ok {
 			break
 		}
 		dict, err := newColReader(a.Dictionary())
@@ -55,58 +56,4 @@ func countKeys(c *colReader, rows int, m map[any]int64) error {
 		}
 	}
 	return nil
-}
-
-// tallyIndices adds to counts the occurrences of each dictionary index of
-// the non-null rows of d; false when the index type is not an integer
-// type or an index is out of range (then nothing is added).
-func tallyIndices(d *array.Dictionary, counts []int64) bool {
-	switch ix := d.Indices().(type) {
-	case *array.Int8:
-		return tally(d, ix.Int8Values(), counts)
-	case *array.Int16:
-		return tally(d, ix.Int16Values(), counts)
-	case *array.Int32:
-		return tally(d, ix.Int32Values(), counts)
-	case *array.Int64:
-		return tally(d, ix.Int64Values(), counts)
-	case *array.Uint8:
-		return tally(d, ix.Uint8Values(), counts)
-	case *array.Uint16:
-		return tally(d, ix.Uint16Values(), counts)
-	case *array.Uint32:
-		return tally(d, ix.Uint32Values(), counts)
-	case *array.Uint64:
-		return tally(d, ix.Uint64Values(), counts)
-	}
-	return false
-}
-
-func tally[T int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64](d arrow.Array, idx []T, counts []int64) bool {
-	n := uint64(len(counts))
-	for _, v := range idx {
-		if uint64(v) >= n && (d.NullN() == 0) {
-			return false
-		}
-	}
-	if d.NullN() == 0 {
-		for _, v := range idx {
-			counts[v]++
-		}
-		return true
-	}
-	tmp := make([]int64, len(counts))
-	for i, v := range idx {
-		if d.IsNull(i) {
-			continue
-		}
-		if uint64(v) >= n {
-			return false
-		}
-		tmp[v]++
-	}
-	for i, c := range tmp {
-		counts[i] += c
-	}
-	return true
 }

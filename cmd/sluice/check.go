@@ -287,14 +287,10 @@ func (c *cli) checkOne(ctx context.Context, rs *rules.RuleSet, input string, f *
 }
 
 // datasetVersion is the content version of input recorded in the audit
-// trail (history.DatasetVersion), "" for inputs that are not files: a
-// database URL, and a FIFO or a device, which a hash would drain or never
-// finish reading before the gate reads them.
+// trail (history.DatasetVersion), "" for inputs that have none: a database
+// URL, and a FIFO or a device (history.ErrNoVersion), which a hash would
+// drain or never finish reading before the gate reads them.
 func datasetVersion(input string) string {
-	fi, err := os.Stat(input)
-	if err != nil || (!fi.Mode().IsRegular() && !fi.IsDir()) {
-		return ""
-	}
 	version, err := history.DatasetVersion(input, 0)
 	if err != nil {
 		return ""

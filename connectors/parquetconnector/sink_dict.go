@@ -65,7 +65,9 @@ func newDictColumn(col int, dt *arrow.DictionaryType, mem memory.Allocator) *dic
 }
 
 // dictValue returns value i of a dictionary of strings or binaries, borrowed
-// from the array's buffer.
+// from the array's buffer. Create refuses other dictionaries (checkType)
+// and Write batches of another schema, so its panic marks a broken
+// invariant, not an input; the writer recovers it into an error.
 func dictValue(a arrow.Array, i int) string {
 	switch a := a.(type) {
 	case *array.String:

@@ -104,7 +104,7 @@ func (s *freq[K]) addDict(d *array.Dictionary) bool {
 	if vals.NullN() > 0 || vals.Len() > d.Len() {
 		return false
 	}
-	counts, ok := dictCounts(d)
+	counts, ok := DictionaryCounts(d)
 	if !ok {
 		return false // an index out of range: each reports it
 	}
@@ -130,9 +130,10 @@ func (s *freq[K]) addDict(d *array.Dictionary) bool {
 	return true
 }
 
-// dictCounts returns how many valid rows of d point at each dictionary
-// entry; false when an index is out of range.
-func dictCounts(d *array.Dictionary) ([]int64, bool) {
+// DictionaryCounts returns how many valid rows of d point at each entry
+// of its dictionary (indexed like the dictionary); false when the index
+// type is not an integer type or an index is out of range.
+func DictionaryCounts(d *array.Dictionary) ([]int64, bool) {
 	switch idx := d.Indices().(type) {
 	case *array.Int8:
 		return countIndex(idx.Int8Values(), d)
