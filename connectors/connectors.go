@@ -215,6 +215,14 @@ type ColumnStats struct {
 	// uint64, float64, bool, string, []byte, time.Time), or nil when the
 	// format stores none.
 	Min, Max any
+	// NullCountExact reports that the file states NullCount for the chunk
+	// (a missing statistic reads as zero otherwise).
+	NullCountExact bool
+	// MinMaxExact reports that Min and Max are the chunk's smallest and
+	// largest non-null values themselves, not bounds a writer truncated,
+	// widened or ordered by another rule (legacy min/max fields, truncated
+	// strings). Only exact statistics may answer min() and max().
+	MinMaxExact bool
 }
 
 // StatsProvider is implemented by sources that expose per-chunk column
