@@ -139,11 +139,14 @@ func (g *Gate) Run(ctx context.Context, src connectors.Source) (rep *Report, err
 	}
 	lin := g.startLineage(in, rep)
 	var cols []string
+	var stats map[string][]rules.ChunkStats
 	if g.cfg.sink == nil && g.cfg.quarantine == nil && len(g.priv.detectors) == 0 {
 		cols = g.projection()
-		if _, counts := src.(connectors.RowCounter); cols == nil && counts {
-			// No column needed (row_count() alone) and the format knows
-			// its rows from metadata: read no column pages at all.
+		cols, stats = g.statsProjection(ctx, src, cols)
+		if _, counts := src.(connectors.RowCounter); len(cols) == 0 && counts {
+			// No column needed (row_count() alone, or every metric
+			// answered by statistics) and the format knows its rows
+			// from metadata: read no column pages at all.
 			cols = []string{}
 		}
 	}
@@ -164,6 +167,11 @@ func (g *Gate) Run(ctx context.Context, src connectors.Source) (rep *Report, err
 	lin.startCheck(ctx, rep)
 	s := g.newSession(label)
 	s.noteSchema(reader.Schema())
+	if err := s.useStats(stats); err != nil {
+		err = runErr("evaluate", label, err)
+		lin.fail(err)
+		return nil, err
+	}
 	out := &outputs{g: g, lin: lin}
 	defer func() {
 		if err != nil {

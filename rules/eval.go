@@ -158,7 +158,10 @@ func (r *Run) bind(batch arrow.RecordBatch) ([]*colReader, error) {
 			}
 		}
 	}
-	for _, d := range p.metrics {
+	for m, d := range p.metrics {
+		if r.cfg.statsFed(m) {
+			continue
+		}
 		for _, k := range d.slots {
 			if err := need(k); err != nil {
 				return nil, err
@@ -230,6 +233,9 @@ func (r *Run) Eval(ctx context.Context, batch arrow.RecordBatch) (*BatchResult, 
 		r.counts[h] += counts[Pass]
 	}
 	for k, d := range r.p.metrics {
+		if r.cfg.statsFed(k) {
+			continue
+		}
 		switch d.kind {
 		case metricState:
 			if len(d.slots) == 0 {

@@ -115,6 +115,9 @@ type runConfig struct {
 	refs       ReferenceOpener
 	now        func() time.Time
 	history    History
+	// fromStats marks the metrics (by Program.metrics index) answered by
+	// Run.UseStats: batches do not feed them.
+	fromStats []bool
 }
 
 // WithReferences gives the run a way to open reference datasets.
