@@ -13,6 +13,10 @@ import (
 
 	"github.com/sluicedata/sluice/quality"
 	"github.com/sluicedata/sluice/quality/history"
+	// The command opens history stores of both backends: these link the
+	// SQLite and PostgreSQL drivers that the history package leaves out.
+	_ "github.com/sluicedata/sluice/quality/history/pgstore"
+	_ "github.com/sluicedata/sluice/quality/history/sqlitestore"
 )
 
 // parseInterspersed parses flags that may come after positional arguments

@@ -12,9 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
-	_ "modernc.org/sqlite"             // driver "sqlite"
 )
 
 // schemaVersion is the version of the tables this build writes: 1 the
@@ -36,11 +33,16 @@ type sqlStore struct {
 	where   string // for errors: the file or the host
 }
 
-// OpenSQLite opens the SQLite store at path, creating the file, its
-// directory and the tables. The database runs in WAL mode with a busy
+// OpenSQLite opens the SQLite store at path through the database/sql
+// driver named DriverSQLite, which a program links by importing
+// quality/history/sqlitestore (ErrNoDriver otherwise), creating the file,
+// its directory and the tables. The database runs in WAL mode with a busy
 // timeout and immediate write transactions, so several processes may
 // write at once.
 func OpenSQLite(ctx context.Context, path string) (Store, error) {
+	if err := needDriver(DriverSQLite, "sqlitestore"); err != nil {
+		return nil, err
+	}
 	if path == "" {
 		path = DefaultDSN
 	}
@@ -57,9 +59,14 @@ func OpenSQLite(ctx context.Context, path string) (Store, error) {
 	return open(ctx, db, dialectSQLite, path)
 }
 
-// OpenPostgres opens the PostgreSQL store at a postgres:// URL, creating
-// the tables.
+// OpenPostgres opens the PostgreSQL store at a postgres:// URL through the
+// database/sql driver named DriverPostgres, which a program links by
+// importing quality/history/pgstore (ErrNoDriver otherwise), creating the
+// tables.
 func OpenPostgres(ctx context.Context, url string) (Store, error) {
+	if err := needDriver(DriverPostgres, "pgstore"); err != nil {
+		return nil, err
+	}
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, fmt.Errorf("history: postgres: %w", err)
