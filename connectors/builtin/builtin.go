@@ -1,5 +1,6 @@
 // Package builtin maps file names to Sluice's built-in formats, so programs
-// can open any supported file by its extension.
+// can open any supported file by its extension, and routes URLs to the
+// openers a program registers by scheme (see Registry).
 //
 // CSV and JSON inputs may be named pipes or character devices (a shell's
 // <(cmd), /dev/stdin): they are read once, as a stream. Parquet and Arrow
@@ -7,7 +8,9 @@
 // connectors.ErrUnsupported, before opening it. Directories and sockets are
 // refused by every format.
 //
-// The list of formats is plain data (Formats); nothing registers itself.
+// The list of formats is plain data (Formats); nothing registers itself:
+// database and object-store openers are registered by the program that
+// links them (Registry.Register), so this package imports no driver.
 package builtin
 
 import (
@@ -51,6 +54,12 @@ type Options struct {
 	// Redact gives the form in which a cell value may appear in an error
 	// message of a text source (nil shows values, quoted).
 	Redact connectors.RedactFunc
+	// Format names the format (a Format.Name: parquet, csv, json, arrow)
+	// instead of the extension. Reading stdin ("-") needs it.
+	Format string
+	// Parallelism bounds how many parts of a directory or glob are read
+	// ahead at once (zero means multiconnector's default).
+	Parallelism int
 }
 
 // csvOptions and jsonOptions are the options of text sources.
@@ -181,24 +190,41 @@ func Lookup(path string) (Format, error) {
 			}
 		}
 	}
-	return Format{}, fmt.Errorf("builtin: %s: %w (extension %q; known: .parquet, .csv, .tsv, .json, .ndjson, .jsonl, .arrow, .arrows, .ipc, .feather)",
-		path, ErrUnknownFormat, ext)
+	return Format{}, fmt.Errorf("builtin: %s: %w (extension %q; known: %s)",
+		path, ErrUnknownFormat, ext, strings.Join(Extensions(), ", "))
 }
 
-// Open returns a source reading path in the format its extension names.
-func Open(path string, opts Options) (connectors.Source, error) {
-	f, err := Lookup(path)
-	if err != nil {
-		return nil, err
+// LookupName returns the format called name (case-insensitive).
+func LookupName(name string) (Format, error) {
+	for _, f := range Formats {
+		if strings.EqualFold(f.Name, name) {
+			return f, nil
+		}
 	}
-	return f.Source(path, opts)
+	names := make([]string, len(Formats))
+	for i, f := range Formats {
+		names[i] = f.Name
+	}
+	return Format{}, fmt.Errorf("builtin: format %q: %w (known: %s)", name, ErrUnknownFormat, strings.Join(names, ", "))
 }
 
-// Create returns a sink writing path in the format its extension names.
-func Create(path string, opts Options) (connectors.Sink, error) {
-	f, err := Lookup(path)
-	if err != nil {
-		return nil, err
+// Extensions lists the extensions of Formats, in their order.
+func Extensions() []string {
+	var exts []string
+	for _, f := range Formats {
+		exts = append(exts, f.Extensions...)
 	}
-	return f.Sink(path, opts)
+	return exts
+}
+
+// Open returns a source reading target: a file, a directory, a glob, "-"
+// or a file:// URL (see Registry.Open; URL schemes need a Registry).
+func Open(target string, opts Options) (connectors.Source, error) {
+	return New().Open(target, opts)
+}
+
+// Create returns a sink writing target, a file path or file:// URL, in the
+// format its extension (or opts.Format) names.
+func Create(target string, opts Options) (connectors.Sink, error) {
+	return New().Create(target, opts)
 }

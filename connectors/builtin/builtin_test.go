@@ -35,13 +35,14 @@ func TestRandomAccessFormatsRefuseAFIFO(t *testing.T) {
 	}
 }
 
-func TestDirectoryRefused(t *testing.T) {
+func TestEmptyDirectoryRefused(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "d.csv")
 	require.NoError(t, os.Mkdir(dir, 0o700))
-	src, err := builtin.Open(dir, builtin.Options{})
-	require.NoError(t, err)
-	_, err = src.Schema(context.Background())
+	_, err := builtin.Open(dir, builtin.Options{})
 	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no files match in directory")
+	_, err = builtin.Create(dir, builtin.Options{})
+	require.ErrorIs(t, err, connectors.ErrUnsupported)
 	assert.Contains(t, err.Error(), "is a directory")
 
 	_, err = builtin.Open(filepath.Join(t.TempDir(), "d.parquet"), builtin.Options{})
