@@ -206,6 +206,11 @@ func (g *Gate) Run(ctx context.Context, src connectors.Source) (rep *Report, err
 	if lin != nil {
 		lin.endRead(lin.rows, schema, nil)
 	}
+	if cv, ok := src.(connectors.ContentVersioner); ok && s.version == "" {
+		if v, ok := cv.ContentVersion(); ok {
+			s.version = v
+		}
+	}
 	if err := s.finish(ctx, rep); err != nil {
 		return nil, err
 	}

@@ -26,6 +26,10 @@ func WithHistory(store history.Store) Option { return func(c *config) { c.histor
 // WithDatasetVersion sets the dataset version of the audit record: what
 // identifies the content checked (history.DatasetVersion: the sha256 of a
 // small file, size and mtime of a large one).
+//
+// Without it, a source that versions its content as it is read
+// (connectors.ContentVersioner: the CSV and JSON sources hash the file)
+// gives the version of what the run read.
 func WithDatasetVersion(v string) Option { return func(c *config) { c.datasetVersion = v } }
 
 // record saves the run and appends its audit record when the gate has a
@@ -95,7 +99,7 @@ func (s *session) record(ctx context.Context, rep *Report) error {
 	}
 	audit := history.AuditRecord{
 		Time: rep.StartedAt, RunID: runID, Dataset: rep.Dataset, DatasetID: run.DatasetID,
-		DatasetVersion: s.g.cfg.datasetVersion, RuleFile: rep.RuleFile, RuleFileHash: ruleHash,
+		DatasetVersion: s.version, RuleFile: rep.RuleFile, RuleFileHash: ruleHash,
 		Owner: rep.Owner, Decision: string(rep.Status), Summary: summary, Partition: s.g.cfg.partition,
 	}
 	ar, err := store.AppendAudit(ctx, audit, s.g.auditOptions()...)

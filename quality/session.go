@@ -22,6 +22,7 @@ type session struct {
 	rowRules []*rules.CompiledRule
 	stats    []ruleStats // indexed like rowRules
 	dataset  string      // for errors and logs
+	version  string      // the dataset version of the audit record
 
 	rowsIn, rowsClean, rowsQuarantined int64
 
@@ -77,6 +78,7 @@ func (g *Gate) newSession(dataset string) *session {
 		rowRules: rr,
 		stats:    make([]ruleStats, len(rr)),
 		dataset:  dataset,
+		version:  g.cfg.datasetVersion,
 		priv:     g.priv.newState(),
 		types:    newTypeRules(g.prog),
 		key:      g.prog.Key(),

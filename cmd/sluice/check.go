@@ -234,7 +234,12 @@ func (c *cli) checkOne(ctx context.Context, rs *rules.RuleSet, input string, f *
 		gopts = append(gopts, quality.WithLineage(run))
 	}
 	if f.store != nil {
-		gopts = append(gopts, quality.WithHistory(f.store), quality.WithDatasetVersion(datasetVersion(input)))
+		gopts = append(gopts, quality.WithHistory(f.store))
+		if _, hashes := src.(connectors.ContentVersioner); !hashes {
+			// CSV and JSON sources hash the file as the gate reads it;
+			// others are versioned from metadata (a Parquet footer).
+			gopts = append(gopts, quality.WithDatasetVersion(datasetVersion(input)))
+		}
 		if f.partition != "" {
 			gopts = append(gopts, quality.WithPartition(f.partition))
 		}

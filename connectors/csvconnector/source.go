@@ -57,7 +57,10 @@ func (s *Source) keep(inf *inferred) {
 	s.inferred = inf
 }
 
-var _ connectors.Source = (*Source)(nil)
+var (
+	_ connectors.Source           = (*Source)(nil)
+	_ connectors.ContentVersioner = (*Source)(nil)
+)
 
 // NewSource returns a Source reading the CSV file at path. Nothing is read
 // until Schema or Open.
@@ -545,3 +548,7 @@ type noRecords struct{}
 
 func (noRecords) Read() ([]string, error) { return nil, io.EOF }
 func (noRecords) FieldPos(int) (int, int) { return 1, 1 }
+
+// ContentVersion returns the SHA-256 of the file as the last complete read
+// saw it (connectors.ContentVersioner).
+func (s *Source) ContentVersion() (string, bool) { return s.in.Version() }

@@ -27,7 +27,10 @@ type Source struct {
 	in   *fileio.Input
 }
 
-var _ connectors.Source = (*Source)(nil)
+var (
+	_ connectors.Source           = (*Source)(nil)
+	_ connectors.ContentVersioner = (*Source)(nil)
+)
 
 // NewSource returns a Source reading the JSON file at path. Nothing is read
 // until Schema or Open.
@@ -498,3 +501,7 @@ func (r *reader) Next() bool {
 	r.cur = r.b.NewRecordBatch()
 	return true
 }
+
+// ContentVersion returns the SHA-256 of the file as the last complete read
+// saw it (connectors.ContentVersioner).
+func (s *Source) ContentVersion() (string, bool) { return s.in.Version() }

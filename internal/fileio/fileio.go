@@ -88,6 +88,7 @@ type Input struct {
 	st       *stream // the open stream, once path turned out to be one
 	busy     bool
 	consumed bool
+	version  string // of the last full read of a regular file to its end
 }
 
 // New returns the Input of path. Nothing is opened until Sniff or Open.
@@ -130,7 +131,11 @@ func (in *Input) open(ctx context.Context, sniff bool) (io.ReadCloser, error) {
 			return nil, err
 		}
 		if mode.IsRegular() {
-			return f, nil
+			if sniff {
+				return f, nil
+			}
+			in.version = "" // until this read reaches the end
+			return newHashed(f, in), nil
 		}
 		in.st = newStream(f, mode)
 	}
