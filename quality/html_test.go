@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -80,7 +79,7 @@ func TestHTMLSelfContained(t *testing.T) {
 	assert.NotContains(t, html, "<script")
 	assert.NotContains(t, html, "<img")
 	for _, re := range []string{`<[^>]*\ssrc\s*=`, `<[^>]*\shref\s*=`, `url\(`, `@import`} {
-		assert.NotRegexp(t, regexp.MustCompile(re), html)
+		assert.NotRegexp(t, re, html)
 	}
 	assert.Contains(t, html, "&lt;script&gt;alert(1)&lt;/script&gt;")
 	assert.Contains(t, html, "Gate: ")
