@@ -75,7 +75,7 @@ func TestHTMLInChromium(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "report.html")
 	require.NoError(t, os.WriteFile(file, page.Bytes(), 0o600))
 
-	run := func(args ...string) []byte {
+	run := func(args ...string) (stdout, stderr []byte) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
@@ -83,13 +83,18 @@ func TestHTMLInChromium(t *testing.T) {
 		base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
 			"--user-data-dir=" + profile, "--disable-background-networking", "--disable-component-update"}
 		cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
+		var errs bytes.Buffer
+		cmd.Stderr = &errs
 		b, err := cmd.Output()
-		require.NoError(t, err, stderr.String())
-		return b
+		require.NoError(t, err, errs.String())
+		return b, errs.Bytes()
 	}
-	dom := string(run("--dump-dom", "file://"+file))
+	// --enable-logging=stderr writes every console message of the page
+	// (errors, and the CSP violation a request would raise) as CONSOLE lines.
+	out1, logs := run("--enable-logging=stderr", "--v=0", "--dump-dom", "file://"+file)
+	dom := string(out1)
+	assert.NotContains(t, string(logs), "CONSOLE", "console messages of the page")
+	assert.NotContains(t, string(logs), "Content Security Policy", "a blocked request")
 	require.Contains(t, dom, "</html>")
 	for _, r := range reports {
 		for _, rr := range r.Rules {
