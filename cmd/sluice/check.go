@@ -15,6 +15,7 @@ import (
 
 	"github.com/sluicedata/sluice/connectors"
 	"github.com/sluicedata/sluice/connectors/builtin"
+	"github.com/sluicedata/sluice/internal/atomicfile"
 	"github.com/sluicedata/sluice/internal/textsafe"
 	"github.com/sluicedata/sluice/lineage"
 	"github.com/sluicedata/sluice/quality"
@@ -34,6 +35,7 @@ type checkFlags struct {
 	out        string
 	quarantine string
 	format     string
+	html       string
 	strict     bool
 	nulls      stringList
 	batchSize  int
@@ -70,7 +72,8 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 	fs.StringVar(&f.rules, "rules", "", "rule file (YAML), required")
 	fs.StringVar(&f.out, "out", "", "write the rows that pass to this file (committed only when the gate passes)")
 	fs.StringVar(&f.quarantine, "quarantine", "", "write the rows that fail an error rule to this file, with _sluice_failed_rules")
-	fs.StringVar(&f.format, "format", "text", "report format: text, json or junit")
+	fs.StringVar(&f.format, "format", "text", "report format: text, json, junit or html (one self-contained page)")
+	fs.StringVar(&f.html, "html", "", "also write the report as a self-contained HTML page to this file")
 	fs.BoolVar(&f.strict, "strict", false, "fail the gate on warnings, and on rules not evaluated or errored")
 	fs.Var(&f.nulls, "null", "extra token read as null in CSV input (repeatable); empty fields are always null")
 	fs.IntVar(&f.batchSize, "batch-size", connectors.DefaultBatchSize, "rows per batch")
@@ -117,8 +120,8 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 		return exitUsage, usageErrorf("check: --audit-key signs the audit records of a history store, not --no-history")
 	case f.partition != "" && len(inputs) > 1:
 		return exitUsage, usageErrorf("check: --partition takes one INPUT, got %d", len(inputs))
-	case f.format != "text" && f.format != "json" && f.format != "junit":
-		return exitUsage, usageErrorf("check: --format must be text, json or junit, not %q", f.format)
+	case f.format != "text" && f.format != "json" && f.format != "junit" && f.format != "html":
+		return exitUsage, usageErrorf("check: --format must be text, json, junit or html, not %q", f.format)
 	case f.engine != rules.EngineAuto && f.engine != rules.EngineInterpreter:
 		return exitUsage, usageErrorf("check: --engine must be %s or %s, not %q", rules.EngineAuto, rules.EngineInterpreter, f.engine)
 	case f.rowGroupRows < 0 || f.rowGroupBytes < 0:
@@ -190,6 +193,11 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 	}
 	if err := writeReports(c.stdout, f.format, reports); err != nil {
 		return exitRuntime, err
+	}
+	if f.html != "" {
+		if err := writeHTMLFile(f.html, reports); err != nil {
+			return exitRuntime, err
+		}
 	}
 	return code, nil
 }
@@ -393,6 +401,8 @@ func writeReports(w io.Writer, format string, reports []*quality.Report) error {
 		return quality.WriteJSON(w, reports...)
 	case "junit":
 		return quality.WriteJUnit(w, reports...)
+	case "html":
+		return quality.WriteHTML(w, reports...)
 	default:
 		return quality.WriteText(w, reports...)
 	}
@@ -416,4 +426,20 @@ func exitCode(err error) int {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// writeHTMLFile writes the HTML page of reports to path, whole or not at all.
+func writeHTMLFile(path string, reports []*quality.Report) error {
+	f, err := atomicfile.Create(path)
+	if err != nil {
+		return fmt.Errorf("check: --html: %w", err)
+	}
+	if err := quality.WriteHTML(f, reports...); err != nil {
+		_ = f.Abort()
+		return fmt.Errorf("check: --html %s: %w", path, err)
+	}
+	if err := f.Commit(); err != nil {
+		return fmt.Errorf("check: --html %s: %w", path, err)
+	}
+	return nil
 }

@@ -103,6 +103,9 @@ func checkOutputs(f *checkFlags, inputs []string, refs []rules.Reference) error 
 	if f.quarantine != "" {
 		outs = append(outs, locate(f.quarantine, "--quarantine"))
 	}
+	if f.html != "" {
+		outs = append(outs, locate(f.html, "--html"))
+	}
 	if len(outs) == 0 {
 		return nil
 	}
@@ -118,8 +121,12 @@ func checkOutputs(f *checkFlags, inputs []string, refs []rules.Reference) error 
 	if f.lineage.file != "" && !f.lineage.off && f.lineage.url == "" {
 		others = append(others, locate(f.lineage.file, "the lineage file (--lineage-file)"))
 	}
-	if len(outs) == 2 && outs[0].same(outs[1]) {
-		return clash(outs[0], outs[1])
+	for i := range outs {
+		for j := i + 1; j < len(outs); j++ {
+			if outs[i].same(outs[j]) {
+				return clash(outs[i], outs[j])
+			}
+		}
 	}
 	for _, o := range outs {
 		for _, x := range others {
