@@ -37,6 +37,14 @@
 // wrapping connectors.ErrUnsupported that names the column; other columns
 // of such a file can still be read by projection.
 //
+// ColumnStats marks statistics exact conservatively. NullCountExact is set
+// only for a non-zero null_count, because parquet-go decodes an absent
+// null_count as zero. MinMaxExact is set only when both bounds come from
+// min_value/max_value (never the legacy min/max fields) and the column is
+// boolean, integer or floating point: parquet-go does not expose
+// is_min_value_exact/is_max_value_exact, and writers truncate byte arrays,
+// so string, binary, fixed, decimal and INT96 bounds are never exact.
+//
 // A damaged or truncated file yields an error wrapping connectors.ErrCorrupt
 // with the path, never a panic: panics of the decoder are recovered at the
 // package boundary, and the footer length and the ARROW:schema entry are

@@ -166,7 +166,11 @@ func (s *Source) ColumnStats(ctx context.Context) ([][]connectors.ColumnStats, e
 				}
 				md := rg.Columns[c.index].MetaData
 				cs := connectors.ColumnStats{Column: c.name, NumValues: md.NumValues, NullCount: md.Statistics.NullCount}
+				// parquet-go decodes an absent null_count as zero, so only a
+				// non-zero count is known to have been written.
+				cs.NullCountExact = md.Statistics.NullCount > 0
 				minB, maxB := md.Statistics.MinValue, md.Statistics.MaxValue
+				modern := minB != nil && maxB != nil
 				if minB == nil && maxB == nil {
 					minB, maxB = md.Statistics.Min, md.Statistics.Max
 				}
@@ -174,6 +178,10 @@ func (s *Source) ColumnStats(ctx context.Context) ([][]connectors.ColumnStats, e
 					cs.Min = statValue(c, minB)
 					cs.Max = statValue(c, maxB)
 				}
+				// Exact only from min_value/max_value, never the legacy
+				// fields, and only for fixed-width types: parquet-go does not
+				// expose is_min_value_exact, and writers truncate byte arrays.
+				cs.MinMaxExact = modern && cs.Min != nil && cs.Max != nil && exactStatKind(c.kind)
 				stats = append(stats, cs)
 			}
 			out = append(out, stats)
@@ -244,6 +252,16 @@ func statValue(c column, b []byte) any {
 		return append([]byte(nil), b...)
 	}
 	return nil
+}
+
+// exactStatKind reports the kinds whose statistics a writer cannot
+// truncate: the fixed-width numeric and boolean kinds.
+func exactStatKind(k kind) bool {
+	switch k {
+	case kBool, kInt32, kInt8, kInt16, kUint8, kUint16, kInt64, kFloat32, kFloat64:
+		return true
+	}
+	return false
 }
 
 func isStringType(dt arrow.DataType) bool {
