@@ -17,8 +17,9 @@ import (
 // comes from the Parquet footer instead of the column's pages. It returns
 // the columns still to read and the statistics to answer the others with.
 //
-// Statistics are used only when they are exact for the whole input: every
-// chunk states its null count, and min and max come from exact bounds
+// Statistics are used only when they are exact for the whole input: for
+// null_count and completeness every chunk states its null count, for min
+// and max every chunk with values has exact bounds
 // (connectors.ColumnStats.NullCountExact, MinMaxExact). Otherwise the
 // column is read as usual.
 func (g *Gate) statsProjection(ctx context.Context, src connectors.Source, cols []string) ([]string, map[string][]rules.ChunkStats) {
@@ -42,11 +43,14 @@ func (g *Gate) statsProjection(ctx context.Context, src connectors.Source, cols 
 		chunks := make([]rules.ChunkStats, 0, len(groups))
 		for _, group := range groups {
 			i := slices.IndexFunc(group, func(c connectors.ColumnStats) bool { return c.Column == name })
-			if i < 0 || !group[i].NullCountExact {
+			if i < 0 {
 				chunks = nil
 				break
 			}
 			c := rules.ChunkStats{Rows: group[i].NumValues, Nulls: group[i].NullCount}
+			if !group[i].NullCountExact {
+				c.Nulls = -1 // min and max may still be answered by bounds
+			}
 			if group[i].MinMaxExact {
 				c.Min, c.Max = group[i].Min, group[i].Max
 			}

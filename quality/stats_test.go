@@ -2,6 +2,7 @@ package quality
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -9,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluicedata/sluice/connectors"
+	"github.com/sluicedata/sluice/connectors/parquetconnector"
+	"github.com/sluicedata/sluice/rules"
 )
 
 // statsSource is a sliceSource whose batches are its chunks, with exact
@@ -122,4 +125,48 @@ func TestStatsNotForRowRuleColumns(t *testing.T) {
 	_, err = g.Run(context.Background(), src)
 	require.NoError(t, err)
 	require.Equal(t, []string{"amount", "qty"}, src.opts[0].Columns)
+}
+
+// plainSource hides every interface of a source but Source.
+type plainSource struct{ connectors.Source }
+
+// On a real Parquet file, min and max of columns nothing else reads come
+// from the footer, with the report a full read gives.
+func TestStatsFromParquetFooter(t *testing.T) {
+	ctx := context.Background()
+	src, err := parquetconnector.NewSource(filepath.Join("..", "testdata", "orders", "orders.parquet"))
+	require.NoError(t, err)
+	schema, err := src.Schema(ctx)
+	require.NoError(t, err)
+	rs, err := rules.Parse("stats.yaml", []byte(`version: 1
+dataset: orders
+owner: payments@example.com
+rules:
+  - name: recent
+    check: max(ordered_at) >= timestamp('2026-01-01T00:00:00Z')
+  - name: customers
+    check: min(customer_id) >= 1
+  - name: amounts
+    check: min(amount) >= 0.0
+  - name: rows
+    check: row_count() >= 1
+`))
+	require.NoError(t, err)
+	prog, err := rs.Compile(schema)
+	require.NoError(t, err)
+	require.Equal(t, []string{"amount", "customer_id", "ordered_at"}, prog.StatsColumns())
+	run := func(s connectors.Source) *Report {
+		g, err := NewGate(prog, WithClock(fixedClock()))
+		require.NoError(t, err)
+		rep, err := g.Run(ctx, s)
+		require.NoError(t, err)
+		return rep
+	}
+	want := run(plainSource{src})
+	got := run(src)
+	require.NotEmpty(t, got.Notes)
+	require.Contains(t, got.Notes[len(got.Notes)-1], "customer_id, ordered_at answered from the file's exact statistics",
+		"amount is a float: always read")
+	got.Notes = want.Notes
+	require.Equal(t, want, got)
 }

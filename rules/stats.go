@@ -10,7 +10,7 @@ import (
 // ChunkStats are exact statistics of one column over one chunk of rows (a
 // Parquet row group): its rows, its nulls, and its smallest and largest
 // non-null values (nil when unknown, or when every row is null) in the Go
-// forms of connectors.ColumnStats.
+// forms of connectors.ColumnStats. Nulls is negative when unknown.
 type ChunkStats struct {
 	Rows, Nulls int64
 	Min, Max    any

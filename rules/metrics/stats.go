@@ -13,7 +13,9 @@ import (
 //
 // UpdateStats folds one chunk in. min and max are in the Go forms of
 // connectors.ColumnStats (int64, uint64, bool, string, []byte, time.Time)
-// and may be nil only when every row of the chunk is null. It returns false,
+// and may be nil only when every row of the chunk is null. A negative nulls
+// means the count is unknown: null_count and completeness then refuse the
+// chunk, min and max need its bounds. It returns false,
 // and leaves the state as it was, when the statistics cannot answer the
 // state exactly: a missing bound, a value of another type, a time that is
 // not a whole unit of the column's type. Floats and decimals are never
@@ -32,8 +34,8 @@ func (s *nullState) UpdateStats(rows, nulls int64, _, _ any) bool {
 }
 
 func (s *extremes[T]) UpdateStats(rows, nulls int64, min, max any) bool {
-	if rows < 0 || nulls < 0 || nulls > rows {
-		return false
+	if rows < 0 || nulls > rows {
+		return false // a negative nulls is unknown: the bounds decide
 	}
 	if rows == nulls {
 		return true // no value: nothing to fold

@@ -65,3 +65,13 @@ func TestUpdateStats(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, f.(metrics.StatsUpdater).UpdateStats(1, 0, 1.0, 1.0), "floats are never answered from statistics")
 }
+
+// With the null count unknown, min and max still take exact bounds, and
+// null_count refuses the chunk.
+func TestUpdateStatsUnknownNulls(t *testing.T) {
+	mx := statsState(t, "max", arrow.PrimitiveTypes.Int64)
+	require.True(t, mx.UpdateStats(10, -1, int64(1), int64(7)))
+	require.False(t, mx.UpdateStats(10, -1, nil, nil), "no bounds and no null count: the chunk may hold values")
+	require.Equal(t, int64(7), result(t, mx))
+	require.False(t, statsState(t, "null_count", arrow.PrimitiveTypes.Int64).UpdateStats(10, -1, nil, nil))
+}
