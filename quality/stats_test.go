@@ -33,7 +33,7 @@ func (s *statsSource) ColumnStats(context.Context) ([][]connectors.ColumnStats, 
 	var out [][]connectors.ColumnStats
 	for bi, b := range s.batches {
 		qty := b.Column(3).(*array.Int64)
-		q := connectors.ColumnStats{Column: "qty", NumValues: int64(qty.Len()), NullCount: int64(qty.NullN()), NullCountExact: true, MinMaxExact: !(s.inexact && bi == len(s.batches)-1)}
+		q := connectors.ColumnStats{Column: "qty", NumValues: int64(qty.Len()), NullCount: int64(qty.NullN()), NullCountExact: true, MinMaxExact: !s.inexact || bi != len(s.batches)-1}
 		for i := range qty.Len() {
 			if qty.IsNull(i) {
 				continue
