@@ -72,11 +72,11 @@ func (r *ReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	return got, nil
 }
 
-// FileOpener opens a format's file source or sink for a local path.
-type (
-	SourceFunc func(path string) (connectors.Source, error)
-	SinkFunc   func(path string) (connectors.Sink, error)
-)
+// SourceFunc opens a format's file source for a local path.
+type SourceFunc func(path string) (connectors.Source, error)
+
+// SinkFunc opens a format's file sink for a local path.
+type SinkFunc func(path string) (connectors.Sink, error)
 
 // Source reads one object by copying it to a temporary file that the
 // format's file source reads.
