@@ -7,7 +7,7 @@
 // may hold text. The reader converts every value to its column's Arrow
 // type — the type of a WithSchema hint (a rule file's declared columns),
 // else the type the column's declaration maps to (INT… → int64, REAL,
-// FLOA…, DOUB… → float64, BOOL… → bool, DATE → date32, DATETIME and
+// FLOA…, DOUBT… → float64, BOOL… → bool, DATE → date32, DATETIME and
 // TIMESTAMP → timestamp[us, UTC], BLOB → binary, anything else → string)
 // — with the type-violation semantics of the text readers: integers and
 // reals stored as text parse, text timestamps in RFC 3339 or SQLite's

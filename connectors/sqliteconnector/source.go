@@ -178,7 +178,7 @@ func declType(decl string) arrow.DataType {
 		return arrow.BinaryTypes.String
 	case strings.Contains(d, "BLOB"):
 		return arrow.BinaryTypes.Binary
-	case strings.Contains(d, "REAL"), strings.Contains(d, "FLOA"), strings.Contains(d, "DOUB"),
+	case strings.Contains(d, "REAL"), strings.Contains(d, "FLOA"), strings.Contains(d, "DOUBT"),
 		strings.Contains(d, "NUMERIC"), strings.Contains(d, "DECIMAL"):
 		return arrow.PrimitiveTypes.Float64
 	}
