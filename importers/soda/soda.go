@@ -108,17 +108,30 @@ func translate(f *importers.File, text string, cfg map[string]any) error {
 	case referenceRe.MatchString(text):
 		return reference(f, text, name)
 	}
-	m := metricRe.FindStringSubmatch(text)
+	change, body := changeKind(text)
+	m := metricRe.FindStringSubmatch(body)
 	if m == nil {
 		return errors.New("not a SodaCL metric check")
 	}
 	metric, args, rest := m[1], splitArgs(m[2]), strings.TrimSpace(m[3])
-	if metric == "freshness" {
+	if metric == "freshness" && change == "" {
 		return freshness(f, text, args, rest, cfg, name)
 	}
 	x, err := metricExpr(metric, args, cfg)
 	if err != nil {
 		return err
+	}
+	switch change {
+	case "change":
+		// Soda's `change for` is the absolute difference from the previous measurement.
+		x = "(double(" + x + ") - previous(" + x + "))"
+		metric = "change." + metric
+	case "change percent":
+		// Soda's `change percent for` is the relative difference in percent.
+		x = "(100.0 * change(" + x + "))"
+		metric = "change_percent." + metric
+	case "unsupported":
+		return errors.New("change over an aggregate of the last N measurements (`change avg|min|max last N for`) has no equivalent: history functions compare with the previous run only")
 	}
 	comment := "SodaCL: " + text
 	if rest != "" {
@@ -583,4 +596,22 @@ func failedRows(f *importers.File, name string, cfg map[string]any) error {
 	}
 	f.AddRule(importers.Rule{Name: name, Expr: "!(" + e + ")", Comment: "SodaCL failed rows: fail condition: " + cond})
 	return nil
+}
+
+var changeRe = regexp.MustCompile(`^\s*change\s+(percent\s+)?for\s+(.+)$`)
+var changeAggRe = regexp.MustCompile(`^\s*change\s+(avg|min|max|same day last week)\b`)
+
+// changeKind splits a `change [percent] for <metric check>` into its kind and
+// the metric check; other checks come back unchanged with an empty kind.
+func changeKind(text string) (kind, body string) {
+	if m := changeRe.FindStringSubmatch(text); m != nil {
+		if m[1] != "" {
+			return "change percent", m[2]
+		}
+		return "change", m[2]
+	}
+	if changeAggRe.MatchString(text) {
+		return "unsupported", "row_count"
+	}
+	return "", text
 }

@@ -60,6 +60,17 @@ func TestImport(t *testing.T) {
 			notesAtMin: 2, // the fail query and the anomaly detection
 		},
 		{
+			file:   "history.yml",
+			tables: []string{"orders"},
+			rules: map[string]string{
+				"change.row_count":         "(double(row_count()) - previous(row_count())) < 50.0",
+				"change_percent.row_count": "(100.0 * change(row_count())) >= -10.0 && (100.0 * change(row_count())) <= 25.0",
+				"amount.change.avg.warn":   "!((double(mean(amount)) - previous(mean(amount))) > 100.0)",
+				"amount.change.avg.fail":   "!((double(mean(amount)) - previous(mean(amount))) > 1000.0)",
+			},
+			notesAtMin: 1, // change avg last 7
+		},
+		{
 			file:   "customers.yml",
 			tables: []string{"customers", "payments"},
 			rules: map[string]string{
