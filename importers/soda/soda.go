@@ -108,6 +108,9 @@ func translate(f *importers.File, text string, cfg map[string]any) error {
 	case referenceRe.MatchString(text):
 		return reference(f, text, name)
 	}
+	if m := anomalyRe.FindStringSubmatch(text); m != nil {
+		return anomaly(f, text, m[1], m[2], cfg, name)
+	}
 	change, body := changeKind(text)
 	m := metricRe.FindStringSubmatch(body)
 	if m == nil {
@@ -614,4 +617,39 @@ func changeKind(text string) (kind, body string) {
 		return "unsupported", "row_count"
 	}
 	return "", text
+}
+
+var anomalyRe = regexp.MustCompile(`^\s*anomaly (detection|score) for\s+(.+?)\s*$`)
+
+// anomaly translates `anomaly detection for <metric>` and the older
+// `anomaly score for <metric> < default` to anomaly() with the batch_normal
+// detector at three standard deviations: Soda fits a seasonal model instead,
+// so the two can disagree on trending or seasonal metrics.
+func anomaly(f *importers.File, text, kind, body string, cfg map[string]any, name string) error {
+	if kind == "score" {
+		i := strings.Index(body, "<")
+		if i < 0 || strings.TrimSpace(body[i+1:]) != "default" {
+			return errors.New("anomaly score: only the `< default` threshold is understood")
+		}
+		body = strings.TrimSpace(body[:i])
+	}
+	m := metricRe.FindStringSubmatch(body)
+	if m == nil || strings.TrimSpace(m[3]) != "" {
+		return fmt.Errorf("anomaly %s: metric %q not understood", kind, body)
+	}
+	metric, args := m[1], splitArgs(m[2])
+	x, err := metricExpr(metric, args, cfg)
+	if err != nil {
+		return err
+	}
+	r := importers.Rule{
+		Name:    orName(name, "anomaly."+metric, args),
+		Check:   "!anomaly(" + x + ", 'batch_normal', 3.0)",
+		Comment: "SodaCL: " + text + " (batch_normal at 3σ over the previous 100 runs; Soda fits a seasonal model)",
+	}
+	if w, _ := cfg["warn_only"].(bool); w {
+		r.Severity = "warn"
+	}
+	f.AddRule(r)
+	return nil
 }

@@ -57,7 +57,7 @@ func TestImport(t *testing.T) {
 				"phone.missing_count.warn": "!(null_count(phone) > 10.0)",
 				"phone.missing_count.fail": "!(null_count(phone) > 100.0)",
 			},
-			notesAtMin: 2, // the fail query and the anomaly detection
+			notesAtMin: 1, // the fail query
 		},
 		{
 			file:   "history.yml",
@@ -67,6 +67,9 @@ func TestImport(t *testing.T) {
 				"change_percent.row_count": "(100.0 * change(row_count())) >= -10.0 && (100.0 * change(row_count())) <= 25.0",
 				"amount.change.avg.warn":   "!((double(mean(amount)) - previous(mean(amount))) > 100.0)",
 				"amount.change.avg.fail":   "!((double(mean(amount)) - previous(mean(amount))) > 1000.0)",
+				"anomaly.row_count":        "!anomaly(row_count(), 'batch_normal', 3.0)",
+				"amount.anomaly.avg":       "!anomaly(mean(amount), 'batch_normal', 3.0)",
+				"anomaly.row_count_2":      "!anomaly(row_count(), 'batch_normal', 3.0)",
 			},
 			notesAtMin: 1, // change avg last 7
 		},
@@ -139,4 +142,24 @@ func TestSQLToCEL(t *testing.T) {
 	}
 	_, err := soda.SQLToCEL("a IN (SELECT id FROM t)")
 	assert.Error(t, err)
+}
+
+func TestHistorySeverity(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "history.yml"))
+	require.NoError(t, err)
+	files, err := soda.Import(data, soda.Options{})
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	rs, err := rules.Parse("history.yml", files[0].YAML())
+	require.NoError(t, err)
+	sev := map[string]string{}
+	for _, r := range rs.Rules {
+		sev[r.Name] = string(r.Severity)
+	}
+	assert.Equal(t, "warn", sev["amount.anomaly.avg"], "warn_only: true")
+	assert.Equal(t, "warn", sev["amount.change.avg.warn"])
+	assert.NotEqual(t, "warn", sev["amount.change.avg.fail"])
+	assert.NotEqual(t, "warn", sev["anomaly.row_count"])
+	require.Len(t, files[0].Notes, 1)
+	assert.Contains(t, files[0].Notes[0].Source, "change avg last 7")
 }
