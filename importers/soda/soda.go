@@ -522,11 +522,18 @@ func schemaCheck(f *importers.File, cfg map[string]any) error {
 					col.Type = st
 					col.Comment = "SodaCL schema: type " + ts
 				}
+			case "when schema changes":
+				problems = append(problems, schemaChanges(f, level, m[k])...)
+				continue
 			default:
 				problems = append(problems, fmt.Sprintf("%s is not translated (Sluice checks declared columns and types only)", k))
 			}
 		}
-		if level == "warn" && len(m) > 0 {
+		declared := len(m)
+		if _, ok := m["when schema changes"]; ok {
+			declared-- // translated to a rule that keeps its level
+		}
+		if level == "warn" && declared > 0 {
 			problems = append(problems, "warn-level schema checks become declared columns, which fail (exit 2) rather than warn")
 		}
 	}
@@ -652,4 +659,45 @@ func anomaly(f *importers.File, text, kind, body string, cfg map[string]any, nam
 	}
 	f.AddRule(r)
 	return nil
+}
+
+// schemaChanges translates `when schema changes: any | [column add, …]` to
+// the schema history functions, which compare with the last passing run.
+func schemaChanges(f *importers.File, level string, v any) []string {
+	fns := map[string]string{"column add": "columns_added", "column delete": "columns_removed", "column type change": "columns_retyped"}
+	var kinds []string
+	switch x := v.(type) {
+	case string:
+		if x != "any" {
+			return []string{fmt.Sprintf("when schema changes: %q is not understood (want any or a list)", x)}
+		}
+		kinds = []string{"any"}
+	case []any:
+		for _, e := range x {
+			s, _ := e.(string)
+			kinds = append(kinds, s)
+		}
+	default:
+		return []string{"when schema changes: want any or a list of changes"}
+	}
+	var problems, conds []string
+	for _, k := range kinds {
+		switch {
+		case k == "any":
+			conds = append(conds, "schema_unchanged()")
+			problems = append(problems, "when schema changes: any also covers column order in Soda; Sluice compares columns by name, so a reordering passes")
+		case fns[k] != "":
+			conds = append(conds, fns[k]+"() == 0")
+		default:
+			problems = append(problems, fmt.Sprintf("when schema changes: %q is not translated (Sluice compares columns by name, not position)", k))
+		}
+	}
+	if len(conds) > 0 {
+		r := importers.Rule{Name: "schema_changes." + level, Check: strings.Join(conds, " && "), Comment: "SodaCL schema: " + level + " when schema changes"}
+		if level == "warn" {
+			r.Severity = "warn"
+		}
+		f.AddRule(r)
+	}
+	return problems
 }

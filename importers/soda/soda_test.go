@@ -70,6 +70,8 @@ func TestImport(t *testing.T) {
 				"anomaly.row_count":        "!anomaly(row_count(), 'batch_normal', 3.0)",
 				"amount.anomaly.avg":       "!anomaly(mean(amount), 'batch_normal', 3.0)",
 				"anomaly.row_count_2":      "!anomaly(row_count(), 'batch_normal', 3.0)",
+				"schema_changes.warn":      "schema_unchanged()",
+				"schema_changes.fail":      "columns_removed() == 0 && columns_retyped() == 0",
 			},
 			notesAtMin: 1, // change avg last 7
 		},
@@ -160,6 +162,10 @@ func TestHistorySeverity(t *testing.T) {
 	assert.Equal(t, "warn", sev["amount.change.avg.warn"])
 	assert.NotEqual(t, "warn", sev["amount.change.avg.fail"])
 	assert.NotEqual(t, "warn", sev["anomaly.row_count"])
-	require.Len(t, files[0].Notes, 1)
+	assert.Equal(t, "warn", sev["schema_changes.warn"])
+	assert.NotEqual(t, "warn", sev["schema_changes.fail"])
+	require.Len(t, files[0].Notes, 2)
 	assert.Contains(t, files[0].Notes[0].Source, "change avg last 7")
+	assert.Equal(t, "schema", files[0].Notes[1].Source)
+	assert.Contains(t, files[0].Notes[1].Reason, `"column index change" is not translated`)
 }
