@@ -452,34 +452,76 @@ func literal(v any) string {
 	return fmt.Sprint(v)
 }
 
-var durationRe = regexp.MustCompile(`^(\d+(?:\.\d+)?)([dhms])$`)
 
 func freshness(f *importers.File, text string, args []string, rest string, cfg map[string]any, name string) error {
 	if len(args) != 1 {
 		return errors.New("freshness takes one column")
 	}
-	m := regexp.MustCompile(`^<\s*(\S+)$`).FindStringSubmatch(rest)
-	if m == nil {
-		if w, ok := cfg["fail"].(string); ok {
-			m = regexp.MustCompile(`^when\s*>\s*(\S+)$`).FindStringSubmatch(strings.TrimSpace(w))
-		}
-	}
-	if m == nil {
-		return fmt.Errorf("freshness threshold %q not understood (want `< 1d`)", rest)
-	}
-	d := durationRe.FindStringSubmatch(m[1])
-	if d == nil {
-		return fmt.Errorf("freshness duration %q not understood (want e.g. 1d, 6h, 30m)", m[1])
-	}
-	n, _ := strconv.ParseFloat(d[1], 64)
-	secs := n * map[string]float64{"d": 86400, "h": 3600, "m": 60, "s": 1}[d[2]]
 	id := ids(args)[0]
-	f.AddRule(importers.Rule{
-		Name:    orName(name, "freshness", args),
-		Check:   fmt.Sprintf("now() - max(%s) < duration('%ss')", id, strconv.FormatFloat(secs, 'f', -1, 64)),
-		Comment: "SodaCL: " + text,
-	})
+	base := orName(name, "freshness", args)
+	if rest != "" {
+		m := regexp.MustCompile(`^<\s*(\S+)$`).FindStringSubmatch(rest)
+		if m == nil {
+			return fmt.Errorf("freshness threshold %q not understood (want `< 1d`)", rest)
+		}
+		secs, err := sodaDuration(m[1])
+		if err != nil {
+			return err
+		}
+		f.AddRule(importers.Rule{Name: base, Check: freshnessCheck(id, secs), Comment: "SodaCL: " + text})
+		return nil
+	}
+	added := false
+	for _, level := range []string{"fail", "warn"} {
+		w, ok := cfg[level].(string)
+		if !ok {
+			continue
+		}
+		m := regexp.MustCompile(`^when\s*>\s*(\S+)$`).FindStringSubmatch(strings.TrimSpace(w))
+		if m == nil {
+			return fmt.Errorf("freshness %s threshold %q not understood (want `when > 1d`)", level, w)
+		}
+		secs, err := sodaDuration(m[1])
+		if err != nil {
+			return err
+		}
+		r := importers.Rule{Name: base + "." + level, Check: freshnessCheck(id, secs), Comment: "SodaCL: " + text + " (" + level + " when > " + m[1] + ")"}
+		if level == "warn" {
+			r.Severity = "warn"
+		}
+		f.AddRule(r)
+		added = true
+	}
+	if !added {
+		return errors.New("freshness: no threshold (want `< 1d` or warn:/fail: when > 1d)")
+	}
 	return nil
+}
+
+func freshnessCheck(id string, secs float64) string {
+	return fmt.Sprintf("now() - max(%s) < duration('%ss')", id, strconv.FormatFloat(secs, 'f', -1, 64))
+}
+
+var durationPartRe = regexp.MustCompile(`(\d+(?:\.\d+)?)([dhms])`)
+
+// sodaDuration reads a Soda freshness duration such as 1d, 12h, 30m, 10s or
+// a combination (1d6h) and returns it in seconds.
+func sodaDuration(s string) (float64, error) {
+	parts := durationPartRe.FindAllStringSubmatchIndex(s, -1)
+	end := 0
+	var secs float64
+	for _, p := range parts {
+		if p[0] != end {
+			break
+		}
+		n, _ := strconv.ParseFloat(s[p[2]:p[3]], 64)
+		secs += n * map[string]float64{"d": 86400, "h": 3600, "m": 60, "s": 1}[s[p[4]:p[5]]]
+		end = p[1]
+	}
+	if len(parts) == 0 || end != len(s) {
+		return 0, fmt.Errorf("freshness duration %q not understood (want e.g. 1d, 12h, 30m, 10s or 1d6h)", s)
+	}
+	return secs, nil
 }
 
 // sodaTypes maps warehouse type names to Sluice column types.

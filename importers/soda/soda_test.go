@@ -63,15 +63,17 @@ func TestImport(t *testing.T) {
 			file:   "history.yml",
 			tables: []string{"orders"},
 			rules: map[string]string{
-				"change.row_count":         "(double(row_count()) - previous(row_count())) < 50.0",
-				"change_percent.row_count": "(100.0 * change(row_count())) >= -10.0 && (100.0 * change(row_count())) <= 25.0",
-				"amount.change.avg.warn":   "!((double(mean(amount)) - previous(mean(amount))) > 100.0)",
-				"amount.change.avg.fail":   "!((double(mean(amount)) - previous(mean(amount))) > 1000.0)",
-				"anomaly.row_count":        "!anomaly(row_count(), 'batch_normal', 3.0)",
-				"amount.anomaly.avg":       "!anomaly(mean(amount), 'batch_normal', 3.0)",
-				"anomaly.row_count_2":      "!anomaly(row_count(), 'batch_normal', 3.0)",
-				"schema_changes.warn":      "schema_unchanged()",
-				"schema_changes.fail":      "columns_removed() == 0 && columns_retyped() == 0",
+				"change.row_count":          "(double(row_count()) - previous(row_count())) < 50.0",
+				"change_percent.row_count":  "(100.0 * change(row_count())) >= -10.0 && (100.0 * change(row_count())) <= 25.0",
+				"amount.change.avg.warn":    "!((double(mean(amount)) - previous(mean(amount))) > 100.0)",
+				"amount.change.avg.fail":    "!((double(mean(amount)) - previous(mean(amount))) > 1000.0)",
+				"anomaly.row_count":         "!anomaly(row_count(), 'batch_normal', 3.0)",
+				"amount.anomaly.avg":        "!anomaly(mean(amount), 'batch_normal', 3.0)",
+				"anomaly.row_count_2":       "!anomaly(row_count(), 'batch_normal', 3.0)",
+				"schema_changes.warn":       "schema_unchanged()",
+				"ordered_at.freshness.warn": "now() - max(ordered_at) < duration('43200s')",
+				"ordered_at.freshness.fail": "now() - max(ordered_at) < duration('108000s')",
+				"schema_changes.fail":       "columns_removed() == 0 && columns_retyped() == 0",
 			},
 			notesAtMin: 1, // change avg last 7
 		},
@@ -163,9 +165,21 @@ func TestHistorySeverity(t *testing.T) {
 	assert.NotEqual(t, "warn", sev["amount.change.avg.fail"])
 	assert.NotEqual(t, "warn", sev["anomaly.row_count"])
 	assert.Equal(t, "warn", sev["schema_changes.warn"])
+	assert.Equal(t, "warn", sev["ordered_at.freshness.warn"])
+	assert.NotEqual(t, "warn", sev["ordered_at.freshness.fail"])
 	assert.NotEqual(t, "warn", sev["schema_changes.fail"])
 	require.Len(t, files[0].Notes, 2)
 	assert.Contains(t, files[0].Notes[0].Source, "change avg last 7")
 	assert.Equal(t, "schema", files[0].Notes[1].Source)
 	assert.Contains(t, files[0].Notes[1].Reason, `"column index change" is not translated`)
+}
+
+func TestFreshnessDurationNotes(t *testing.T) {
+	for _, d := range []string{"1x", "d1", "1d 6h", "12"} {
+		files, err := soda.Import([]byte("checks for t:\n  - freshness(c) < "+d+"\n"), soda.Options{})
+		require.NoError(t, err)
+		require.Len(t, files[0].Notes, 1, d)
+		assert.Contains(t, files[0].Notes[0].Reason, "not understood", d)
+		assert.Empty(t, files[0].Rules, d)
+	}
 }
