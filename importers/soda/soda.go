@@ -452,7 +452,6 @@ func literal(v any) string {
 	return fmt.Sprint(v)
 }
 
-
 func freshness(f *importers.File, text string, args []string, rest string, cfg map[string]any, name string) error {
 	if len(args) != 1 {
 		return errors.New("freshness takes one column")
