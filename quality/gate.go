@@ -118,6 +118,7 @@ func (g *Gate) log(ctx context.Context, rep *Report) {
 	g.cfg.logger.InfoContext(ctx, "quality: gate decided",
 		"dataset", rep.Dataset, "status", string(rep.Status), "rows_in", rep.RowsIn,
 		"rows_clean", rep.RowsClean, "rows_quarantined", rep.RowsQuarantined)
+	g.cfg.kpi.record(ctx, rep)
 }
 
 // Run reads src through the gate. Without sinks it reads only the columns

@@ -69,6 +69,7 @@ type config struct {
 	datasetVersion string
 	partition      string        // partition.go
 	auditKey       crypto.Signer // audit.go
+	kpi            *kpis         // metrics.go
 }
 
 // WithSink sets the sink Run writes the clean output to. It is committed
