@@ -27,8 +27,16 @@ func Import(data []byte, opts Options) ([]*importers.File, error) {
 		return nil, fmt.Errorf("soda: %w", err)
 	}
 	var files []*importers.File
-	for _, item := range doc {
+	var skipped []importers.Note
+	for i := 0; i < len(doc); i++ { // for each dataset appends sections
+		item := doc[i]
 		key, _ := item.Key.(string)
+		if strings.HasPrefix(key, "for each dataset ") {
+			exp, notes := forEach(key, item.Value)
+			doc = append(doc, exp...)
+			skipped = append(skipped, notes...)
+			continue
+		}
 		if !strings.HasPrefix(key, "checks for ") {
 			continue
 		}
@@ -60,6 +68,7 @@ func Import(data []byte, opts Options) ([]*importers.File, error) {
 	if len(files) == 0 {
 		return nil, errors.New("soda: no `checks for TABLE:` section")
 	}
+	files[0].Notes = append(files[0].Notes, skipped...)
 	return files, nil
 }
 
@@ -741,4 +750,47 @@ func schemaChanges(f *importers.File, level string, v any) []string {
 		f.AddRule(r)
 	}
 	return problems
+}
+
+// forEach expands `for each dataset T: {datasets: [...], checks: [...]}` into
+// one `checks for` section per named dataset. Patterns with % and exclusions
+// need the data source's table list, which a SodaCL file does not carry:
+// they come back as notes.
+func forEach(key string, v any) (yaml.MapSlice, []importers.Note) {
+	var body yaml.MapSlice
+	switch x := v.(type) {
+	case yaml.MapSlice:
+		body = x
+	case map[string]any:
+		for _, k := range importers.SortedKeys(x) {
+			body = append(body, yaml.MapItem{Key: k, Value: x[k]})
+		}
+	default:
+		return nil, []importers.Note{{Source: key, Reason: "want datasets: and checks:"}}
+	}
+	var names []string
+	var checks any
+	var notes []importers.Note
+	for _, kv := range body {
+		k, _ := kv.Key.(string)
+		switch k {
+		case "datasets":
+			l, _ := kv.Value.([]any)
+			for _, e := range l {
+				s, _ := e.(string)
+				if strings.Contains(s, "%") || strings.HasPrefix(s, "exclude ") || strings.HasPrefix(s, "include ") {
+					notes = append(notes, importers.Note{Source: key, Reason: fmt.Sprintf("dataset pattern %q is not expanded: write a `checks for` section per matching table", s)})
+					continue
+				}
+				names = append(names, s)
+			}
+		case "checks":
+			checks = kv.Value
+		}
+	}
+	var out yaml.MapSlice
+	for _, n := range names {
+		out = append(out, yaml.MapItem{Key: "checks for " + n, Value: checks})
+	}
+	return out, notes
 }

@@ -183,3 +183,20 @@ func TestFreshnessDurationNotes(t *testing.T) {
 		assert.Empty(t, files[0].Rules, d)
 	}
 }
+
+func TestForEachDataset(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "foreach.yml"))
+	require.NoError(t, err)
+	files, err := soda.Import(data, soda.Options{})
+	require.NoError(t, err)
+	require.Len(t, files, 2)
+	for i, want := range []string{"orders", "customers"} {
+		assert.Equal(t, want, files[i].Dataset)
+		rs, err := rules.Parse(want, files[i].YAML())
+		require.NoError(t, err)
+		require.Len(t, rs.Rules, 1)
+		assert.Equal(t, "row_count() > 0.0", rs.Rules[0].Check)
+	}
+	require.Len(t, files[0].Notes, 1)
+	assert.Contains(t, files[0].Notes[0].Reason, `"stg_%" is not expanded`)
+}
