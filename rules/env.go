@@ -138,6 +138,7 @@ func (ce *columnEnv) baseOptions() []cel.EnvOption {
 		cel.DefaultUTCTimeZone(true),
 	}
 	opts = append(opts, piiFunctions()...)
+	opts = append(opts, textFunctions()...)
 	for ident, k := range ce.byIdent {
 		s := ce.slots[k]
 		opts = append(opts, cel.Variable(ident, nullable(s.cel)))

@@ -219,8 +219,8 @@ func runOne(t *testing.T, mem memory.Allocator, rec arrow.RecordBatch, typ strin
 			return true, true, ""
 		}
 		// A declared column or type that does not match is how Sluice
-		// says no to schema expectations (of_type, column_to_exist).
-		schemaLevel := typ == "expect_column_values_to_be_of_type" || typ == "expect_column_to_exist"
+		// says no to schema expectations (of_type, in_type_list, column_to_exist).
+		schemaLevel := typ == "expect_column_values_to_be_of_type" || typ == "expect_column_values_to_be_in_type_list" || typ == "expect_column_to_exist"
 		if schemaLevel && !wantSuccess {
 			return true, true, ""
 		}

@@ -1,9 +1,13 @@
 package engine
 
-import "github.com/sluicedata/sluice/rules/pii"
+import (
+	"encoding/json"
 
-// detectors maps the overload ids of the PII detector functions (declared in
-// package rules) to the detectors: string predicates like startsWith, run
+	"github.com/sluicedata/sluice/rules/pii"
+)
+
+// detectors maps the overload ids of the PII detector functions and of
+// is_json (declared in package rules) to the detectors: string predicates like startsWith, run
 // once per dictionary entry on dictionary columns.
 var detectors = map[string]func(string) bool{
 	"is_email_string":       pii.IsEmail,
@@ -14,4 +18,8 @@ var detectors = map[string]func(string) bool{
 	"is_us_ssn_string":      pii.IsUSSSN,
 	"is_uk_nino_string":     pii.IsUKNINO,
 	"is_mac_string":         pii.IsMAC,
+	"is_json_string":        isJSON,
 }
+
+// isJSON is is_json: one well-formed JSON value, as json.Valid says.
+func isJSON(s string) bool { return json.Valid([]byte(s)) }
