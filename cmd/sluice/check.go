@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/sluicedata/sluice/connectors"
 	"github.com/sluicedata/sluice/connectors/builtin"
@@ -20,6 +20,7 @@ import (
 	"github.com/sluicedata/sluice/lineage"
 	"github.com/sluicedata/sluice/quality"
 	"github.com/sluicedata/sluice/quality/history"
+	"github.com/sluicedata/sluice/quality/pipeline"
 	"github.com/sluicedata/sluice/rules"
 	"golang.org/x/term"
 )
@@ -165,24 +166,12 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 	}
 	ls := c.setupLineage(ctx, &f.lineage)
 	defer c.shutdownLineage(ctx, ls)
-	job := lineage.Job{Namespace: f.lineage.jobNamespace, Name: f.lineage.job}
-	if job.Name == "" {
-		job.Name = "check." + rs.Dataset
-	}
+	p := f.pipeline(rs, ls)
+	p.LineageError = func(err error) { c.warnf("%v", err) }
 	var reports []*quality.Report
 	code := exitPass
 	for _, input := range inputs {
-		rctx, run := ls.start(ctx, job, rs.Owner)
-		rep, err := c.checkOne(rctx, rs, input, &f, run)
-		if run != nil {
-			runErr := err
-			if runErr == nil {
-				runErr = rep.Err()
-			}
-			if lerr := run.End(rctx, runErr); lerr != nil {
-				c.warnf("%v", lerr)
-			}
-		}
+		rep, err := c.checkOne(ctx, p, input, &f)
 		if err != nil {
 			return exitCode(err), fmt.Errorf("%s: %w", input, err)
 		}
@@ -202,113 +191,62 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 	return code, nil
 }
 
-func (c *cli) checkOne(ctx context.Context, rs *rules.RuleSet, input string, f *checkFlags, run *lineage.Run) (*quality.Report, error) {
-	// Cell values in read errors pass the same redaction as the report.
-	red := quality.NewRedactor(rs, f.maskSpecs).WithMaskKey(f.maskKey)
-	fopts := builtin.Options{
-		SchemaHint: rs.SchemaHint(), NullTokens: f.nulls,
-		Limits:       connectors.Limits{MaxRecordBytes: f.maxLine},
-		Redact:       red.Func(),
-		RowGroupRows: f.rowGroupRows, RowGroupBytes: f.rowGroupBytes,
+// pipeline is the library pipeline the flags describe, for rs.
+func (f *checkFlags) pipeline(rs *rules.RuleSet, ls *lineageSetup) *pipeline.Pipeline {
+	p := &pipeline.Pipeline{
+		RuleSet: rs, Out: f.out, Quarantine: f.quarantine, Zone: f.zone,
+		Partition: f.partition,
+		Job:       lineage.Job{Namespace: f.lineage.jobNamespace, Name: f.lineage.job},
+		Masks:     f.maskSpecs, MaskKey: f.maskKey,
+		Engine: f.engine, CostLimit: f.costLimit,
+		Files: builtin.Options{
+			NullTokens:   f.nulls,
+			Limits:       connectors.Limits{MaxRecordBytes: f.maxLine},
+			RowGroupRows: f.rowGroupRows, RowGroupBytes: f.rowGroupBytes,
+		},
+		Options: []quality.Option{
+			quality.WithStrict(f.strict),
+			quality.WithSampleLimit(f.samples),
+			quality.WithBatchSize(f.batchSize),
+			quality.WithWorkers(f.workers),
+		},
 	}
-	src, err := builtin.Open(input, fopts)
-	if err != nil {
-		return nil, err
-	}
-	schema, err := src.Schema(ctx)
-	if err != nil {
-		return nil, err
-	}
-	copts := []rules.CompileOption{rules.WithEngine(f.engine)}
-	if f.costLimit > 0 {
-		copts = append(copts, rules.WithCostLimit(f.costLimit))
-	}
-	prog, err := rs.Compile(schema, copts...)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkOutputs(f, []string{input}, prog.References()); err != nil {
-		return nil, err
-	}
+	p.History = f.store
+	p.Lineage = ls.options()
+	return p
+}
 
-	gopts := []quality.Option{
-		quality.WithStrict(f.strict),
-		quality.WithSampleLimit(f.samples),
-		quality.WithBatchSize(f.batchSize),
-		quality.WithWorkers(f.workers),
-		quality.WithReferences(referenceOpener(fopts)),
-	}
-	if run != nil {
-		gopts = append(gopts, quality.WithLineage(run))
-	}
-	if f.store != nil {
-		gopts = append(gopts, quality.WithHistory(f.store))
-		if _, hashes := src.(connectors.ContentVersioner); !hashes {
-			// CSV and JSON sources hash the file as the gate reads it;
-			// others are versioned from metadata (a Parquet footer).
-			gopts = append(gopts, quality.WithDatasetVersion(datasetVersion(input)))
+// checkOne checks one input with the pipeline p of the flags, with the
+// checks that only the command makes (outputs that clash with the input or
+// a reference, masks on absent columns) and a progress bar on a terminal.
+func (c *cli) checkOne(ctx context.Context, p *pipeline.Pipeline, input string, f *checkFlags) (*quality.Report, error) {
+	one := *p
+	one.Verify = func(prog *rules.Program, schema *arrow.Schema) error {
+		if err := checkOutputs(f, []string{input}, prog.References()); err != nil {
+			return err
 		}
-		if f.partition != "" {
-			gopts = append(gopts, quality.WithPartition(f.partition))
+		for col, m := range f.maskSpecs {
+			if len(schema.FieldIndices(col)) == 0 {
+				return usageErrorf("check: --mask %s: no column %q in %s", m, col, input)
+			}
 		}
+		return nil
 	}
 	aopts, err := f.auditKey.options(f.store != nil)
 	if err != nil {
 		return nil, err
 	}
-	gopts = append(gopts, aopts...)
-	for col, m := range f.maskSpecs {
-		if len(schema.FieldIndices(col)) == 0 {
-			return nil, usageErrorf("check: --mask %s: no column %q in %s", m, col, input)
-		}
-		gopts = append(gopts, quality.WithMask(col, m))
-	}
-	if f.maskKey != nil {
-		gopts = append(gopts, quality.WithMaskKey(f.maskKey))
-	}
-	if f.out != "" {
-		gopts = append(gopts, quality.WithZone(f.zone))
-	}
-	if f.out != "" {
-		sink, err := builtin.Create(f.out, fopts)
-		if err != nil {
-			return nil, err
-		}
-		gopts = append(gopts, quality.WithSink(sink))
-	}
-	if f.quarantine != "" {
-		sink, err := builtin.Create(f.quarantine, fopts)
-		if err != nil {
-			return nil, err
-		}
-		gopts = append(gopts, quality.WithQuarantine(sink))
-	}
+	opts := aopts
 	var bar *progress
 	if c.isTerminal {
 		bar = newProgress(c.stderr, filepath.Base(input), time.Now)
-		gopts = append(gopts, quality.WithProgress(bar.update))
+		opts = append(opts, quality.WithProgress(bar.update))
 	}
-	gate, err := quality.NewGate(prog, gopts...)
-	if err != nil {
-		return nil, err
-	}
-	rep, err := gate.Run(ctx, src)
+	rep, err := one.Check(ctx, input, opts...)
 	if bar != nil {
 		bar.done()
 	}
 	return rep, err
-}
-
-// datasetVersion is the content version of input recorded in the audit
-// trail (history.DatasetVersion), "" for inputs that have none: a database
-// URL, and a FIFO or a device (history.ErrNoVersion), which a hash would
-// drain or never finish reading before the gate reads them.
-func datasetVersion(input string) string {
-	version, err := history.DatasetVersion(input, 0)
-	if err != nil {
-		return ""
-	}
-	return version
 }
 
 // historyFlagText names the history store in messages: the flag that
@@ -384,15 +322,7 @@ func (f *checkFlags) resolveMasks(rs *rules.RuleSet) error {
 // referenceOpener opens reference datasets of missing_references checks
 // with the built-in formats, projected to the referenced column.
 func referenceOpener(opts builtin.Options) rules.ReferenceOpener {
-	return func(ctx context.Context, ref rules.Reference) (array.RecordReader, error) {
-		// A reference dataset has its own schema: the rule file's hint
-		// describes the checked dataset only.
-		src, err := builtin.Open(ref.Dataset, builtin.Options{NullTokens: opts.NullTokens, Limits: opts.Limits, Redact: opts.Redact})
-		if err != nil {
-			return nil, err
-		}
-		return src.Open(ctx, connectors.ReadOptions{Columns: []string{ref.Column}})
-	}
+	return pipeline.References(opts)
 }
 
 func writeReports(w io.Writer, format string, reports []*quality.Report) error {

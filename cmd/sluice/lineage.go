@@ -145,20 +145,20 @@ func (c *cli) setupLineage(ctx context.Context, f *lineageFlags) *lineageSetup {
 	return ls
 }
 
-// start begins one lineage run, or returns nil when there is nothing to
-// record to.
-func (ls *lineageSetup) start(ctx context.Context, job lineage.Job, owner string) (context.Context, *lineage.Run) {
+// options are the lineage options of the runs, nil when there is nothing
+// to record to (no run is started then).
+func (ls *lineageSetup) options() []lineage.Option {
 	if ls.tp == nil && ls.emitter == nil {
-		return ctx, nil
+		return nil
 	}
-	opts := []lineage.Option{lineage.WithOwner(owner)}
+	var opts []lineage.Option
 	if ls.tp != nil {
 		opts = append(opts, lineage.WithTracerProvider(ls.tp))
 	}
 	if ls.emitter != nil {
 		opts = append(opts, lineage.WithEmitter(ls.emitter))
 	}
-	return lineage.Start(ctx, job, opts...)
+	return opts
 }
 
 // shutdown flushes the spans, bounded by tracerShutdownTimeout.
