@@ -19,18 +19,10 @@ import (
 // inline SVG. Every text is escaped by html/template. The page shows only
 // what the report carries, so values of pii.* columns are as redacted as
 // in the JSON report.
+//
+// WriteHTMLWith adds the metric history charts.
 func WriteHTML(w io.Writer, reports ...*Report) error {
-	page := htmlPage{Title: "Sluice quality report"}
-	if len(reports) == 1 {
-		page.Title = "Quality report: " + orDash(reports[0].Dataset)
-	}
-	for _, r := range reports {
-		page.Reports = append(page.Reports, htmlReportOf(r))
-	}
-	if err := htmlTemplate.Execute(w, page); err != nil {
-		return fmt.Errorf("quality: write html report: %w", err)
-	}
-	return nil
+	return WriteHTMLWith(w, HTMLOptions{}, reports...)
 }
 
 // WriteHTML writes the report as the package function WriteHTML does.
@@ -68,6 +60,7 @@ type htmlRule struct {
 
 type htmlMetric struct {
 	Rule, Name, Value string
+	Chart             *htmlChart
 }
 
 func htmlStatusOf(s Status) htmlStatus {
@@ -148,6 +141,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"svgText": svgText,
 	"add":     func(a, b int) int { return a + b },
 	"mul":     func(a, b int) int { return a * b },
+	"add1":    func(a, b float64) float64 { return round1(a + b) },
 }).Parse(htmlSource))
 
 const htmlSource = `<!DOCTYPE html>
@@ -230,7 +224,12 @@ svg text{font:12px system-ui,sans-serif;fill:var(--fg)}
 <h2 id="metrics-{{$i}}">Metrics</h2>
 <div class="scroll"><table>
 <thead><tr><th scope="col">Rule</th><th scope="col">Metric</th><th scope="col">Value</th></tr></thead>
-<tbody>{{range $r.Metrics}}<tr><td><code>{{.Rule}}</code></td><td><code>{{.Name}}</code></td><td class="num">{{.Value}}</td></tr>{{end}}</tbody>
+<tbody>{{range $r.Metrics}}<tr><td><code>{{.Rule}}</code></td><td><code>{{.Name}}</code>{{with .Chart}}
+<figure class="chart"><svg role="img" viewBox="0 0 300 60" width="300" height="60" xmlns="http://www.w3.org/2000/svg"><title>{{.Title}}, from {{.Min}} to {{.Max}}</title>
+<polyline points="{{.Line}}" fill="none" stroke="#4a5360" stroke-width="1.5"/>
+{{range .Points}}{{if .Anomaly}}<polygon class="anomaly" points="{{.X}},{{add1 .Y -6}} {{add1 .X 6}},{{add1 .Y 5}} {{add1 .X -6}},{{add1 .Y 5}}" fill="#a3160f"><title>{{.Tip}}</title></polygon>{{else if .Failed}}<path class="failed" d="M{{add1 .X -4}} {{add1 .Y -4}} L{{add1 .X 4}} {{add1 .Y 4}} M{{add1 .X -4}} {{add1 .Y 4}} L{{add1 .X 4}} {{add1 .Y -4}}" stroke="#7a4b00" stroke-width="2"><title>{{.Tip}}</title></path>{{else}}<circle cx="{{.X}}" cy="{{.Y}}" r="2.5" fill="#1b1f24"><title>{{.Tip}}</title></circle>{{end}}{{end}}
+</svg><figcaption>{{.Title}}: {{.Min}} – {{.Max}}{{if .Anomalies}}; ▲ anomalies:{{end}}</figcaption>{{if .Anomalies}}
+<ul class="samples anomalies">{{range .Anomalies}}<li>▲ {{.}}</li>{{end}}</ul>{{end}}</figure>{{end}}</td><td class="num">{{.Value}}</td></tr>{{end}}</tbody>
 </table></div>
 </section>{{end}}
 

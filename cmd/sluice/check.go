@@ -184,7 +184,7 @@ func (c *cli) check(ctx context.Context, args []string) (int, error) {
 		return exitRuntime, err
 	}
 	if f.html != "" {
-		if err := writeHTMLFile(f.html, reports); err != nil {
+		if err := writeHTMLFile(ctx, f.html, f.store, reports); err != nil {
 			return exitRuntime, err
 		}
 	}
@@ -359,12 +359,21 @@ func isTerminal(w io.Writer) bool {
 }
 
 // writeHTMLFile writes the HTML page of reports to path, whole or not at all.
-func writeHTMLFile(path string, reports []*quality.Report) error {
+// With a history store the page charts each metric's recent runs.
+func writeHTMLFile(ctx context.Context, path string, store history.Store, reports []*quality.Report) error {
+	var opts quality.HTMLOptions
+	if store != nil {
+		series, err := quality.HTMLHistory(ctx, store, reports...)
+		if err != nil {
+			return fmt.Errorf("check: --html: %w", err)
+		}
+		opts.History = series
+	}
 	f, err := atomicfile.Create(path)
 	if err != nil {
 		return fmt.Errorf("check: --html: %w", err)
 	}
-	if err := quality.WriteHTML(f, reports...); err != nil {
+	if err := quality.WriteHTMLWith(f, opts, reports...); err != nil {
 		_ = f.Abort()
 		return fmt.Errorf("check: --html %s: %w", path, err)
 	}

@@ -39,3 +39,21 @@ func TestCheckHTML(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "order_id\n1\n", string(b), "the input is untouched")
 }
+
+// With a history store, --html charts each metric of the dataset checks
+// over the runs recorded so far, this one included.
+func TestCheckHTMLHistoryChart(t *testing.T) {
+	rules := filepath.Join("..", "..", "testdata", "orders", "orders.yaml")
+	input := filepath.Join("..", "..", "testdata", "orders", "orders.parquet")
+	dir := t.TempDir()
+	db := filepath.Join(dir, "history.db")
+	page := filepath.Join(dir, "report.html")
+	for range 3 {
+		code, _, errOut := sluice(t, "check", "--rules", rules, "--history", db, "--format", "json", "--html", page, input)
+		require.Equal(t, exitFail, code, errOut)
+	}
+	b, err := os.ReadFile(page)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `<figure class="chart">`)
+	assert.Contains(t, string(b), "over the last 3 runs")
+}
