@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,8 +21,12 @@ import (
 )
 
 const importUsage = `usage:
-  sluice import gx [--owner O] [--dataset NAME] [--input DATA] SUITE.json > rules.yaml
-  sluice import soda [--owner O] [--table T | --out-dir DIR] CHECKS.yml > rules.yaml`
+  sluice import gx [--owner O] [--dataset NAME] [--input DATA] [--allow-partial] SUITE.json > rules.yaml
+  sluice import soda [--owner O] [--table T | --out-dir DIR] [--allow-partial] CHECKS.yml > rules.yaml
+
+An import that translates nothing, or leaves any check untranslated, exits 2
+and lists each skipped check; --allow-partial writes the rule file anyway
+(the skipped checks are still listed on stderr and as comments in the file).`
 
 // importRules translates another tool's checks into a rule file: the rule
 // file on stdout, what could not be translated on stderr (and as comments).
@@ -33,6 +38,7 @@ func (c *cli) importRules(ctx context.Context, args []string) (int, error) {
 	fs := flag.NewFlagSet("import "+tool, flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	owner := fs.String("owner", "", "the owner written into the rule file (a placeholder to edit otherwise)")
+	allowPartial := fs.Bool("allow-partial", false, "write the rule file even when some checks (or all) were not translated")
 	var dataset, input, table, outDir *string
 	switch tool {
 	case "gx":
@@ -99,6 +105,9 @@ func (c *cli) importRules(ctx context.Context, args []string) (int, error) {
 		}
 	}
 
+	if err := checkComplete(c.stderr, tool, path, files, *allowPartial); err != nil {
+		return exitUsage, err
+	}
 	for _, f := range files {
 		// Strings are YAML double-quoted scalars, where the escapes mean
 		// the same characters.
@@ -129,6 +138,71 @@ func (c *cli) importRules(ctx context.Context, args []string) (int, error) {
 		}
 	}
 	return exitPass, nil
+}
+
+// checkComplete refuses an import that left checks behind: every
+// importer's result goes through it before anything is written. A file
+// with no rule and no column constraint translated nothing; a note that
+// is not Partial is a skipped check. Each skipped check is listed on w
+// (with --allow-partial too, where the import then proceeds).
+func checkComplete(w io.Writer, tool, path string, files []*importers.File, allowPartial bool) error {
+	var skipped, empty []string
+	for _, f := range files {
+		for _, n := range f.Notes {
+			if !n.Partial {
+				skipped = append(skipped, f.Dataset+": "+n.String())
+			}
+		}
+		if !translatedAny(f) {
+			empty = append(empty, f.Dataset)
+		}
+	}
+	if len(skipped) == 0 && len(empty) == 0 {
+		return nil
+	}
+	if allowPartial {
+		// The notes (skipped checks included) are printed with each file.
+		for _, d := range empty {
+			fmt.Fprintf(w, "sluice import: %s: nothing was translated (--allow-partial)\n", textsafe.Escape(d))
+		}
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "import %s: %s: ", tool, path)
+	switch {
+	case len(empty) > 0 && len(skipped) == 0:
+		fmt.Fprintf(&b, "nothing was translated for %s", strings.Join(empty, ", "))
+	case len(empty) > 0:
+		fmt.Fprintf(&b, "nothing was translated for %s; %s skipped:", strings.Join(empty, ", "), checksWere(len(skipped)))
+	default:
+		fmt.Fprintf(&b, "%s skipped:", checksWere(len(skipped)))
+	}
+	for _, s := range skipped {
+		b.WriteString("\n  " + s)
+	}
+	b.WriteString("\nno rule file written; rerun with --allow-partial to write the rest (the skipped checks become comments)")
+	return usageErrorf("%s", b.String())
+}
+
+func checksWere(n int) string {
+	if n == 1 {
+		return "1 check was"
+	}
+	return fmt.Sprintf("%d checks were", n)
+}
+
+// translatedAny reports whether f holds at least one rule or one column
+// constraint.
+func translatedAny(f *importers.File) bool {
+	if len(f.Rules) > 0 {
+		return true
+	}
+	for _, c := range f.Columns {
+		if c.Required || c.Unique || c.Values != nil || c.Min != "" || c.Max != "" || c.MinLength != nil || c.MaxLength != nil || c.Type != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // safeFileName reports whether name can be a file name on its own: not
