@@ -2,16 +2,22 @@ package rules
 
 import (
 	"encoding/json"
+	"sync"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
+
+	"github.com/sluicedata/sluice/rules/textfmt"
 )
 
 // textFunctions declares the text-format predicates as CEL functions
 // string → bool: is_json(s) is true when s is one well-formed JSON value
 // (RFC 8259, surrounding whitespace allowed; NaN and Infinity are not JSON).
-// The vectorized engine runs the same predicate (see rules/engine).
+// parses_time(s, layout) is true when all of s parses with the strftime
+// layout (see textfmt.Compile) and names a real date; a layout that cannot
+// be used is an evaluation error. The vectorized engine runs the same
+// predicates (see rules/engine).
 func textFunctions() []cel.EnvOption {
 	return []cel.EnvOption{
 		cel.Function("is_json",
@@ -23,5 +29,35 @@ func textFunctions() []cel.EnvOption {
 					}
 					return types.Bool(json.Valid([]byte(s)))
 				}))),
+		cel.Function("parses_time",
+			cel.Overload("parses_time_string_string", []*cel.Type{cel.StringType, cel.StringType}, cel.BoolType,
+				cel.BinaryBinding(func(v, lv ref.Val) ref.Val {
+					s, ok := v.(types.String)
+					layout, ok2 := lv.(types.String)
+					if !ok || !ok2 {
+						return types.MaybeNoSuchOverloadErr(v)
+					}
+					l, err := compiledLayout(string(layout))
+					if err != nil {
+						return types.NewErr("parses_time: %v", err)
+					}
+					return types.Bool(l.Match(string(s)))
+				}))),
 	}
+}
+
+// layouts caches compiled strftime layouts: a rule's layout is a literal,
+// compiled once rather than per row.
+var layouts sync.Map // string → *textfmt.Layout
+
+func compiledLayout(layout string) (*textfmt.Layout, error) {
+	if l, ok := layouts.Load(layout); ok {
+		return l.(*textfmt.Layout), nil
+	}
+	l, err := textfmt.Compile(layout)
+	if err != nil {
+		return nil, err
+	}
+	layouts.Store(layout, l)
+	return l, nil
 }

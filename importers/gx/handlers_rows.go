@@ -1,19 +1,23 @@
 package gx
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/sluicedata/sluice/importers"
+	"github.com/sluicedata/sluice/rules/textfmt"
 )
 
 // The row-level translations in this file register themselves after the
 // table in handlers.go (files initialize in name order: handlers.go first).
 func init() {
 	for typ, h := range map[string]handler{
-		"expect_column_values_to_be_in_type_list":   inTypeList,
-		"expect_column_values_to_be_json_parseable": jsonParseable,
+		"expect_column_values_to_be_in_type_list":       inTypeList,
+		"expect_column_values_to_be_json_parseable":     jsonParseable,
+		"expect_column_values_to_match_strftime_format": strftimeFormat,
 	} {
 		handlers[typ] = h
 		delete(unsupportedTypes, typ)
@@ -123,4 +127,24 @@ func distinct(s []string) int {
 		seen[v] = true
 	}
 	return len(seen)
+}
+
+// strftimeFormat is parses_time with the layout. GX refuses a column that is
+// not of strings, and a layout strptime cannot use.
+func strftimeFormat(t *translator, kw kwargs) (spec, error) {
+	c, err := column(kw)
+	if err != nil {
+		return spec{}, err
+	}
+	layout, err := kw.str("strftime_format")
+	if err != nil {
+		return spec{}, err
+	}
+	if _, err := textfmt.Compile(layout); err != nil {
+		return spec{}, invalid(err.Error())
+	}
+	if k := t.kind(c); k != kindString && k != kindUnknown {
+		return spec{}, invalid(fmt.Sprintf("column %q is not of strings", c))
+	}
+	return rowRule("strftime_format", c, "parses_time("+importers.Ident(c)+", "+strconv.Quote(layout)+")", false), nil
 }

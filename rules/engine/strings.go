@@ -8,6 +8,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	celast "github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/types"
+
+	"github.com/sluicedata/sluice/rules/textfmt"
 )
 
 // strOperand is a string column read through a chain of transforms
@@ -123,6 +125,14 @@ func (c *compiler) stringCall(id string, args []celast.Expr) (n boolNode, ok boo
 				return d.matchString, nil
 			}
 			return re.MatchString, nil
+		}
+	case "parses_time_string_string":
+		mk = func(lit string) (func(string) bool, error) {
+			l, err := textfmt.Compile(lit)
+			if err != nil {
+				return nil, refuse("parses_time: %v", err)
+			}
+			return l.Match, nil
 		}
 	default:
 		f, found := detectors[id]
