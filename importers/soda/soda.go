@@ -26,6 +26,11 @@ func Import(data []byte, opts Options) ([]*importers.File, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("soda: %w", err)
 	}
+	pos := locate(data)
+	origin := make([]string, len(doc)) // the section whose lines a section has
+	for i, item := range doc {
+		origin[i], _ = item.Key.(string)
+	}
 	var files []*importers.File
 	var skipped []importers.Note
 	for i := 0; i < len(doc); i++ { // for each dataset appends sections
@@ -34,6 +39,10 @@ func Import(data []byte, opts Options) ([]*importers.File, error) {
 		if strings.HasPrefix(key, "for each dataset ") {
 			exp, notes := forEach(key, item.Value)
 			doc = append(doc, exp...)
+			for range exp {
+				origin = append(origin, key)
+			}
+			at(notes, pos.section[key])
 			skipped = append(skipped, notes...)
 			continue
 		}
@@ -49,19 +58,26 @@ func Import(data []byte, opts Options) ([]*importers.File, error) {
 		if i := strings.IndexAny(table, " ["); i >= 0 {
 			f.Dataset = table[:i]
 			f.Notes = append(f.Notes, importers.Note{Source: key, Reason: "table filters and partitions are not translated: the rules apply to every row read", Partial: true})
+			at(f.Notes, pos.section[key])
 		}
 		checks, ok := item.Value.([]any)
 		if !ok {
 			return nil, fmt.Errorf("soda: %s: want a list of checks", key)
 		}
-		for _, c := range checks {
+		for j, c := range checks {
+			ln := pos.check(origin[i], j)
 			text, cfg, err := splitCheck(c)
 			if err != nil {
+				if ln > 0 {
+					return nil, fmt.Errorf("soda: %s: line %d: %w", key, ln, err)
+				}
 				return nil, fmt.Errorf("soda: %s: %w", key, err)
 			}
+			before := len(f.Notes)
 			if err := translate(f, text, cfg); err != nil {
 				f.Notes = append(f.Notes, importers.Note{Source: text, Reason: err.Error()})
 			}
+			at(f.Notes[before:], ln)
 		}
 		files = append(files, f)
 	}

@@ -169,8 +169,8 @@ func TestHistorySeverity(t *testing.T) {
 	assert.NotEqual(t, "warn", sev["ordered_at.freshness.fail"])
 	assert.NotEqual(t, "warn", sev["schema_changes.fail"])
 	require.Len(t, files[0].Notes, 2)
-	assert.Contains(t, files[0].Notes[0].Source, "change avg last 7")
-	assert.Equal(t, "schema", files[0].Notes[1].Source)
+	assert.Equal(t, "line 7: change avg last 7 for row_count < 50", files[0].Notes[0].Source)
+	assert.Equal(t, "line 12: schema", files[0].Notes[1].Source)
 	assert.Contains(t, files[0].Notes[1].Reason, `"column index change" is not translated`)
 }
 
@@ -199,4 +199,39 @@ func TestForEachDataset(t *testing.T) {
 	}
 	require.Len(t, files[0].Notes, 1)
 	assert.Contains(t, files[0].Notes[0].Reason, `"stg_%" is not expanded`)
+}
+
+// Notes point at the SodaCL line of the check (or section) they are about,
+// also inside for each dataset, whose checks are expanded per dataset.
+func TestNoteLines(t *testing.T) {
+	src := `checks for orders [daily]:
+  - row_count > 0
+  - change avg last 7 for row_count < 50
+  - freshness(ordered_at):
+      warn: when > 1x
+
+for each dataset T:
+  datasets:
+    - orders
+    - stg_%
+  checks:
+    - row_count > 0
+    - change min last 3 for row_count < 10
+`
+	files, err := soda.Import([]byte(src), soda.Options{})
+	require.NoError(t, err)
+	require.Len(t, files, 2)
+	var got []string
+	for _, f := range files {
+		for _, n := range f.Notes {
+			got = append(got, f.Dataset+" "+n.Source)
+		}
+	}
+	assert.Equal(t, []string{
+		"orders line 1: checks for orders [daily]",
+		"orders line 3: change avg last 7 for row_count < 50",
+		"orders line 4: freshness(ordered_at)",
+		"orders line 7: for each dataset T",
+		"orders line 13: change min last 3 for row_count < 10",
+	}, got)
 }
