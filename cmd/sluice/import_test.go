@@ -64,7 +64,7 @@ func TestImportPartial(t *testing.T) {
 			[]string{"orders: nothing was translated", "not translated: " + increasing}, []string{"# - not translated: " + increasing}},
 		{"soda some skipped", []string{"soda", sodaSome}, exitUsage, []string{"1 check was skipped", sodaQuery}, nil},
 		{"soda some skipped, allowed", []string{"soda", "--allow-partial", sodaSome}, exitPass,
-			[]string{sodaQuery}, []string{"row_count() > 0", "# - not translated: failed rows"}},
+			[]string{sodaQuery}, []string{"row_count() > 0", "# - not translated: line 3: failed rows"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
