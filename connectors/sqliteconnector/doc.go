@@ -7,8 +7,8 @@
 // may hold text. The reader converts every value to its column's Arrow
 // type — the type of a WithSchema hint (a rule file's declared columns),
 // else the type the column's declaration maps to (INT… → int64, REAL,
-// FLOA…, DOUBT… → float64, BOOL… → bool, DATE → date32, DATETIME and
-// TIMESTAMP → timestamp[us, UTC], BLOB → binary, anything else → string)
+// FLOA…, DOUBLE → float64, BOOL… → bool, DATE → date32, DATETIME and
+// TIMESTAMP → timestamp[us, UTC], BLOB → binary, UNSIGNED64 BLOB (what a Sink declares for uint64) → uint64, anything else → string)
 // — with the type-violation semantics of the text readers: integers and
 // reals stored as text parse, text timestamps in RFC 3339 or SQLite's
 // "YYYY-MM-DD HH:MM:SS[.fff]" (read as UTC) parse, and a value that does

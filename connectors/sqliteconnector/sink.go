@@ -90,6 +90,12 @@ func (s *Sink) Create(ctx context.Context, schema *arrow.Schema) (connectors.Wri
 	return w, nil
 }
 
+// uint64Decl declares a uint64 column. It has BLOB affinity (no INT in
+// the name), so that values above MaxInt64, stored as decimal text, are
+// kept as they are: INTEGER or NUMERIC affinity would turn them into
+// lossy REALs.
+const uint64Decl = "UNSIGNED64 BLOB"
+
 // declOf is the column declaration of an Arrow type, one that declType
 // maps back to the same family.
 func declOf(dt arrow.DataType) (string, error) {
@@ -99,7 +105,7 @@ func declOf(dt arrow.DataType) (string, error) {
 	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.UINT8, arrow.UINT16, arrow.UINT32:
 		return "INTEGER", nil
 	case arrow.UINT64:
-		return "UNSIGNED BIG INT", nil
+		return uint64Decl, nil
 	case arrow.FLOAT32, arrow.FLOAT64:
 		return "REAL", nil
 	case arrow.STRING, arrow.LARGE_STRING:

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -23,8 +25,13 @@ import (
 const Namespace = "sqlite"
 
 // DatasetName is the OpenLineage identity of table (or query) in the
-// SQLite file path: namespace "sqlite", name "<path>/<table>".
+// SQLite file path: namespace "sqlite", name "<absolute path>/<table>"
+// (a relative path is made absolute, so that every reader of the file names
+// it alike).
 func DatasetName(path, table string) lineage.Dataset {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
 	return lineage.Dataset{Namespace: Namespace, Name: path + "/" + table}
 }
 
@@ -170,6 +177,8 @@ func declType(decl string) arrow.DataType {
 		return arrow.FixedWidthTypes.Date32
 	case strings.Contains(d, "TIMESTAMP"), strings.Contains(d, "DATETIME"):
 		return &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
+	case d == uint64Decl:
+		return arrow.PrimitiveTypes.Uint64
 	case strings.HasPrefix(d, "BOOL"):
 		return arrow.FixedWidthTypes.Boolean
 	case strings.Contains(d, "INT"):
@@ -178,7 +187,7 @@ func declType(decl string) arrow.DataType {
 		return arrow.BinaryTypes.String
 	case strings.Contains(d, "BLOB"):
 		return arrow.BinaryTypes.Binary
-	case strings.Contains(d, "REAL"), strings.Contains(d, "FLOA"), strings.Contains(d, "DOUBT"),
+	case strings.Contains(d, "REAL"), strings.Contains(d, "FLOA"), strings.Contains(d, "DOUB"), //nolint:misspell // SQLite's affinity rule matches DOUB (DOUBLE PRECISION)
 		strings.Contains(d, "NUMERIC"), strings.Contains(d, "DECIMAL"):
 		return arrow.PrimitiveTypes.Float64
 	}
@@ -232,12 +241,29 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (array.R
 	if len(cols) == 0 {
 		list = "1"
 	}
+	// The producer's metadata (LineageTable) rides on the reader's schema,
+	// as a Parquet footer's does, so that a gate links its read to the run
+	// that wrote the table.
+	prod, err := s.Metadata(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var md *arrow.Metadata
+	if len(prod) > 0 {
+		keys := slices.Sorted(maps.Keys(prod))
+		vals := make([]string, len(keys))
+		for i, k := range keys {
+			vals[i] = prod[k]
+		}
+		m := arrow.NewMetadata(keys, vals)
+		md = &m
+	}
 	rows, err := s.db.QueryContext(ctx, "SELECT "+list+" FROM "+s.from())
 	if err != nil {
 		return nil, s.wrap(err)
 	}
 	r := &reader{
-		src: s, rows: rows, schema: arrow.NewSchema(out, nil), fields: fields,
+		src: s, rows: rows, schema: arrow.NewSchema(out, md), fields: fields,
 		opts: opts, marks: marks, nCols: len(cols),
 	}
 	r.refs.Store(1)
