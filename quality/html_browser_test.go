@@ -1,12 +1,13 @@
 package quality
 
 import (
-	"bytes"
 	"context"
+	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,34 +16,10 @@ import (
 
 	"github.com/sluicedata/sluice/connectors/builtin"
 	"github.com/sluicedata/sluice/internal/arrowtest"
+	"github.com/sluicedata/sluice/internal/browsertest"
+	"github.com/sluicedata/sluice/quality/history"
 	"github.com/sluicedata/sluice/rules"
 )
-
-// chromium finds Debian's chromium (SLUICE_CHROMIUM, else PATH) or skips.
-func chromium(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("SLUICE_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("chromium is not installed: run tools/chromium/install.sh")
-	return ""
-}
-
-// artifactsDir is where screenshots go: $SLUICE_ARTIFACTS_DIR, else a
-// temporary directory.
-func artifactsDir(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("SLUICE_ARTIFACTS_DIR"); d != "" {
-		require.NoError(t, os.MkdirAll(d, 0o750))
-		return d
-	}
-	return t.TempDir()
-}
 
 func ordersReport(t *testing.T) *Report {
 	t.Helper()
@@ -62,40 +39,38 @@ func ordersReport(t *testing.T) *Report {
 	return rep
 }
 
+// writePage renders reports with opts into a file of a temporary directory.
+func writePage(t *testing.T, opts HTMLOptions, reports ...*Report) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "report.html")
+	f, err := os.Create(file)
+	require.NoError(t, err)
+	require.NoError(t, WriteHTMLWith(f, opts, reports...))
+	require.NoError(t, f.Close())
+	return file
+}
+
+// loadClean loads file in Chromium and asserts no console message and no
+// network request.
+func loadClean(t *testing.T, bin, file string) string {
+	t.Helper()
+	p := browsertest.Load(t, bin, file)
+	assert.Empty(t, p.Console, "console messages of the page")
+	assert.Empty(t, p.Requests, "network requests of the page")
+	require.Contains(t, p.DOM, "</html>")
+	return p.DOM
+}
+
 // TestHTMLInChromium renders the orders example and the planted personal
 // data, loads the page in headless Chromium from file:// and checks the
 // DOM it built for every rule name, status and count, that no planted
 // value is there, and saves desktop and mobile screenshots.
 func TestHTMLInChromium(t *testing.T) {
-	bin := chromium(t)
-	out := artifactsDir(t)
+	bin := browsertest.Chromium(t)
+	out := browsertest.ArtifactsDir(t)
 	reports := []*Report{ordersReport(t), peopleReport(t)}
-	var page bytes.Buffer
-	require.NoError(t, WriteHTML(&page, reports...))
-	file := filepath.Join(t.TempDir(), "report.html")
-	require.NoError(t, os.WriteFile(file, page.Bytes(), 0o600))
-
-	run := func(args ...string) (stdout, stderr []byte) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		profile := t.TempDir()
-		base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-			"--user-data-dir=" + profile, "--disable-background-networking", "--disable-component-update"}
-		cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
-		var errs bytes.Buffer
-		cmd.Stderr = &errs
-		b, err := cmd.Output()
-		require.NoError(t, err, errs.String())
-		return b, errs.Bytes()
-	}
-	// --enable-logging=stderr writes every console message of the page
-	// (errors, and the CSP violation a request would raise) as CONSOLE lines.
-	out1, logs := run("--enable-logging=stderr", "--v=0", "--dump-dom", "file://"+file)
-	dom := string(out1)
-	assert.NotContains(t, string(logs), "CONSOLE", "console messages of the page")
-	assert.NotContains(t, string(logs), "Content Security Policy", "a blocked request")
-	require.Contains(t, dom, "</html>")
+	file := writePage(t, HTMLOptions{}, reports...)
+	dom := loadClean(t, bin, file)
 	for _, r := range reports {
 		for _, rr := range r.Rules {
 			assert.Contains(t, dom, `data-rule="`+htmlEscaped(rr.Name)+`" data-status="`+string(rr.Status)+`"`, rr.Name)
@@ -110,12 +85,88 @@ func TestHTMLInChromium(t *testing.T) {
 			assert.NotContains(t, dom, v)
 		}
 	}
-	for name, width := range map[string]string{"desktop": "1280,2400", "mobile": "390,2400"} {
-		shot := filepath.Join(out, "report-"+name+".png")
-		run("--screenshot="+shot, "--window-size="+width, "--hide-scrollbars", "file://"+file)
-		info, err := os.Stat(shot)
-		require.NoError(t, err)
-		assert.Positive(t, info.Size(), name)
-		t.Logf("screenshot %s", shot)
+	for name, width := range map[string]int{"desktop": 1280, "mobile": 390} {
+		browsertest.Screenshot(t, bin, file, filepath.Join(out, "report-"+name+".png"), width, 2400)
+	}
+}
+
+// tenRunStore is a history store holding ten runs of the orders dataset:
+// every metric the report carries, varying from run to run around its
+// value in rep, row_count() of the eighth run five times the others (the
+// anomaly), and the fourth run failed.
+func tenRunStore(t *testing.T, rep *Report) history.Store {
+	t.Helper()
+	ctx := context.Background()
+	store, err := history.Open(ctx, filepath.Join(t.TempDir(), "history.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() })
+	at := time.Date(2026, 11, 1, 6, 0, 0, 0, time.UTC)
+	for i := range 10 {
+		values := map[string]any{}
+		for _, rr := range rep.Rules {
+			for name, v := range rr.Metrics {
+				f, ok := v.(float64)
+				if n, isInt := v.(int64); isInt {
+					f, ok = float64(n), true
+				}
+				if !ok {
+					continue
+				}
+				values[name] = f * (1 + float64(i%3-1)/50)
+			}
+		}
+		status := "pass"
+		if i == 3 {
+			status = "fail"
+		}
+		if i == 7 {
+			values["row_count()"] = 50000.0
+		}
+		require.NoError(t, store.SaveRun(ctx, history.RunRecord{
+			RunID: fmt.Sprintf("run-%02d", i), Dataset: rep.Dataset, StartedAt: at.Add(time.Duration(i) * 24 * time.Hour),
+			Status: status, Metrics: values, SchemaFields: []byte("[]"),
+		}))
+	}
+	return store
+}
+
+// TestHTMLHistoryInChromium renders the orders report with a history of
+// ten runs read from a history store, loads it in Chromium and checks the
+// DOM: one chart per metric, each with ten points, the one anomaly drawn
+// as a triangle and named in text (not by colour alone), the failed run a
+// cross; and saves screenshots.
+func TestHTMLHistoryInChromium(t *testing.T) {
+	bin := browsertest.Chromium(t)
+	out := browsertest.ArtifactsDir(t)
+	rep := ordersReport(t)
+	store := tenRunStore(t, rep)
+	series, err := HTMLHistory(context.Background(), store, rep)
+	require.NoError(t, err)
+	file := writePage(t, HTMLOptions{History: series}, rep)
+	dom := loadClean(t, bin, file)
+
+	var metrics []string
+	for _, rr := range rep.Rules {
+		for name, v := range rr.Metrics {
+			if _, ok := v.(float64); ok {
+				metrics = append(metrics, name)
+			} else if _, ok := v.(int64); ok {
+				metrics = append(metrics, name)
+			}
+		}
+	}
+	sort.Strings(metrics)
+	require.NotEmpty(t, metrics)
+	assert.Equal(t, len(metrics), strings.Count(dom, `<figure class="chart">`), "one chart per metric")
+	for _, m := range metrics {
+		assert.Contains(t, dom, htmlEscaped(m)+" over the last 10 runs", m)
+	}
+	assert.Equal(t, 1, strings.Count(dom, `class="anomaly"`), "the one anomaly, as a triangle")
+	assert.Contains(t, dom, "(run run-07, pass) — anomaly</title>")
+	assert.Contains(t, dom, `<ul class="samples anomalies"><li>▲ 2026-11-08 06:00: 50000 (run run-07, pass) — anomaly</li></ul>`)
+	assert.Equal(t, len(metrics), strings.Count(dom, `class="failed"`), "the failed run, as a cross in every chart")
+
+	for name, width := range map[string]int{"desktop": 1280, "mobile": 390} {
+		browsertest.Screenshot(t, bin, file, filepath.Join(out, "report-history-"+name+".png"), width, 2400)
 	}
 }
