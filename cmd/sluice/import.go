@@ -23,6 +23,7 @@ import (
 const importUsage = `usage:
   sluice import gx [--owner O] [--dataset NAME] [--input DATA] [--allow-partial] SUITE.json > rules.yaml
   sluice import soda [--owner O] [--table T | --out-dir DIR] [--allow-partial] CHECKS.yml > rules.yaml
+  sluice import dbt [--owner O] [--data DIR] [--model NAME | --out-dir DIR] [--allow-partial] SCHEMA.yml…
 
 An import that translates nothing, or leaves any check untranslated, exits 2
 and lists each skipped check; --allow-partial writes the rule file anyway
@@ -35,6 +36,9 @@ func (c *cli) importRules(ctx context.Context, args []string) (int, error) {
 		return exitUsage, usageErrorf("%s", importUsage)
 	}
 	tool, args := args[0], args[1:]
+	if tool == "dbt" {
+		return c.importDbt(ctx, args)
+	}
 	fs := flag.NewFlagSet("import "+tool, flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	owner := fs.String("owner", "", "the owner written into the rule file (a placeholder to edit otherwise)")
@@ -48,7 +52,7 @@ func (c *cli) importRules(ctx context.Context, args []string) (int, error) {
 		table = fs.String("table", "", "translate only the checks for this table")
 		outDir = fs.String("out-dir", "", "write one TABLE.yaml per `checks for` section into this directory")
 	default:
-		return exitUsage, usageErrorf("import: unknown tool %q (gx or soda)\n%s", tool, importUsage)
+		return exitUsage, usageErrorf("import: unknown tool %q (gx, soda or dbt)\n%s", tool, importUsage)
 	}
 	fs.Usage = func() { fmt.Fprintln(c.stderr, importUsage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {

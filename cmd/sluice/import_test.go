@@ -129,7 +129,9 @@ func TestImportUsage(t *testing.T) {
 		want int
 	}{
 		{"no tool", []string{"import"}, exitUsage},
-		{"unknown tool", []string{"import", "dbt", "x"}, exitUsage},
+		{"unknown tool", []string{"import", "dbx", "x"}, exitUsage},
+		{"dbt without a schema file", []string{"import", "dbt"}, exitUsage},
+		{"dbt missing file", []string{"import", "dbt", "nope.yml"}, exitRuntime},
 		{"no file", []string{"import", "gx"}, exitUsage},
 		{"missing file", []string{"import", "gx", "nope.json"}, exitRuntime},
 		{"suggest without input", []string{"suggest"}, exitUsage},

@@ -6,7 +6,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
@@ -24,6 +26,11 @@ type Options struct {
 	// relationships test. When nil, or when it fails, the test is not
 	// translated (the error is its note).
 	Ref func(name string) (string, error)
+	// Schema returns the schema of a dataset's data, or nil when it is not
+	// known. It types the literals of conditions and value lists (a date
+	// string against a timestamp column is a timestamp) and resolves the
+	// case of SQL identifiers.
+	Schema func(dataset string) *arrow.Schema
 }
 
 // Import reads one dbt schema file and returns a rule file per model,
@@ -83,6 +90,11 @@ func Import(path string, data []byte, opts Options) ([]*importers.File, error) {
 type translator struct {
 	path string
 	opts Options
+	// current and schema are those of the model being translated.
+	current string
+	schema  *arrow.Schema
+	// declared are the column types the schema file gives (data_type).
+	declared map[string]string
 }
 
 func (t *translator) pos(n ast.Node) string {
@@ -119,6 +131,24 @@ func (t *translator) dataset(item ast.Node, kind, source string) (*importers.Fil
 	}
 	if name == "" {
 		return nil, fmt.Errorf("dbt: %s: a %s without a name", t.pos(item), kind)
+	}
+	t.current, t.schema, t.declared = name, nil, map[string]string{}
+	if t.opts.Schema != nil {
+		t.schema = t.opts.Schema(name)
+	}
+	for _, c := range columns {
+		var cn, dt string
+		for _, e := range entries(c) {
+			switch keyOf(e) {
+			case "name":
+				cn = scalar(e.Value)
+			case "data_type":
+				dt = scalar(e.Value)
+			}
+		}
+		if typ, ok := columnType(dt); ok && cn != "" {
+			t.declared[cn] = typ
+		}
 	}
 	what := kind + " " + name
 	if source != "" {
@@ -350,27 +380,111 @@ func mapValue(n ast.Node) map[string]any {
 
 // ---- literals ----
 
-func literal(v any, quote bool) (string, error) {
+// setLiteral formats a value of an accepted_values list for column col:
+// quoted values are strings (timestamps against a time column), unquoted
+// ones numbers or booleans.
+func (t *translator) setLiteral(v any, quote bool, col string) (string, error) {
+	k := t.kindOf(col)
+	if v == nil {
+		return "", errors.New("a null value in the list (SQL's NOT IN with a NULL never holds): remove it")
+	}
 	if quote {
-		switch x := v.(type) {
-		case string:
-			return importers.CELString(x), nil
-		case nil:
-			return "", errors.New("a null value in the list")
-		default:
-			return importers.CELString(fmt.Sprint(x)), nil
+		s := fmt.Sprint(v)
+		switch k {
+		case kString, kUnknown:
+			return importers.CELString(s), nil
+		case kTime:
+			tm, ok := parseSQLTime(s)
+			if !ok {
+				return "", fmt.Errorf("%q is not a date or time, and %s is a timestamp column", s, col)
+			}
+			return "timestamp(" + importers.CELString(tm.Format(time.RFC3339Nano)) + ")", nil
 		}
+		return "", fmt.Errorf("quoted values against %s, which is not a string column: set quote: false", col)
 	}
 	switch x := v.(type) {
 	case bool:
+		if k != kBool && k != kUnknown {
+			return "", fmt.Errorf("%v against %s, which is not boolean", x, col)
+		}
 		return strconv.FormatBool(x), nil
 	case int, int64, uint64, float64:
-		return fmt.Sprint(x), nil
+		if k != kInt && k != kDouble && k != kUnknown {
+			return "", fmt.Errorf("%v against %s, which is not a number", x, col)
+		}
+		return numberText(fmt.Sprint(x), k)
 	case string:
-		if _, err := strconv.ParseFloat(x, 64); err == nil {
-			return x, nil
+		if _, err := strconv.ParseFloat(x, 64); err == nil && (k == kInt || k == kDouble || k == kUnknown) {
+			return numberText(x, k)
 		}
 		return "", fmt.Errorf("unquoted value %q is a SQL expression", x)
 	}
 	return "", fmt.Errorf("value %v cannot be a literal", v)
+}
+
+// kindOf is the kind of column col of the dataset being translated, from
+// Options.Schema (kUnknown when not known).
+func (t *translator) kindOf(col string) colKind {
+	switch typ := t.declared[col]; {
+	case strings.HasPrefix(typ, "int"):
+		return kInt
+	case typ == "double" || strings.HasPrefix(typ, "decimal"):
+		return kDouble
+	case typ == "string":
+		return kString
+	case typ == "bool":
+		return kBool
+	case typ == "date" || typ == "timestamp":
+		return kTime
+	}
+	if t.schema == nil {
+		return kUnknown
+	}
+	idx := t.schema.FieldIndices(col)
+	if len(idx) == 0 {
+		return kUnknown
+	}
+	typ := t.schema.Field(idx[0]).Type
+	if d, ok := typ.(*arrow.DictionaryType); ok {
+		typ = d.ValueType
+	}
+	switch typ.ID() {
+	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.UINT8, arrow.UINT16, arrow.UINT32:
+		return kInt
+	case arrow.FLOAT16, arrow.FLOAT32, arrow.FLOAT64, arrow.DECIMAL128, arrow.DECIMAL256:
+		return kDouble
+	case arrow.STRING, arrow.LARGE_STRING, arrow.STRING_VIEW:
+		return kString
+	case arrow.BOOL:
+		return kBool
+	case arrow.TIMESTAMP, arrow.DATE32, arrow.DATE64:
+		return kTime
+	}
+	return kOther
+}
+
+// columnsOf returns how the SQL translator types a column of dataset and
+// maps an unquoted SQL identifier to a column name (SQL folds the case of
+// unquoted identifiers: an exact match wins, else the one column that
+// matches without case).
+func (t *translator) columnsOf(dataset string) (func(string) colKind, func(string) string) {
+	col := func(name string) string {
+		if t.schema == nil || len(t.schema.FieldIndices(name)) > 0 {
+			return name
+		}
+		match := ""
+		for _, fld := range t.schema.Fields() {
+			if strings.EqualFold(fld.Name, name) {
+				if match != "" {
+					return name
+				}
+				match = fld.Name
+			}
+		}
+		if match == "" {
+			return name
+		}
+		return match
+	}
+	return t.kindOf, col
 }
