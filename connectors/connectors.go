@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/sluicedata/sluice/internal/arrowtypes"
 	"github.com/sluicedata/sluice/lineage"
 )
 
@@ -62,6 +63,13 @@ type ReadOptions struct {
 // data or the schema hint said plainly: for example that a JSON column of
 // mixed types was read as string. Reports show the note.
 const NoteKey = "sluice.note"
+
+// DeclaredOnlyKey is the field metadata key (value "true") of a column a
+// reader adds only because the rule file declares it, with no value of the
+// data behind it (the JSON reader's hinted keys that no record has). The
+// schema functions of dataset checks, column_count() and columns(), leave
+// such columns out.
+const DeclaredOnlyKey = arrowtypes.DeclaredOnlyKey
 
 // InvalidPolicy is what a text reader does with a value that does not
 // parse as its column's type (ReadOptions.Invalid).

@@ -172,14 +172,18 @@ type RuleSet struct {
 	schemaLine int
 }
 
-// Reference is a second dataset a missing_references check reads.
+// Reference is a second dataset a missing_references or row_count('path')
+// check reads.
 type Reference struct {
 	Dataset string // as written in the rule, resolved against the rule file's directory when it is a relative path
-	Column  string
+	// Column is the column missing_references reads; "" for
+	// row_count('path'), which counts rows and reads no value.
+	Column string
 }
 
-// ReferenceOpener opens the column of a reference dataset for reading. The
-// returned reader is released by the caller (the Run).
+// ReferenceOpener opens the column of a reference dataset for reading (any
+// columns when Reference.Column is ""). The returned reader is released by
+// the caller (the Run).
 type ReferenceOpener func(ctx context.Context, ref Reference) (array.RecordReader, error)
 
 // CompiledRule is a rule checked against a schema.

@@ -25,6 +25,8 @@ const (
 	metricMissing                   // missing_references(col, dataset, column)
 	metricNow                       // now()
 	metricHistory                   // previous, change, anomaly, drift, ks, schema functions (history.go)
+	metricSchema                    // column_count(), columns() (tablefuncs.go)
+	metricRowsOf                    // row_count('dataset') (tablefuncs.go)
 )
 
 // metricDef is one distinct metric of a program.
@@ -63,7 +65,7 @@ type metricUse struct {
 }
 
 // extraFuncs are the functions checks know besides metrics.Catalog.
-var extraFuncs = []string{"count_if", "fraction_if", "missing_references", "now"}
+var extraFuncs = []string{"count_if", "fraction_if", "missing_references", "now", "column_count", "columns"}
 
 func isMetricFunc(name string) bool {
 	for _, f := range metrics.Catalog {
@@ -152,6 +154,7 @@ func metricDecls() []cel.EnvOption {
 			[]*cel.Type{cel.TypeParamType("A"), cel.StringType, cel.StringType}, cel.IntType)),
 		cel.Function("now", cel.Overload("sluice_now", nil, cel.TimestampType)),
 	)
+	opts = append(opts, tableDecls()...)
 	return append(opts, historyDecls()...)
 }
 
@@ -362,7 +365,12 @@ func (m *metricReplacer) define(a *celast.AST, e celast.Expr) (int, bool) {
 	args := call.Args()
 	label := m.label(a, e)
 	d := &metricDef{}
+	if handled, ok := m.tableDef(a, e, d); handled && !ok {
+		return 0, false
+	}
 	switch {
+	case d.kind == metricSchema || d.kind == metricRowsOf:
+		// filled by tableDef
 	case isHistoryFunc(name):
 		if !m.historyDef(a, e, d) {
 			return 0, false
@@ -480,7 +488,7 @@ func (m *metricReplacer) define(a *celast.AST, e celast.Expr) (int, bool) {
 		idx = len(m.c.p.metrics)
 		d.ident = "__m" + strconv.Itoa(idx)
 		m.c.p.metrics = append(m.c.p.metrics, d)
-		if d.kind == metricMissing {
+		if d.kind == metricMissing || d.kind == metricRowsOf {
 			m.c.p.refs = append(m.c.p.refs, d.ref)
 		}
 	}

@@ -34,6 +34,10 @@
 // and constants. count_if(e) counts rows where e is true (rows with a null
 // input of e are not counted); fraction_if(e) divides that by the number of
 // rows (undefined on no rows). A check reading an undefined metric is Skip.
+// column_count() and columns() are the data's columns (the compiled
+// schema's, in order, less those a reader added only because they are
+// declared); row_count('path') counts the rows of another dataset opened
+// through WithReferences.
 //
 // History-aware checks — previous(m), change(m), anomaly(m, strategy, …),
 // drift(c), ks(c) and the schema functions columns_added(),

@@ -469,6 +469,8 @@ func (r *Run) metric(ctx context.Context, k int) (any, error) {
 		return r.cfg.now().UTC(), nil
 	case metricMissing:
 		return r.missing(ctx, d, r.values[k])
+	case metricSchema, metricRowsOf:
+		return r.tableValue(ctx, d)
 	}
 	return nil, fmt.Errorf("unknown metric")
 }

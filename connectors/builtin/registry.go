@@ -287,6 +287,10 @@ func (r *Registry) ReferenceOpener(opts Options) rules.ReferenceOpener {
 		if err != nil {
 			return nil, err
 		}
-		return src.Open(ctx, connectors.ReadOptions{Columns: []string{ref.Column}})
+		var cols []string // row_count('dataset') reads every column
+		if ref.Column != "" {
+			cols = []string{ref.Column}
+		}
+		return src.Open(ctx, connectors.ReadOptions{Columns: cols})
 	}
 }

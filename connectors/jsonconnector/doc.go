@@ -17,7 +17,9 @@
 //   - WithInferRows(n): records read for type inference, default 1000.
 //
 // Columns are the keys of the first n records, in order of first
-// appearance, then hinted keys never seen. Types of keys not hinted:
+// appearance, then hinted keys never seen (their fields carry
+// connectors.DeclaredOnlyKey: the schema functions of dataset checks,
+// column_count() and columns(), leave them out). Types of keys not hinted:
 //
 //	int64    numbers written without '.', 'e' or 'E'
 //	double   numbers, when any has a fraction or exponent

@@ -256,3 +256,25 @@ func TestEmptyFile(t *testing.T) {
 	assert.Zero(t, schema.NumFields())
 	assert.Empty(t, rows)
 }
+
+// A hinted key that no record has is a column of the schema, marked as
+// there only because it is declared; hinted keys that records have are not
+// marked.
+func TestHintedKeyNeverSeenIsMarked(t *testing.T) {
+	path := writeTemp(t, `{"b":1,"a":"x"}`+"\n"+`{"a":"y","b":2}`+"\n")
+	hint := arrow.NewSchema([]arrow.Field{
+		{Name: "a", Type: arrow.BinaryTypes.String},
+		{Name: "gone", Type: arrow.PrimitiveTypes.Int64},
+	}, nil)
+	schema, err := jsonconnector.NewSource(path, jsonconnector.WithSchema(hint)).Schema(context.Background())
+	require.NoError(t, err)
+	var names []string
+	var marked []bool
+	for _, f := range schema.Fields() {
+		names = append(names, f.Name)
+		_, ok := f.Metadata.GetValue(connectors.DeclaredOnlyKey)
+		marked = append(marked, ok)
+	}
+	assert.Equal(t, []string{"b", "a", "gone"}, names)
+	assert.Equal(t, []bool{false, false, true}, marked)
+}

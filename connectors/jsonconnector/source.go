@@ -245,6 +245,12 @@ func (s *Source) infer(ctx context.Context, want []string) (inferred, error) {
 		}
 		for _, hf := range hintFields {
 			if _, ok := pos[hf.Name]; !ok {
+				if scan {
+					// No record read has the key: the column is there
+					// only because it is declared.
+					hf.Metadata = arrow.NewMetadata(append(hf.Metadata.Keys(), connectors.DeclaredOnlyKey),
+						append(hf.Metadata.Values(), "true"))
+				}
 				merged = append(merged, hf)
 				mergedDecl = append(mergedDecl, true)
 				mergedText = append(mergedText, false)

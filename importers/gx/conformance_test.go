@@ -67,7 +67,7 @@ func rewriteConformance(t *testing.T, block string) {
 type gxFile struct {
 	ExpectationType string `json:"expectation_type"`
 	Datasets        []struct {
-		Data    map[string][]any             `json:"data"`
+		Data    columnData                   `json:"data"`
 		Schemas map[string]map[string]string `json:"schemas"`
 		Tests   []gxTest                     `json:"tests"`
 	} `json:"datasets"`

@@ -1,9 +1,9 @@
 package gx_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -71,14 +71,46 @@ func allOf(values []any, f func(any) bool) bool {
 	return seen
 }
 
-// buildRecord turns a test file's column-oriented data into one batch;
-// the caller releases it.
-func buildRecord(mem memory.Allocator, data map[string][]any, pandas map[string]string) (arrow.RecordBatch, error) {
-	names := make([]string, 0, len(data))
-	for k := range data {
-		names = append(names, k)
+// columnData is a test file's column-oriented data with the columns in
+// the file's order: the order a user's JSON file would give the reader, and
+// the one the schema functions (column_count(), columns()) see.
+type columnData struct {
+	names  []string
+	values map[string][]any
+}
+
+// UnmarshalJSON reads {"col": [values…], …}, keeping the key order; numbers
+// stay json.Number.
+func (d *columnData) UnmarshalJSON(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return fmt.Errorf("data must be an object of columns")
 	}
-	sort.Strings(names)
+	d.values = map[string][]any{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		name, _ := tok.(string)
+		var vs []any
+		if err := dec.Decode(&vs); err != nil {
+			return fmt.Errorf("column %s: %w", name, err)
+		}
+		if _, dup := d.values[name]; !dup {
+			d.names = append(d.names, name)
+		}
+		d.values[name] = vs
+	}
+	_, err := dec.Token()
+	return err
+}
+
+// buildRecord turns a test file's column-oriented data into one batch, the
+// columns in the file's order; the caller releases it.
+func buildRecord(mem memory.Allocator, data columnData, pandas map[string]string) (arrow.RecordBatch, error) {
+	names := data.names
 	rows := -1
 	fields := make([]arrow.Field, len(names))
 	arrs := make([]arrow.Array, len(names))
@@ -90,7 +122,7 @@ func buildRecord(mem memory.Allocator, data map[string][]any, pandas map[string]
 		}
 	}()
 	for i, name := range names {
-		values := data[name]
+		values := data.values[name]
 		if rows >= 0 && len(values) != rows {
 			return nil, fmt.Errorf("column %s has %d values, want %d", name, len(values), rows)
 		}

@@ -57,7 +57,6 @@ func init() {
 		"expect_select_column_values_to_be_unique_within_record":  uniqueWithinRecord,
 		"expect_multicolumn_sum_to_equal":                         multicolumnSum,
 		"expect_column_values_to_be_of_type":                      ofType,
-		"expect_column_to_exist":                                  columnExists,
 		"expect_column_max_to_be_between":                         aggregateBetween("max", "max"),
 		"expect_column_min_to_be_between":                         aggregateBetween("min", "min"),
 		"expect_column_mean_to_be_between":                        aggregateBetween("mean", "mean"),
@@ -566,18 +565,6 @@ func ofType(t *translator, kw kwargs) (spec, error) {
 	}
 	return spec{column: &importers.Column{Key: c, Type: st},
 		partial: "becomes the column's declared type: a mismatch is a schema error when the rules are compiled (exit 2), not a failed rule"}, nil
-}
-
-func columnExists(t *translator, kw kwargs) (spec, error) {
-	c, err := column(kw)
-	if err != nil {
-		return spec{}, err
-	}
-	sp := spec{column: &importers.Column{Key: c}}
-	if kw.has("column_index") {
-		sp.partial = "column_index is not checked: Sluice does not check column order"
-	}
-	return sp, nil
 }
 
 func aggregateBetween(metric, short string) handler {

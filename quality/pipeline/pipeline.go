@@ -211,7 +211,11 @@ func References(opts builtin.Options) rules.ReferenceOpener {
 		if err != nil {
 			return nil, err
 		}
-		return src.Open(ctx, connectors.ReadOptions{Columns: []string{ref.Column}})
+		var cols []string // row_count('dataset') reads every column
+		if ref.Column != "" {
+			cols = []string{ref.Column}
+		}
+		return src.Open(ctx, connectors.ReadOptions{Columns: cols})
 	}
 }
 
