@@ -15,8 +15,12 @@
 // against a timestamp column as timestamp(...)); without it they are
 // written as the suite spells them.
 //
+// Table-level expectations (column count, the columns' order or set, a
+// column's position, the row count of another table) become dataset checks
+// over column_count(), columns() and row_count('path'), which read the
+// data's columns as read, in order.
+//
 // What cannot be expressed is reported as a Note, and written as a comment
-// in the rule file: expectations over row order (increasing, decreasing),
-// parsers (JSON, dateutil, strftime) and table layout (column count and
-// order), among others — see Supported.
+// in the rule file: expectations over row order (increasing, decreasing)
+// and z-scores, among others — see Supported.
 package gx
