@@ -196,10 +196,7 @@ func (c *compiler) compileCheck(i int, cr *CompiledRule) (*checkProgram, []strin
 	// Columns left outside metric functions have no single value.
 	native := optAst.NativeRep()
 	bad := false
-	celast.PostOrderVisit(native.Expr(), celast.NewExprVisitor(func(e celast.Expr) {
-		if e.Kind() != celast.IdentKind {
-			return
-		}
+	visitFree(native.Expr(), nil, func(e celast.Expr) {
 		ref, ok := native.ReferenceMap()[e.ID()]
 		if !ok || ref.Value != nil {
 			return
@@ -209,7 +206,7 @@ func (c *compiler) compileCheck(i int, cr *CompiledRule) (*checkProgram, []strin
 			c.atLoc(i, src, 1, 0, fmt.Sprintf("column %s is read outside a metric function; a check reads metrics such as min(%s) or completeness(%s)",
 				spell(c.ce.slots[k].name), spell(c.ce.slots[k].name), spell(c.ce.slots[k].name)))
 		}
-	}))
+	})
 	if bad {
 		return nil, nil
 	}
@@ -625,4 +622,56 @@ func (r *Run) duplicates(i int, outcome Outcome) []Duplicate {
 		return nil
 	}
 	return ds.Duplicates(MaxDuplicateSamples)
+}
+
+// visitFree calls f on every identifier of e that is not bound by an
+// enclosing comprehension (the variable of all(), exists(), map(), …), so
+// that columns().all(c, c in [...]) does not read a column named c. bound
+// holds the names bound around e.
+func visitFree(e celast.Expr, bound map[string]bool, f func(celast.Expr)) {
+	switch e.Kind() {
+	case celast.IdentKind:
+		if !bound[e.AsIdent()] {
+			f(e)
+		}
+	case celast.CallKind:
+		call := e.AsCall()
+		if call.IsMemberFunction() {
+			visitFree(call.Target(), bound, f)
+		}
+		for _, a := range call.Args() {
+			visitFree(a, bound, f)
+		}
+	case celast.SelectKind:
+		visitFree(e.AsSelect().Operand(), bound, f)
+	case celast.ListKind:
+		for _, x := range e.AsList().Elements() {
+			visitFree(x, bound, f)
+		}
+	case celast.MapKind:
+		for _, en := range e.AsMap().Entries() {
+			visitFree(en.AsMapEntry().Key(), bound, f)
+			visitFree(en.AsMapEntry().Value(), bound, f)
+		}
+	case celast.StructKind:
+		for _, fl := range e.AsStruct().Fields() {
+			visitFree(fl.AsStructField().Value(), bound, f)
+		}
+	case celast.ComprehensionKind:
+		cp := e.AsComprehension()
+		visitFree(cp.IterRange(), bound, f)
+		visitFree(cp.AccuInit(), bound, f)
+		inner := make(map[string]bool, len(bound)+3)
+		for k := range bound {
+			inner[k] = true
+		}
+		inner[cp.IterVar()] = true
+		if cp.HasIterVar2() {
+			inner[cp.IterVar2()] = true
+		}
+		inner[cp.AccuVar()] = true
+		visitFree(cp.LoopCondition(), inner, f)
+		visitFree(cp.LoopStep(), inner, f)
+		visitFree(cp.Result(), inner, f)
+	}
 }

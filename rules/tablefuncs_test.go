@@ -30,6 +30,8 @@ rules:
     check: size(columns()) > 3 && columns()[3] == 'email'
   - name: wrong_order
     check: columns()[0] == 'amount'
+  - name: shadowing
+    check: "columns().all(id, id != '') && ['qty'].exists(qty, qty in columns())"
 `, ordersSchema)
 	batch := ordersBatch(t, mem)
 	defer batch.Release()
@@ -46,6 +48,7 @@ rules:
 	// The declared column that the data lacks is not a column of the data.
 	assert.Equal(t, map[string]rules.Outcome{
 		"count": rules.Pass, "order": rules.Pass, "set": rules.Pass, "index": rules.Pass, "wrong_order": rules.Fail,
+		"shadowing": rules.Pass,
 	}, got)
 	assert.Equal(t, map[string]any{"column_count()": int64(6)}, checks[0].Metrics)
 	assert.Equal(t, []string{"id", "amount", "qty", "email", "Cost Total $", "at"}, checks[1].Metrics["columns()"])
@@ -136,4 +139,12 @@ func TestTableFunctionErrors(t *testing.T) {
 `, ordersSchema)
 	require.Len(t, probs, 1)
 	assert.Contains(t, probs[0].Msg, "row_count('dataset path') takes a string constant")
+
+	// A comprehension's variable hides a column of its name only inside it.
+	probs = compileErr(t, `rules:
+  - name: outside
+    check: "columns().all(id, id != '') && id > 0"
+`, ordersSchema)
+	require.Len(t, probs, 1)
+	assert.Contains(t, probs[0].Msg, "column id is read outside a metric function")
 }
