@@ -132,6 +132,9 @@ func (t *translator) dataset(item ast.Node, kind, source string) (*importers.Fil
 	if name == "" {
 		return nil, fmt.Errorf("dbt: %s: a %s without a name", t.pos(item), kind)
 	}
+	if strings.Contains(desc, "{{") {
+		desc = ""
+	}
 	t.current, t.schema, t.declared = name, nil, map[string]string{}
 	if t.opts.Schema != nil {
 		t.schema = t.opts.Schema(name)
@@ -217,6 +220,9 @@ func (t *translator) column(f *importers.File, item ast.Node) error {
 	}
 	if name == "" {
 		return fmt.Errorf("dbt: %s: a column without a name", t.pos(item))
+	}
+	if strings.Contains(desc, "{{") {
+		desc = "" // a doc() block or other Jinja: dbt renders it, Sluice cannot
 	}
 	var comments []string
 	typ, ok := columnType(dataType)

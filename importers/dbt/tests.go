@@ -207,6 +207,14 @@ func (t *translator) test(f *importers.File, n ast.Node, col, desc string) {
 	if sp.cond != nil {
 		where = sp.cond
 	}
+	if _, ok := cfg["limit"]; ok {
+		sp.partial = append(sp.partial, "the config limit has no effect on the verdict (it bounds the failing rows dbt returns)")
+	}
+	for _, k := range []string{"store_failures", "store_failures_as"} {
+		if _, ok := cfg[k]; ok {
+			sp.partial = append(sp.partial, "the config "+k+" is ignored: Sluice keeps failing rows as samples in the report and, with --quarantine, in the quarantine")
+		}
+	}
 	if where != nil && !sp.where && sp.body == "" && sp.column == nil {
 		note(false, "the where config on %s is not translated: the metric it needs has no row filter", name)
 		return
@@ -300,11 +308,20 @@ func (t *translator) test(f *importers.File, n ast.Node, col, desc string) {
 	for _, p := range sp.partial {
 		note(true, "%s", p)
 	}
+	// The warn rule of a pair is named after its error rule as AddRule
+	// made it unique: <name>_warn.
+	base := ""
 	for _, r := range out {
 		for _, p := range sp.partial {
 			r.Comment += "\nPARTIAL: " + p
 		}
+		if r.Severity == "warn" && len(out) > 1 && base != "" {
+			r.Name = base + "_warn"
+		}
 		f.AddRule(r)
+		if base == "" {
+			base = f.Rules[len(f.Rules)-1].Name
+		}
 	}
 }
 
@@ -565,7 +582,7 @@ func (t *translator) dbtUtils(short, ruleName, col string, args map[string]any, 
 		return spec{name: field + ".recency", binary: true,
 			check: fmt.Sprintf("max(%s) >= now() - duration(%s)", importers.Ident(field), importers.CELString(d))}, nil
 	case "equal_rowcount", "fewer_rows_than", "equality", "cardinality_equality":
-		return spec{}, fmt.Errorf("dbt_utils.%s compares with another model (compare_model): Sluice's dataset checks read one dataset (only missing_references reads another)", short)
+		return spec{}, errors.New("it compares with another model (compare_model): Sluice's dataset checks read one dataset, and only missing_references reads another")
 	}
 	return spec{}, fmt.Errorf("dbt_utils.%s is not translated", short)
 }
