@@ -164,6 +164,10 @@ func (f *filterReader) Next() bool {
 		f.fail(runErr("read", f.s.dataset, err))
 		return false
 	}
+	if err := f.out.flush(); err != nil {
+		f.fail(err)
+		return false
+	}
 	if err := f.s.finish(f.ctx, f.rep); err != nil {
 		f.fail(err)
 		return false

@@ -201,6 +201,11 @@ func (g *Gate) Run(ctx context.Context, src connectors.Source) (rep *Report, err
 	if err != nil {
 		return nil, err
 	}
+	// The last writes finish before the read and the check end: a write
+	// error fails them as it would have mid-stream.
+	if err := out.flush(); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, runErr("read", label, err)
 	}
@@ -230,6 +235,8 @@ type outputs struct {
 	clean connectors.Writer // nil without a sink, or once closed
 	quar  connectors.Writer // nil without a quarantine, or once closed
 	qsch  *arrow.Schema
+	// pclean and pquar write clean and quar on goroutines of their own.
+	pclean, pquar *pipe
 
 	lin    *lineageCall   // nil without lineage
 	lclean *lineageWriter // write span of the clean sink
@@ -250,6 +257,7 @@ func (o *outputs) create(ctx context.Context, schema *arrow.Schema) error {
 		}
 		o.clean, o.lclean = w, lw
 		o.lin.created(lw, w, fieldNames(clean), o.g.cfg.mode == ModeFilter, "")
+		o.pclean = newPipe(w)
 	}
 	return o.createQuarantine(ctx, schema)
 }
@@ -272,6 +280,7 @@ func (o *outputs) createQuarantine(ctx context.Context, schema *arrow.Schema) er
 	}
 	o.quar, o.qsch, o.lquar = w, qsch, lw
 	o.lin.created(lw, w, fieldNames(schemaWithoutInvalid(schema)), true, FailedRulesColumn)
+	o.pquar = newPipe(w)
 	return nil
 }
 
@@ -300,9 +309,7 @@ func (o *outputs) write(ctx context.Context, s *session, batch arrow.RecordBatch
 			}
 			clean = masked
 			o.lclean.wrote(clean.NumRows())
-			err = o.clean.Write(clean)
-			clean.Release()
-			if err != nil {
+			if err := o.pclean.write(clean); err != nil {
 				return runErr("write", o.g.cfg.sink.Dataset().String(), err)
 			}
 		}
@@ -323,9 +330,7 @@ func (o *outputs) write(ctx context.Context, s *session, batch arrow.RecordBatch
 			return runErr("mask", o.g.cfg.quarantine.Dataset().String(), err)
 		}
 		o.lquar.wrote(q.NumRows())
-		err = o.quar.Write(q)
-		q.Release()
-		if err != nil {
+		if err := o.pquar.write(q); err != nil {
 			return runErr("write", o.g.cfg.quarantine.Dataset().String(), err)
 		}
 	}
@@ -335,6 +340,9 @@ func (o *outputs) write(ctx context.Context, s *session, batch arrow.RecordBatch
 // commit commits the quarantine, then commits or aborts the clean sink
 // according to the report.
 func (o *outputs) commit(ctx context.Context, rep *Report) error {
+	if err := o.flush(); err != nil {
+		return err
+	}
 	if o.quar != nil {
 		w := o.quar
 		o.quar = nil
@@ -376,10 +384,35 @@ func (o *outputs) commit(ctx context.Context, rep *Report) error {
 	return nil
 }
 
+// flush waits for the batches sent to both writers; an error is a write
+// error of the output it names.
+func (o *outputs) flush() error {
+	var errc, errq error
+	if o.pclean != nil {
+		errc = o.pclean.flush()
+	}
+	if o.pquar != nil {
+		errq = o.pquar.flush()
+	}
+	switch {
+	case errc != nil:
+		return runErr("write", o.g.cfg.sink.Dataset().String(), errc)
+	case errq != nil:
+		return runErr("write", o.g.cfg.quarantine.Dataset().String(), errq)
+	}
+	return nil
+}
+
 // abort aborts the writers still open; errors are dropped in favour of the
 // error that caused the abort (cause), which also ends their write spans.
 func (o *outputs) abort(ctx context.Context, cause error) {
 	ctx = context.WithoutCancel(ctx)
+	if o.pclean != nil {
+		_ = o.pclean.flush()
+	}
+	if o.pquar != nil {
+		_ = o.pquar.flush()
+	}
 	o.lclean.end(cause)
 	o.lquar.end(cause)
 	o.lclean, o.lquar = nil, nil

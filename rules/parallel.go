@@ -21,8 +21,12 @@ import (
 //
 // Each batch is folded into a state of its own, and those states are merged
 // into r in batch order, so the results are the same for any number of
-// workers. At most two batches per worker are in flight, so memory stays
-// bounded whatever the reader's length.
+// workers. The merges run on a goroutine of their own, in that order, while
+// each is called for the next batches: a large exact-count state (a unique
+// key over millions of rows) does not hold up the callback. At most two
+// batches per worker are in flight and at most workers states wait for
+// their merge, so memory stays bounded whatever the reader's length. r is
+// not touched by each: it is complete when EvalReader returns.
 func (r *Run) EvalReader(ctx context.Context, rdr array.RecordReader, workers int, each func(batch arrow.RecordBatch, res *BatchResult) error) error {
 	if r.err != nil {
 		return r.err
@@ -92,6 +96,28 @@ func (r *Run) EvalReader(ctx context.Context, rdr array.RecordReader, workers in
 		}
 	}()
 
+	// The merges into r, in batch order, off the ordered loop. mergeErr
+	// is read after merged closes.
+	type fold struct {
+		seq int
+		run *Run
+	}
+	folds := make(chan fold, workers)
+	merged := make(chan struct{})
+	var mergeErr error
+	go func() {
+		defer close(merged)
+		for f := range folds {
+			if mergeErr != nil {
+				continue
+			}
+			if err := r.Merge(f.run); err != nil {
+				mergeErr = fmt.Errorf("rules: batch %d: %w", f.seq, err)
+				cancel()
+			}
+		}
+	}()
+
 	pending := map[int]done{}
 	next := 0
 	var first error
@@ -115,9 +141,8 @@ func (r *Run) EvalReader(ctx context.Context, rdr array.RecordReader, workers in
 				case d.err != nil:
 					fail(fmt.Errorf("rules: batch %d: %w", d.seq, d.err))
 				default:
-					if err := r.Merge(d.run); err != nil {
-						fail(fmt.Errorf("rules: batch %d: %w", d.seq, err))
-					} else if each != nil {
+					folds <- fold{seq: d.seq, run: d.run}
+					if each != nil {
 						if err := each(d.batch, d.res); err != nil {
 							fail(err)
 						}
@@ -130,6 +155,13 @@ func (r *Run) EvalReader(ctx context.Context, rdr array.RecordReader, workers in
 	}
 	for _, d := range pending { // only after a failure
 		d.batch.Release()
+	}
+	close(folds)
+	<-merged
+	if mergeErr != nil {
+		// Its batch precedes any other failure: folds stop at the first,
+		// and a later one may only be the cancellation it caused.
+		first = mergeErr
 	}
 	if first == nil {
 		first = readErr
