@@ -38,6 +38,11 @@ type Column struct {
 	Min, Max  string // CEL number literals, "" when absent
 	MinLength *int
 	MaxLength *int
+	// Pattern is a regular expression (RE2) every value matches, "" when
+	// absent.
+	Pattern string
+	// Tags are written as the column's tags: (pii.email, …).
+	Tags []string
 	// Comment is written above the entry (one "# " line per line).
 	Comment string
 }
@@ -156,6 +161,16 @@ func (f *File) YAML() []byte {
 			}
 			if c.MaxLength != nil {
 				props = append(props, "max_length: "+strconv.Itoa(*c.MaxLength))
+			}
+			if c.Pattern != "" {
+				props = append(props, "pattern: "+Quote(c.Pattern))
+			}
+			if len(c.Tags) > 0 {
+				tags := make([]string, len(c.Tags))
+				for i, t := range c.Tags {
+					tags[i] = Quote(t)
+				}
+				props = append(props, "tags: ["+strings.Join(tags, ", ")+"]")
 			}
 			fmt.Fprintf(&b, "  %s: {%s}\n", Quote(c.Key), strings.Join(props, ", "))
 		}

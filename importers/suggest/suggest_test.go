@@ -25,7 +25,7 @@ func TestSuggestionsPass(t *testing.T) {
 	}{
 		{"orders parquet", filepath.Join("..", "..", "testdata", "orders", "orders.parquet"), []string{"required: true", "type: "}},
 		{"orders csv", filepath.Join("..", "..", "testdata", "orders", "orders.csv"), []string{"required: true"}},
-		{"airports csv", filepath.Join("..", "..", "..", "shared", "datasets", "airports.csv"), []string{"unique: true"}},
+		{"airports csv", filepath.Join(sharedDatasets(), "airports.csv"), []string{"unique: true"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
