@@ -181,7 +181,7 @@ func (s *shapes) best() (pattern string, count int64, groups int) {
 		}
 		lo, hi := bg.minRun[i], bg.maxRun[i]
 		switch {
-		case lo == hi && lo == 1:
+		case lo == 1 && hi == 1:
 		case lo == hi:
 			b.WriteString("{" + strconv.Itoa(lo) + "}")
 		default:
