@@ -29,6 +29,7 @@ type ReaderAt struct {
 	size    int64
 	fetched atomic.Int64
 	reads   atomic.Int64
+	onRead  func(n int64) // also told of each range read, when set
 }
 
 // NewReaderAt returns a ReaderAt over key and the object's size.
@@ -63,6 +64,9 @@ func (r *ReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	r.reads.Add(1)
 	got, err := io.ReadFull(rd, p[:n])
 	r.fetched.Add(int64(got))
+	if r.onRead != nil {
+		r.onRead(int64(got))
+	}
 	if err != nil {
 		return got, fmt.Errorf("blobconnector: %s: range %d+%d: %w", r.key, off, n, err)
 	}
@@ -249,7 +253,7 @@ func (w *writer) Commit(ctx context.Context) error {
 // Abort drops the local file; the store is not touched.
 func (w *writer) Abort(ctx context.Context) error {
 	if w.done {
-		return nil
+		return connectors.ErrClosed
 	}
 	w.done = true
 	defer func() { _ = os.RemoveAll(w.dir) }()
@@ -286,6 +290,9 @@ func Opener(ctx context.Context) builtin.Opener {
 			f, err := format(key, opts)
 			if err != nil {
 				return nil, err
+			}
+			if f.Name == "parquet" {
+				return NewParquetSource(b, key, ds), nil
 			}
 			return NewSource(b, key, ds, func(p string) (connectors.Source, error) { return f.Source(p, opts) }), nil
 		},

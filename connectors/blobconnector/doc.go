@@ -7,14 +7,16 @@
 // cloud SDK is linked unless asked for. Opener returns a builtin.Opener to
 // route a scheme (s3://bucket/key?endpoint=…) through a builtin.Registry.
 //
-// Reads: ReaderAt gives random access over range reads, so a Parquet reader
-// fetches only the footer and the column chunks it asks for. Source, until
-// the Parquet source accepts an io.ReaderAt, copies the object to a
-// temporary file and reads that with the format's file source (a whole
-// object read).
+// Reads: ReaderAt gives random access over range reads. A Parquet object
+// is read by ParquetSource (what Opener returns for .parquet keys): the
+// footer, then only the column chunks of the projected columns, in range
+// reads of at most 1 MiB, never the whole object. Other formats are read by
+// Source, which copies the object to a temporary file and reads that with
+// the format's file source (one whole-object read; CSV and JSON are read
+// whole anyway).
 //
 // Writes: a Sink writes the format to a temporary file, and on Commit
 // uploads it with one blob.Writer that is closed only then; an aborted
 // write cancels the upload, and the store never shows a partial object
-// (see docs/sources.md for what each store guarantees).
+// (see docs/connectors.md for what each store guarantees).
 package blobconnector

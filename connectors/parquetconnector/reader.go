@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -29,7 +28,7 @@ type reader struct {
 	refs   atomic.Int64
 	ctx    context.Context
 	path   string
-	file   *os.File
+	file   readerAtCloser
 	pf     *parquet.File
 	schema *arrow.Schema
 	cols   []*colState

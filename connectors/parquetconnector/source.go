@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"time"
@@ -25,6 +26,10 @@ type Source struct {
 	path    string
 	dataset lineage.Dataset
 	limits  Limits
+	// at, when set, is the random-access input instead of the file at
+	// path (NewReaderAtSource); path then only names it in messages.
+	at     io.ReaderAt
+	atSize int64
 }
 
 var (
@@ -47,6 +52,21 @@ func NewSource(path string, opts ...SourceOption) (*Source, error) {
 	return s, nil
 }
 
+// NewReaderAtSource returns a Source reading the Parquet data of size
+// bytes in r, with identity ds; name names it in messages. Only the
+// footer and the column chunks of the projected columns are read, each
+// with ReadAt calls of at most 1 MiB: over an object store's range reads
+// (blobconnector.ReaderAt) a projected read fetches those ranges and no
+// others. r must be safe for concurrent ReadAt calls (io.ReaderAt's
+// contract) and stay valid while the Source is used.
+func NewReaderAtSource(name string, ds lineage.Dataset, r io.ReaderAt, size int64, opts ...SourceOption) *Source {
+	s := &Source{path: name, dataset: ds, limits: DefaultLimits, at: r, atSize: size}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
 // Dataset returns the file's identity: namespace "file", the absolute path
 // as name.
 func (s *Source) Dataset() lineage.Dataset { return s.dataset }
@@ -63,11 +83,12 @@ func corrupt(path string, err error) error {
 // validated it. A file that parquet-go cannot decode, even by panicking,
 // yields an error wrapping connectors.ErrCorrupt. dataEnd is the offset
 // where the footer starts.
-func openFile(path string, lim Limits) (f *os.File, pf *parquet.File, dataEnd int64, err error) {
-	f, err = os.Open(path)
+func openFile(path string, lim Limits) (f readerAtCloser, pf *parquet.File, dataEnd int64, err error) {
+	osf, err := os.Open(path)
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("parquetconnector: %w", err)
 	}
+	f = osf
 	defer func() {
 		if p := recover(); p != nil {
 			err = corrupt(path, fmt.Errorf("decoding footer: %v", p))
@@ -77,26 +98,62 @@ func openFile(path string, lim Limits) (f *os.File, pf *parquet.File, dataEnd in
 			f, pf = nil, nil
 		}
 	}()
-	st, err := f.Stat()
+	st, err := osf.Stat()
 	if err != nil {
 		return f, nil, 0, fmt.Errorf("parquetconnector: %w", err)
 	}
 	if !st.Mode().IsRegular() {
 		return f, nil, 0, fmt.Errorf("parquetconnector: %s: not a regular file: %w", path, connectors.ErrUnsupported)
 	}
-	dataEnd, err = checkFooter(path, f, st.Size(), lim)
-	if err != nil {
-		return f, nil, 0, err
+	pf, dataEnd, err = openAt(path, f, st.Size(), lim)
+	return f, pf, dataEnd, err
+}
+
+// readerAtCloser is the input of a reader: a file, or the io.ReaderAt of
+// NewReaderAtSource with a Close that does nothing.
+type readerAtCloser interface {
+	io.ReaderAt
+	io.Closer
+}
+
+type nopCloser struct{ io.ReaderAt }
+
+func (nopCloser) Close() error { return nil }
+
+// open opens the Source's input: its ReaderAt, or the file at its path.
+func (s *Source) open() (readerAtCloser, *parquet.File, int64, error) {
+	if s.at == nil {
+		return openFile(s.path, s.limits)
 	}
-	pf, err = parquet.OpenFile(f, st.Size(),
+	f := nopCloser{s.at}
+	pf, dataEnd, err := openAt(s.path, f, s.atSize, s.limits)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return f, pf, dataEnd, nil
+}
+
+// openAt decodes the footer of the size bytes of f once checkFooter has
+// validated it; a panic of the decoder is an error wrapping ErrCorrupt.
+func openAt(path string, f io.ReaderAt, size int64, lim Limits) (pf *parquet.File, dataEnd int64, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			pf, err = nil, corrupt(path, fmt.Errorf("decoding footer: %v", p))
+		}
+	}()
+	dataEnd, err = checkFooter(path, f, size, lim)
+	if err != nil {
+		return nil, 0, err
+	}
+	pf, err = parquet.OpenFile(f, size,
 		parquet.SkipPageIndex(true),
 		parquet.SkipBloomFilters(true),
 		parquet.ReadBufferSize(1<<20),
 	)
 	if err != nil {
-		return f, nil, 0, corrupt(path, err)
+		return nil, 0, corrupt(path, err)
 	}
-	return f, pf, dataEnd, nil
+	return pf, dataEnd, nil
 }
 
 // withFile opens the file, runs fn on it and closes it again, converting a
@@ -105,7 +162,7 @@ func (s *Source) withFile(ctx context.Context, fn func(pf *parquet.File) error) 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	f, pf, _, err := openFile(s.path, s.limits)
+	f, pf, _, err := s.open()
 	if err != nil {
 		return err
 	}
@@ -296,7 +353,7 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (rr arra
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	f, pf, dataEnd, err := openFile(s.path, s.limits)
+	f, pf, dataEnd, err := s.open()
 	if err != nil {
 		return nil, err
 	}
