@@ -194,17 +194,18 @@ func findData(dir, name string) (string, bool) {
 	return "", false
 }
 
-// relativeTo writes p relative to base when both resolve, else absolute.
+// relativeTo writes p relative to base when that climbs at most two
+// directories (rules/ next to data/ in a project), else absolute.
 func relativeTo(base, p string) string {
 	ab, err1 := filepath.Abs(base)
 	ap, err2 := filepath.Abs(p)
 	if err1 != nil || err2 != nil {
 		return p
 	}
-	if r, err := filepath.Rel(ab, ap); err == nil {
+	if r, err := filepath.Rel(ab, ap); err == nil && !strings.HasPrefix(filepath.ToSlash(r), "../../../") {
 		return filepath.ToSlash(r)
 	}
-	return ap
+	return filepath.ToSlash(ap)
 }
 
 func trimDots(exts []string) []string {

@@ -29,12 +29,12 @@ func TestImportDbtJaffleShop(t *testing.T) {
 	}
 	args := append([]string{"import", "dbt", "--data", data, "--out-dir", out}, schemas...)
 
-	// dbt_utils.equal_rowcount is not translated: without --allow-partial
-	// nothing is written.
+	// dbt_utils.cardinality_equality is not translated: without
+	// --allow-partial nothing is written.
 	code, _, errOut := sluice(t, args...)
 	require.Equal(t, exitUsage, code, errOut)
 	assert.Contains(t, errOut, "1 check was skipped")
-	assert.Contains(t, errOut, "models/schema.yml:36:9: dbt_utils.equal_rowcount: it compares with another model")
+	assert.Contains(t, errOut, "stg_payments: not translated: "+filepath.Join(jaffleShop, "models", "staging", "schema.yml")+":48:13: dbt_utils.cardinality_equality on order_id: it compares how often each value occurs")
 	entries, err := os.ReadDir(out)
 	require.NoError(t, err)
 	assert.Empty(t, entries)
@@ -42,7 +42,7 @@ func TestImportDbtJaffleShop(t *testing.T) {
 	args = append([]string{"import", "dbt", "--allow-partial", "--data", data, "--out-dir", out}, schemas...)
 	code, _, errOut = sluice(t, args...)
 	require.Equal(t, exitPass, code, errOut)
-	assert.Contains(t, errOut, "partly translated: "+filepath.Join(jaffleShop, "models", "staging", "schema.yml")+":51:13: dbt_utils.accepted_range on amount: the config store_failures is ignored")
+	assert.Contains(t, errOut, "partly translated: "+filepath.Join(jaffleShop, "models", "staging", "schema.yml")+":57:13: dbt_utils.accepted_range on amount: the config store_failures is ignored")
 	assert.Contains(t, errOut, "partly translated: "+filepath.Join(jaffleShop, "seeds", "seeds.yml")+":18:13: not_null on amount: the config limit has no effect on the verdict")
 
 	// verdict per dataset and dbt test, as dbt test gives it.
@@ -78,6 +78,8 @@ func TestImportDbtJaffleShop(t *testing.T) {
 			// warn), younger than 100000 days.
 			"most_recent_order.recency":   "warn",
 			"most_recent_order.recency_2": "pass",
+			// 6 customers, 6 staged customers.
+			"equal_rowcount": "pass",
 		},
 		"orders": {
 			// order 11 appears twice: dbt counts 1 duplicated value (not 2
@@ -102,9 +104,14 @@ func TestImportDbtJaffleShop(t *testing.T) {
 			// order 7: 29 != 0 + 0 + 0 + 30.
 			"expression_is_true": "fail",
 			"table.row_count":    "pass",
+			// 12 orders, 11 staged orders: dbt's failure count is the
+			// difference, 1: warn_if >0 holds, error_if >1 does not.
+			"equal_rowcount": "warn",
 		},
 		"stg_customers": {"customer_id.unique_non_null": "pass", "customer_id.not_null": "pass"},
 		"stg_orders": {
+			// 11 orders, 12 payments.
+			"fewer_rows_than":          "pass",
 			"order_id.unique_non_null": "pass",
 			"order_id.not_null":        "pass",
 			// 'lost' is on 2018-01-12, outside where order_date < '2018-01-12'.
@@ -177,7 +184,7 @@ func TestImportDbtJaffleShop(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(text), `owner: "analytics@jaffle.example"`)
 	assert.Contains(t, string(text), "# PII per dbt (description): add tags: [pii.name]")
-	assert.Contains(t, string(text), "not translated: "+filepath.Join(jaffleShop, "models", "schema.yml")+":36:9: dbt_utils.equal_rowcount")
+	assert.Contains(t, string(text), `check: "row_count() == row_count(\"`)
 }
 
 // With --model, one model's rule file goes to stdout; a relationships test

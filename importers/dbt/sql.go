@@ -385,7 +385,8 @@ func (p *sqlParser) in(op string, l *sqlNode) (*sqlNode, error) {
 }
 
 func (p *sqlParser) comparison(op string, l, r *sqlNode) (*sqlNode, error) {
-	if isBoolean(l) || isBoolean(r) {
+	literal := func(n *sqlNode) bool { return n.op == "true" || n.op == "false" }
+	if (isBoolean(l) && !literal(l)) || (isBoolean(r) && !literal(r)) {
 		return nil, sqlErrorf("comparisons of conditions are not translated")
 	}
 	return &sqlNode{op: "cmp", cmp: op, kids: []*sqlNode{l, r}}, nil
@@ -649,10 +650,10 @@ func topLevel(s, op string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
+		case inStr != 0 && c == '\\':
+			i++
 		case inStr != 0:
-			if c == '\\' {
-				i++
-			} else if c == inStr {
+			if c == inStr {
 				inStr = 0
 			}
 		case c == '"' || c == '\'':

@@ -242,7 +242,7 @@ func (t *translator) test(f *importers.File, n ast.Node, col, desc string) {
 	levels := []level{{"error", errorIf}}
 	if severity == "warn" {
 		levels = []level{{"warn", warnIf}}
-	} else if warnIf != errorIf && !(warnIf.anyFailure() && errorIf.anyFailure()) {
+	} else if warnIf != errorIf && (!warnIf.anyFailure() || !errorIf.anyFailure()) {
 		levels = append(levels, level{"warn", warnIf})
 	}
 	var out []importers.Rule
@@ -412,7 +412,7 @@ func (t *translator) translate(f *importers.File, name, col string, args map[str
 		field, _ := args["field"].(string)
 		target, ok := refName(to)
 		if !ok || field == "" {
-			return spec{}, errors.New("relationships wants to: ref('model') or source('source', 'table') and field:")
+			return spec{}, errors.New("relationships wants to (ref('model') or source('source', 'table')) and field")
 		}
 		if t.opts.Ref == nil {
 			return spec{}, fmt.Errorf("the dataset of %s is not known: give the data directory (--data DIR)", to)
@@ -581,8 +581,30 @@ func (t *translator) dbtUtils(short, ruleName, col string, args map[string]any, 
 		d := strconv.FormatFloat(n*mult, 'f', -1, 64) + unit
 		return spec{name: field + ".recency", binary: true,
 			check: fmt.Sprintf("max(%s) >= now() - duration(%s)", importers.Ident(field), importers.CELString(d))}, nil
-	case "equal_rowcount", "fewer_rows_than", "equality", "cardinality_equality":
-		return spec{}, errors.New("it compares with another model (compare_model): Sluice's dataset checks read one dataset, and only missing_references reads another")
+	case "equal_rowcount", "fewer_rows_than":
+		to, _ := args["compare_model"].(string)
+		target, ok := refName(to)
+		if !ok {
+			return spec{}, errors.New("compare_model must be ref('model') or source('source', 'table')")
+		}
+		if t.opts.Ref == nil {
+			return spec{}, fmt.Errorf("the dataset of %s is not known: give the data directory (--data DIR)", to)
+		}
+		p, err := t.opts.Ref(target)
+		if err != nil {
+			return spec{}, err
+		}
+		other := "row_count(" + importers.CELString(p) + ")"
+		if short == "fewer_rows_than" {
+			return spec{name: short, binary: true, check: "row_count() < " + other}, nil
+		}
+		// dbt's failure count is the difference of the row counts.
+		return spec{name: short, check: "row_count() == " + other,
+			count: fmt.Sprintf("(row_count() >= %s ? row_count() - %s : %s - row_count())", other, other, other)}, nil
+	case "equality":
+		return spec{}, errors.New("it compares every row with another model's: Sluice reads another dataset only for its row count (row_count('path')) and its keys (missing_references)")
+	case "cardinality_equality":
+		return spec{}, errors.New("it compares how often each value occurs with another model: Sluice reads another dataset only for its row count (row_count('path')) and its keys (missing_references)")
 	}
 	return spec{}, fmt.Errorf("dbt_utils.%s is not translated", short)
 }
