@@ -15,6 +15,12 @@
 // against a timestamp column as timestamp(...)); without it they are
 // written as the suite spells them.
 //
+// Column-pair expectations (equal, A greater than B, pairs in a set) and
+// multicolumn ones are row rules over the columns; ignore_row_if is spelled
+// out in the expression: an ignored row evaluates to null and is not
+// counted, any other row is evaluated, missing values included (a missing
+// value fails a comparison and differs from every present value), as in GX.
+//
 // Table-level expectations (column count, the columns' order or set, a
 // column's position, the row count of another table) become dataset checks
 // over column_count(), columns() and row_count('path'), which read the

@@ -490,7 +490,8 @@ func uniqueWithinRecord(t *translator, kw kwargs) (spec, error) {
 	if err != nil {
 		return spec{}, err
 	}
-	if _, err := ignoreRowIf(kw, "all_values_are_missing"); err != nil {
+	ign, err := ignoreRowIf(kw, "all_values_are_missing")
+	if err != nil {
 		return spec{}, err
 	}
 	var parts []string
@@ -506,7 +507,21 @@ func uniqueWithinRecord(t *translator, kw kwargs) (spec, error) {
 	if len(parts) == 0 {
 		return spec{}, invalid("column_list needs two or more columns")
 	}
-	return spec{name: strings.Join(cols, "_") + ".unique_within_record", expr: strings.Join(parts, " && "), cols: cols}, nil
+	sp := spec{name: strings.Join(cols, "_") + ".unique_within_record", expr: strings.Join(parts, " && "), cols: cols}
+	// GX counts distinct values with missing ones as one more value (two
+	// missing values are equal): so does CEL's null != value.
+	allNull := strings.Join(mapStrings(cols, func(c string) string { return importers.Ident(c) + " == null" }), " && ")
+	switch ign {
+	case "all_values_are_missing":
+		sp.expr, sp.testsNull = allNull+" ? dyn(null) : ("+sp.expr+")", true
+	case "never":
+		sp.expr, sp.testsNull = allNull+" ? false : ("+sp.expr+")", true
+	case "any_value_is_missing":
+		// A row with a null input is not evaluated: the rule's default.
+	default:
+		return spec{}, invalid(fmt.Sprintf("ignore_row_if of a column list is all_values_are_missing, any_value_is_missing or never, not %q", ign))
+	}
+	return sp, nil
 }
 
 func multicolumnSum(t *translator, kw kwargs) (spec, error) {
