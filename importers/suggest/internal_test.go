@@ -84,3 +84,20 @@ func TestFreshWindow(t *testing.T) {
 		})
 	}
 }
+
+func TestFormatBound(t *testing.T) {
+	tests := []struct {
+		v, step float64
+		integer bool
+		want    string
+	}{
+		{7.1000000000000005, 0.1, false, "7.1"},
+		{0, 0.1, false, "0.0"},
+		{-0.0035, 0.001, false, "-0.004"},
+		{5500, 100, true, "5500"},
+		{78, 1, false, "78"},
+	}
+	for _, tc := range tests {
+		assert.Equal(t, tc.want, formatBound(tc.v, tc.step, tc.integer))
+	}
+}

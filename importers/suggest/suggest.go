@@ -324,8 +324,12 @@ func (s *proposer) numeric(p *profile, c *importers.Column, why *[]string) {
 		return
 	}
 	integer := p.family != "float"
+	if math.Abs(lo) > maxExact || math.Abs(hi) > maxExact {
+		*why = append(*why, "no min or max: values beyond ±2^53, where bounds are not exact")
+		return
+	}
 	wlo, whi, step := widen(lo, hi, integer)
-	c.Min, c.Max = formatNum(wlo, integer), formatNum(whi, integer)
+	c.Min, c.Max = formatBound(wlo, step, integer), formatBound(whi, step, integer)
 	ev := fmt.Sprintf("min %s, max %s: observed min %s, max %s", c.Min, c.Max, formatNum(lo, integer), formatNum(hi, integer))
 	if p.quant != nil {
 		med, ok := p.quant.Quantile(0.5)
@@ -335,7 +339,7 @@ func (s *proposer) numeric(p *profile, c *importers.Column, why *[]string) {
 			ev += fmt.Sprintf(" (p1 %.6g, median %.6g, p99 %.6g)", p01, med, p99)
 		}
 	}
-	ev += fmt.Sprintf("; widened by %g%% of the range and rounded outward to a multiple of %s", RangeMargin*100, formatNum(step, false))
+	ev += fmt.Sprintf("; widened by %g%% of the range and rounded outward to a multiple of %s", RangeMargin*100, formatBound(step, step, integer))
 	if lo >= 0 {
 		ev += ", not below 0"
 	}
@@ -572,6 +576,20 @@ func btoi(b bool) int {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// maxExact is the largest magnitude below which every integer is a
+// float64: bounds are read as float64.
+const maxExact = 1 << 53
+
+// formatBound writes a widened bound with the decimals of its step, so
+// 7.1000000000000005 reads 7.1 (the margin is at least one step, so the
+// rounding never crosses an observed value).
+func formatBound(v, step float64, integer bool) string {
+	if integer || step >= 1 {
+		return strconv.FormatFloat(math.Round(v), 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'f', int(math.Ceil(-math.Log10(step))), 64)
+}
 
 func formatNum(v float64, integer bool) string {
 	if integer {
