@@ -43,7 +43,7 @@ func TestImportDbtJaffleShop(t *testing.T) {
 	code, _, errOut = sluice(t, args...)
 	require.Equal(t, exitPass, code, errOut)
 	assert.Contains(t, errOut, "partly translated: "+filepath.Join(jaffleShop, "models", "staging", "schema.yml")+":57:13: dbt_utils.accepted_range on amount: the config store_failures is ignored")
-	assert.Contains(t, errOut, "partly translated: "+filepath.Join(jaffleShop, "seeds", "seeds.yml")+":18:13: not_null on amount: the config limit has no effect on the verdict")
+	assert.Contains(t, errOut, "partly translated: "+filepath.Join(jaffleShop, "seeds", "seeds.yml")+":21:13: not_null on amount: the config limit has no effect on the verdict")
 
 	// verdict per dataset and dbt test, as dbt test gives it.
 	want := map[string]map[string]string{
@@ -132,8 +132,10 @@ func TestImportDbtJaffleShop(t *testing.T) {
 		"raw_payments": {
 			"id.unique_non_null": "pass",
 			"id.not_null":        "pass",
-			// payment 8 is 'bitcoin'.
-			"payment_method.accepted_values": "fail",
+			// payment 8 is 'bitcoin', not accepted and in the list of values
+			// not accepted.
+			"payment_method.accepted_values":     "fail",
+			"payment_method.not_accepted_values": "fail",
 			// payment 9 has no amount.
 			"amount.not_null": "fail",
 		},

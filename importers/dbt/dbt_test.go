@@ -124,6 +124,8 @@ func TestImportTests(t *testing.T) {
 			"with no row inside where dbt divides by zero"},
 		{"at_least_one with where", `dbt_utils.at_least_one: {config: {where: "k = 1"}}`,
 			map[string]string{"c.at_least_one": "count_if(k != null && k == 1 && c != null) > 0|"}, ""},
+		{"not_accepted_values", `dbt_utils.not_accepted_values: {values: [x, y]}`,
+			map[string]string{"c.not_accepted_values": `!(c in ["x", "y"])|`}, ""},
 		{"not_constant", `dbt_utils.not_constant`, map[string]string{"c.not_constant": "distinct_count(c) != 1|"}, ""},
 		{"recency in hours", `dbt_utils.recency: {datepart: hour, field: c, interval: 26}`,
 			map[string]string{"c.recency": `max(c) >= now() - duration("26h")|`}, ""},

@@ -382,7 +382,7 @@ func (t *translator) translate(f *importers.File, name, col string, args map[str
 			check: fmt.Sprintf("distinct_count(%s) == row_count() - null_count(%s)", id, id),
 			count: fmt.Sprintf("distinct_count(%s) - (row_count() - null_count(%s) - duplicate_count(%s))", id, id, id),
 		}, nil
-	case name == "accepted_values":
+	case name == "accepted_values" || name == "dbt_utils.not_accepted_values":
 		if err := needCol(); err != nil {
 			return spec{}, err
 		}
@@ -402,7 +402,12 @@ func (t *translator) translate(f *importers.File, name, col string, args map[str
 			}
 			lits = append(lits, l)
 		}
-		return spec{name: ruleName, body: id + " in [" + strings.Join(lits, ", ") + "]", cols: []string{col},
+		in := id + " in [" + strings.Join(lits, ", ") + "]"
+		if name != "accepted_values" {
+			return spec{name: ruleName, body: "!(" + in + ")", cols: []string{col},
+				noCount: "dbt counts the distinct values in the list that occur, which no Sluice metric counts"}, nil
+		}
+		return spec{name: ruleName, body: in, cols: []string{col},
 			noCount: "dbt counts the distinct values outside the list, which no Sluice metric counts"}, nil
 	case name == "relationships":
 		if err := needCol(); err != nil {
