@@ -497,10 +497,7 @@ func uniqueWithinRecord(t *translator, kw kwargs) (spec, error) {
 	var parts []string
 	for i := range cols {
 		for j := i + 1; j < len(cols); j++ {
-			a, b := importers.Ident(cols[i]), importers.Ident(cols[j])
-			if t.kind(cols[i]) != t.kind(cols[j]) || t.kind(cols[i]) == kindUnknown {
-				a, b = "dyn("+a+")", "dyn("+b+")"
-			}
+			a, b := t.operands(cols[i], cols[j])
 			parts = append(parts, a+" != "+b)
 		}
 	}

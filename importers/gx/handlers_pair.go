@@ -57,7 +57,7 @@ func (t *translator) operands(a, b string) (string, string) {
 	ka, kb := t.kind(a), t.kind(b)
 	numeric := func(k kind) bool { return k == kindInt || k == kindUint || k == kindDouble }
 	switch {
-	case ka == kb && ka != kindUnknown && ka != kindOther:
+	case ka == kb && ka != kindUnknown:
 		return x, y
 	case numeric(ka) && numeric(kb):
 		return "double(" + x + ")", "double(" + y + ")"

@@ -74,38 +74,41 @@ func TestColumnPairExpectations(t *testing.T) {
 		// mostly allows it.
 		failed, skipped int64
 		pass            bool
+		// mixed: a comparison across types CEL only makes on dyn values,
+		// which the interpreter evaluates.
+		mixed bool
 	}{
 		// Default ignore_row_if: both_values_are_missing. Row 5 (one
 		// value missing) is evaluated and fails; row 6 is not counted.
-		{"greater, default", "expect_column_pair_values_A_to_be_greater_than_B", `{"column_A": "hi", "column_B": "lo"}`, 3, 1, false},
-		{"greater or equal", "expect_column_pair_values_A_to_be_greater_than_B", `{"column_A": "hi", "column_B": "lo", "or_equal": true}`, 2, 1, false},
+		{"greater, default", "expect_column_pair_values_A_to_be_greater_than_B", `{"column_A": "hi", "column_B": "lo"}`, 3, 1, false, false},
+		{"greater or equal", "expect_column_pair_values_A_to_be_greater_than_B", `{"column_A": "hi", "column_B": "lo", "or_equal": true}`, 2, 1, false, false},
 		{"greater, either missing ignored", "expect_column_pair_values_A_to_be_greater_than_B",
-			`{"column_A": "hi", "column_B": "lo", "or_equal": true, "ignore_row_if": "either_value_is_missing"}`, 1, 2, false},
+			`{"column_A": "hi", "column_B": "lo", "or_equal": true, "ignore_row_if": "either_value_is_missing"}`, 1, 2, false, false},
 		{"greater, mostly", "expect_column_pair_values_A_to_be_greater_than_B",
-			`{"column_A": "hi", "column_B": "lo", "or_equal": true, "ignore_row_if": "either_value_is_missing", "mostly": 0.75}`, 1, 2, true},
+			`{"column_A": "hi", "column_B": "lo", "or_equal": true, "ignore_row_if": "either_value_is_missing", "mostly": 0.75}`, 1, 2, true, false},
 		{"greater, neither ignored", "expect_column_pair_values_A_to_be_greater_than_B",
-			`{"column_A": "hi", "column_B": "lo", "ignore_row_if": "neither"}`, 4, 0, false},
-		{"legacy lower-case name", "expect_column_pair_values_a_to_be_greater_than_b", `{"column_A": "hi", "column_B": "lo", "ignore_row_if": "either_value_is_missing"}`, 2, 2, false},
-		{"greater across int and double", "expect_column_pair_values_A_to_be_greater_than_B", `{"column_A": "hi", "column_B": "f", "ignore_row_if": "either_value_is_missing"}`, 2, 2, false},
-		{"equal to itself", "expect_column_pair_values_to_be_equal", `{"column_A": "lo", "column_B": "lo"}`, 0, 2, true},
-		{"equal int and double", "expect_column_pair_values_to_be_equal", `{"column_A": "lo", "column_B": "f"}`, 0, 2, true},
-		{"equal, one missing fails", "expect_column_pair_values_to_be_equal", `{"column_A": "hi", "column_B": "lo", "mostly": 0.2}`, 4, 1, true},
-		{"equal number and text", "expect_column_pair_values_to_be_equal", `{"column_A": "lo", "column_B": "s", "ignore_row_if": "either_value_is_missing"}`, 4, 2, false},
+			`{"column_A": "hi", "column_B": "lo", "ignore_row_if": "neither"}`, 4, 0, false, false},
+		{"legacy lower-case name", "expect_column_pair_values_a_to_be_greater_than_b", `{"column_A": "hi", "column_B": "lo", "ignore_row_if": "either_value_is_missing"}`, 2, 2, false, false},
+		{"greater across int and double", "expect_column_pair_values_A_to_be_greater_than_B", `{"column_A": "hi", "column_B": "f", "ignore_row_if": "either_value_is_missing"}`, 2, 2, false, false},
+		{"equal to itself", "expect_column_pair_values_to_be_equal", `{"column_A": "lo", "column_B": "lo"}`, 0, 2, true, false},
+		{"equal int and double", "expect_column_pair_values_to_be_equal", `{"column_A": "lo", "column_B": "f"}`, 0, 2, true, false},
+		{"equal, one missing fails", "expect_column_pair_values_to_be_equal", `{"column_A": "hi", "column_B": "lo", "mostly": 0.2}`, 4, 1, true, false},
+		{"equal number and text", "expect_column_pair_values_to_be_equal", `{"column_A": "lo", "column_B": "s", "ignore_row_if": "either_value_is_missing"}`, 4, 2, false, true},
 		{"in set", "expect_column_pair_values_to_be_in_set",
-			`{"column_A": "hi", "column_B": "lo", "value_pairs_set": [[2, 1], [5, 3], [4, 4], [1, 2]]}`, 1, 1, false},
+			`{"column_A": "hi", "column_B": "lo", "value_pairs_set": [[2, 1], [5, 3], [4, 4], [1, 2]]}`, 1, 1, false, false},
 		{"in set, either missing ignored", "expect_column_pair_values_to_be_in_set",
-			`{"column_A": "hi", "column_B": "lo", "ignore_row_if": "either_value_is_missing", "value_pairs_set": [[2, 1], [5, 3], [4, 4], [1, 2]]}`, 0, 2, true},
+			`{"column_A": "hi", "column_B": "lo", "ignore_row_if": "either_value_is_missing", "value_pairs_set": [[2, 1], [5, 3], [4, 4], [1, 2]]}`, 0, 2, true, false},
 		{"in set with a null pair", "expect_column_pair_values_to_be_in_set",
-			`{"column_A": "hi", "column_B": "lo", "value_pairs_set": [[2, 1], [5, 3], [4, 4], [1, 2], [7, null]]}`, 0, 1, true},
+			`{"column_A": "hi", "column_B": "lo", "value_pairs_set": [[2, 1], [5, 3], [4, 4], [1, 2], [7, null]]}`, 0, 1, true, false},
 		{"in set, doubles for an int column", "expect_column_pair_values_to_be_in_set",
-			`{"column_A": "f", "column_B": "s", "ignore_row_if": "either_value_is_missing", "value_pairs_set": [[1, "a"], [3, "b"], [4, "c"], [2, "x"]]}`, 1, 2, false},
+			`{"column_A": "f", "column_B": "s", "ignore_row_if": "either_value_is_missing", "value_pairs_set": [[1, "a"], [3, "b"], [4, "c"], [2, "x"]]}`, 1, 2, false, false},
 		// Multicolumn: GX's default all_values_are_missing evaluates a row
 		// with some missing values (a missing value differs from a
 		// present one); never evaluates every row.
-		{"unique within record", "expect_select_column_values_to_be_unique_within_record", `{"column_list": ["hi", "lo"]}`, 1, 1, false},
-		{"unique within record, int and double", "expect_select_column_values_to_be_unique_within_record", `{"column_list": ["lo", "f"]}`, 4, 2, false},
-		{"unique within record, never", "expect_select_column_values_to_be_unique_within_record", `{"column_list": ["hi", "lo"], "ignore_row_if": "never"}`, 2, 0, false},
-		{"unique within record, any missing", "expect_select_column_values_to_be_unique_within_record", `{"column_list": ["hi", "lo", "s"], "ignore_row_if": "any_value_is_missing"}`, 1, 2, false},
+		{"unique within record", "expect_select_column_values_to_be_unique_within_record", `{"column_list": ["hi", "lo"]}`, 1, 1, false, false},
+		{"unique within record, int and double", "expect_select_column_values_to_be_unique_within_record", `{"column_list": ["lo", "f"]}`, 4, 2, false, false},
+		{"unique within record, never", "expect_select_column_values_to_be_unique_within_record", `{"column_list": ["hi", "lo"], "ignore_row_if": "never"}`, 2, 0, false, false},
+		{"unique within record, any missing", "expect_select_column_values_to_be_unique_within_record", `{"column_list": ["hi", "lo", "s"], "ignore_row_if": "any_value_is_missing"}`, 1, 2, false, true},
 	}
 	for _, tc := range tests {
 		for _, engine := range []string{rules.EngineAuto, rules.EngineInterpreter} {
@@ -117,6 +120,9 @@ func TestColumnPairExpectations(t *testing.T) {
 				assert.Equal(t, tc.failed, r.Failed, "failed rows (%s)", r.Expr)
 				assert.Equal(t, tc.skipped, r.Skipped, "rows not counted (%s)", r.Expr)
 				assert.Equal(t, tc.pass, r.Status == quality.StatusPass, "status %s (%s)", r.Status, r.Expr)
+				if engine == rules.EngineAuto && !tc.mixed {
+					assert.Equal(t, rules.EngineVectorized, r.Engine, "the translation runs vectorized (%s)", r.Expr)
+				}
 			})
 		}
 	}
