@@ -91,7 +91,7 @@ func (l location) same(o location) bool {
 var errOutputClash = errors.New("an output must not be an input, a reference dataset, the rule file or the other output")
 
 // checkOutputs refuses outputs that would overwrite what the run reads
-// (an INPUT, a reference dataset of a missing_references check, the rule
+// (an INPUT, a reference dataset of a missing_references or row_count check, the rule
 // file), what it records to (the history store, default or not, and the
 // lineage file) or the other output. refs may be nil (checked again once the rule
 // set is compiled).
@@ -114,7 +114,7 @@ func checkOutputs(f *checkFlags, inputs []string, refs []rules.Reference) error 
 		others = append(others, locate(in, "the INPUT"))
 	}
 	for _, r := range refs {
-		others = append(others, locate(r.Dataset, "a reference dataset of a missing_references check"))
+		others = append(others, locate(r.Dataset, "a reference dataset of a check (missing_references, row_count)"))
 	}
 	others = append(others, locate(f.rules, "the rule file (--rules)"))
 	others = append(others, historyLocations(f)...)

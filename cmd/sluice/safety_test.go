@@ -182,7 +182,7 @@ func TestOutputsThatWouldClobber(t *testing.T) {
 			args: func(d string) []string {
 				return []string{"--rules", d + "/refs.yaml", "--out", d + "/ref.csv", d + "/in.csv"}
 			},
-			want: "ref.csv is a reference dataset of a missing_references check",
+			want: "ref.csv is a reference dataset of a check (missing_references, row_count)",
 		},
 		{
 			name: "quarantine is a reference dataset",
