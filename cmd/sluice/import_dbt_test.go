@@ -34,7 +34,7 @@ func TestImportDbtJaffleShop(t *testing.T) {
 	code, _, errOut := sluice(t, args...)
 	require.Equal(t, exitUsage, code, errOut)
 	assert.Contains(t, errOut, "1 check was skipped")
-	assert.Contains(t, errOut, "stg_payments: not translated: "+filepath.Join(jaffleShop, "models", "staging", "schema.yml")+":48:13: dbt_utils.cardinality_equality on order_id: it compares how often each value occurs")
+	assert.Contains(t, errOut, "stg_payments: not translated: "+filepath.Join(jaffleShop, "models", "staging", "schema.yml")+":52:13: dbt_utils.cardinality_equality on order_id: it compares how often each value occurs")
 	entries, err := os.ReadDir(out)
 	require.NoError(t, err)
 	assert.Empty(t, entries)
@@ -42,7 +42,7 @@ func TestImportDbtJaffleShop(t *testing.T) {
 	args = append([]string{"import", "dbt", "--allow-partial", "--data", data, "--out-dir", out}, schemas...)
 	code, _, errOut = sluice(t, args...)
 	require.Equal(t, exitPass, code, errOut)
-	assert.Contains(t, errOut, "partly translated: "+filepath.Join(jaffleShop, "models", "staging", "schema.yml")+":57:13: dbt_utils.accepted_range on amount: the config store_failures is ignored")
+	assert.Contains(t, errOut, "partly translated: "+filepath.Join(jaffleShop, "models", "staging", "schema.yml")+":61:13: dbt_utils.accepted_range on amount: the config store_failures is ignored")
 	assert.Contains(t, errOut, "partly translated: "+filepath.Join(jaffleShop, "seeds", "seeds.yml")+":21:13: not_null on amount: the config limit has no effect on the verdict")
 
 	// verdict per dataset and dbt test, as dbt test gives it.
@@ -126,8 +126,10 @@ func TestImportDbtJaffleShop(t *testing.T) {
 			// payment 12's amount is 0: min_value 0 with inclusive: false.
 			"amount.accepted_range": "fail",
 		},
-		// the source table jaffle_shop.raw_customers
-		"raw_customers": {"id.unique_non_null": "pass", "id.not_null": "pass"},
+		// the source table jaffle_shop.raw_customers; dbt source freshness:
+		// the newest load is of 2018-01-06, older than warn_after (1 day),
+		// younger than error_after (100000 days).
+		"raw_customers": {"id.unique_non_null": "pass", "id.not_null": "pass", "_loaded_at.freshness": "warn"},
 		// the seed raw_payments
 		"raw_payments": {
 			"id.unique_non_null": "pass",

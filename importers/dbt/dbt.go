@@ -62,6 +62,7 @@ func Import(path string, data []byte, opts Options) ([]*importers.File, error) {
 				for _, src := range items(top.Value) {
 					var srcName string
 					var tables ast.Node
+					var fresh freshness
 					for _, e := range entries(src) {
 						switch keyOf(e) {
 						case "name":
@@ -70,11 +71,13 @@ func Import(path string, data []byte, opts Options) ([]*importers.File, error) {
 							tables = e.Value
 						}
 					}
+					fresh = fresh.from(t, src)
 					for _, item := range items(tables) {
 						f, err := t.dataset(item, "source table", srcName)
 						if err != nil {
 							return nil, err
 						}
+						t.freshness(f, fresh.from(t, item))
 						files = append(files, f)
 					}
 				}

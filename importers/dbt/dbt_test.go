@@ -134,6 +134,8 @@ func TestImportTests(t *testing.T) {
 			map[string]string{"c_k.unique_combination": "duplicate_count(c, k) == 0|"}, "partly translated"},
 		{"equal_rowcount with thresholds", `dbt_utils.equal_rowcount: {compare_model: "ref('o')", config: {error_if: ">5", warn_if: ">5"}}`,
 			map[string]string{"equal_rowcount": `(row_count() >= row_count("o.csv") ? row_count() - row_count("o.csv") : row_count("o.csv") - row_count()) <= 5|`}, ""},
+		{"dbt_expectations row count of another model", `dbt_expectations.expect_table_row_count_to_equal_other_table: {compare_model: "ref('o')"}`,
+			map[string]string{"row_count_equal_other_table": `row_count() == row_count("o.csv")|`}, ""},
 		{"group_by_columns", `dbt_utils.at_least_one: {group_by_columns: [k]}`, nil, "group_by_columns is not translated"},
 		{"dbt_expectations between", `dbt_expectations.expect_column_values_to_be_between: {min_value: 1, max_value: 9, strictly: true}`,
 			map[string]string{"c.between": "c > 1 && c < 9|"}, ""},
@@ -158,4 +160,46 @@ func TestImportTests(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestImportSourceFreshness(t *testing.T) {
+	schema := `version: 2
+sources:
+  - name: shop
+    loaded_at_field: _loaded_at
+    freshness:
+      warn_after: {count: 12, period: hour}
+      error_after: {count: 2, period: day}
+    tables:
+      - name: orders
+      - name: customers
+        freshness: null
+      - name: payments
+        config:
+          loaded_at_field: paid_at
+          freshness:
+            error_after: {count: 30, period: minute}
+            warn_after: null
+      - name: refunds
+        freshness:
+          error_after: {count: 1, period: month}
+`
+	files, err := dbt.Import("src.yml", []byte(schema), dbt.Options{})
+	require.NoError(t, err)
+	require.Len(t, files, 4)
+	rulesOf := func(i int) map[string]string {
+		got := map[string]string{}
+		for _, r := range files[i].Rules {
+			got[r.Name] = r.Check + "|" + r.Severity
+		}
+		return got
+	}
+	assert.Equal(t, map[string]string{
+		"_loaded_at.freshness":      `now() - max(_loaded_at) <= duration("48h")|`,
+		"_loaded_at.freshness_warn": `now() - max(_loaded_at) <= duration("12h")|warn`,
+	}, rulesOf(0))
+	assert.Empty(t, rulesOf(1))
+	assert.Equal(t, map[string]string{"paid_at.freshness": `now() - max(paid_at) <= duration("30m")|`}, rulesOf(2))
+	require.Len(t, files[3].Notes, 1)
+	assert.Contains(t, files[3].Notes[0].String(), "not translated: src.yml:19:9: freshness: freshness period month is not minute, hour or day")
 }

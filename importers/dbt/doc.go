@@ -7,7 +7,9 @@
 // accepted_range, not_null_proportion, unique_combination_of_columns,
 // recency, at_least_one, not_constant, equal_rowcount, fewer_rows_than) and
 // the dbt_expectations tests (through importers/gx, for the expectation of
-// the same name) become row rules and dataset checks.
+// the same name) become row rules and dataset checks. The freshness of a
+// source table (warn_after, error_after over loaded_at_field) becomes
+// checks over now() - max(loaded_at_field).
 //
 // The test configs keep dbt's verdict: severity; warn_if and error_if (one
 // rule per level that can fire, over the failure count dbt computes); and

@@ -430,6 +430,16 @@ func (t *translator) translate(f *importers.File, name, col string, args map[str
 		return spec{name: col + ".relationships", check: mr + " == 0", count: mr}, nil
 	case strings.HasPrefix(name, "dbt_utils."):
 		return t.dbtUtils(short, ruleName, col, args, where)
+	case name == "dbt_expectations.expect_table_row_count_to_equal_other_table":
+		for k := range args {
+			if k != "compare_model" {
+				return spec{}, fmt.Errorf("the argument %s is not translated", k)
+			}
+		}
+		sp, err := t.dbtUtils("equal_rowcount", "row_count_equal_other_table", "", args, where)
+		sp.name, sp.count = "row_count_equal_other_table", ""
+		sp.noCount = "thresholds on dbt_expectations tests are not translated"
+		return sp, err
 	case strings.HasPrefix(name, "dbt_expectations."):
 		return t.dbtExpectations(f, short, col, args, where)
 	}
