@@ -114,6 +114,8 @@ func metricDecls() []cel.EnvOption {
 			result = cel.IntType
 		case metrics.ResultDouble:
 			result = cel.DoubleType
+		case metrics.ResultListOfColumn:
+			result = cel.ListType(cel.TypeParamType("A0"))
 		default:
 			result = cel.TypeParamType("A0")
 		}
@@ -468,6 +470,8 @@ func (m *metricReplacer) define(a *celast.AST, e celast.Expr) (int, bool) {
 			d.typ = cel.IntType
 		case metrics.ResultDouble:
 			d.typ = cel.DoubleType
+		case metrics.ResultListOfColumn:
+			d.typ = cel.ListType(m.c.ce.slots[d.slots[0]].cel)
 		default:
 			d.typ = m.c.ce.slots[d.slots[0]].cel
 		}

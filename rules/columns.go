@@ -224,6 +224,16 @@ func toCEL(v any, want *types.Type) ref.Val {
 		return types.Timestamp{Time: x.UTC()}
 	case time.Duration:
 		return types.Duration{Duration: x}
+	case []any:
+		elem := types.DynType
+		if kind == types.ListKind && len(want.Parameters()) == 1 {
+			elem = want.Parameters()[0]
+		}
+		vals := make([]ref.Val, len(x))
+		for i, e := range x {
+			vals[i] = toCEL(e, elem)
+		}
+		return types.NewRefValList(types.DefaultTypeAdapter, vals)
 	}
 	return types.DefaultTypeAdapter.NativeToValue(v)
 }

@@ -14,7 +14,8 @@ import (
 //
 // Only metrics kept as mergeable states combine (row_count, mean,
 // duplicate_count, distinct_count, min, max, quantiles, …); count_if,
-// fraction_if, missing_references and the row rules stay the run's own.
+// fraction_if, missing_references, order_violations (partitions have no
+// row order between them) and the row rules stay the run's own.
 // States whose name the program does not read are ignored. Recorded called
 // afterwards still records the run's own states (so a partition is never
 // counted twice), while its Values are the combined ones the checks read.
@@ -40,6 +41,9 @@ func (r *Run) MergeStates(stored map[string]metrics.State) error {
 	for k, d := range r.p.metrics {
 		if d.kind != metricState || d.name == "" {
 			continue
+		}
+		if metrics.OrderSensitive(d.spec.Func) {
+			continue // partitions have no row order between them
 		}
 		s, ok := stored[d.name]
 		if !ok || s == nil {

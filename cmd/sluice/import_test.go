@@ -17,7 +17,7 @@ func TestImportGX(t *testing.T) {
 	require.Equal(t, exitPass, code, errOut)
 	assert.Contains(t, out, `owner: "payments@example.com"`)
 	assert.Contains(t, out, "order_id != null")
-	assert.Contains(t, errOut, "not translated: expect_column_values_to_be_increasing")
+	assert.Contains(t, errOut, "not translated: expect_column_kl_divergence_to_be_less_than")
 
 	// The output is a rule file the checker accepts.
 	path := filepath.Join(t.TempDir(), "orders.yaml")
@@ -35,12 +35,12 @@ func TestImportPartial(t *testing.T) {
 		require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
 		return path
 	}
-	increasing := "expect_column_values_to_be_increasing(column=\"id\")"
+	untranslated := "expect_column_kl_divergence_to_be_less_than(column=\"id\")"
 	gxNothing := write("nothing.json", `{"expectation_suite_name": "orders", "expectations": [
-		{"expectation_type": "expect_column_values_to_be_increasing", "kwargs": {"column": "id"}}]}`)
+		{"expectation_type": "expect_column_kl_divergence_to_be_less_than", "kwargs": {"column": "id"}}]}`)
 	gxSome := write("some.json", `{"expectation_suite_name": "orders", "expectations": [
 		{"expectation_type": "expect_column_values_to_not_be_null", "kwargs": {"column": "id"}},
-		{"expectation_type": "expect_column_values_to_be_increasing", "kwargs": {"column": "id"}}]}`)
+		{"expectation_type": "expect_column_kl_divergence_to_be_less_than", "kwargs": {"column": "id"}}]}`)
 	gxAll := write("all.json", `{"expectation_suite_name": "orders", "expectations": [
 		{"expectation_type": "expect_column_values_to_not_be_null", "kwargs": {"column": "id"}}]}`)
 	gxEmpty := write("empty.json", `{"expectation_suite_name": "orders", "expectations": []}`)
@@ -54,14 +54,14 @@ func TestImportPartial(t *testing.T) {
 		wantStderr []string // each must appear
 		wantOut    []string // each must appear in the rule file ("" = none written)
 	}{
-		{"gx some skipped", []string{"gx", gxSome}, exitUsage, []string{"1 check was skipped", increasing, "--allow-partial"}, nil},
-		{"gx nothing translated", []string{"gx", gxNothing}, exitUsage, []string{"nothing was translated for orders", increasing}, nil},
+		{"gx some skipped", []string{"gx", gxSome}, exitUsage, []string{"1 check was skipped", untranslated, "--allow-partial"}, nil},
+		{"gx nothing translated", []string{"gx", gxNothing}, exitUsage, []string{"nothing was translated for orders", untranslated}, nil},
 		{"gx empty suite", []string{"gx", gxEmpty}, exitUsage, []string{"nothing was translated for orders"}, nil},
 		{"gx complete", []string{"gx", gxAll}, exitPass, nil, []string{"id != null"}},
 		{"gx some skipped, allowed", []string{"gx", "--allow-partial", gxSome}, exitPass,
-			[]string{"not translated: " + increasing}, []string{"id != null", "# - not translated: " + increasing}},
+			[]string{"not translated: " + untranslated}, []string{"id != null", "# - not translated: " + untranslated}},
 		{"gx nothing translated, allowed", []string{"gx", "--allow-partial", gxNothing}, exitPass,
-			[]string{"orders: nothing was translated", "not translated: " + increasing}, []string{"# - not translated: " + increasing}},
+			[]string{"orders: nothing was translated", "not translated: " + untranslated}, []string{"# - not translated: " + untranslated}},
 		{"soda some skipped", []string{"soda", sodaSome}, exitUsage, []string{"1 check was skipped", sodaQuery}, nil},
 		{"soda some skipped, allowed", []string{"soda", "--allow-partial", sodaSome}, exitPass,
 			[]string{sodaQuery}, []string{"row_count() > 0", "# - not translated: line 3: failed rows"}},

@@ -27,6 +27,8 @@
 // data's columns as read, in order.
 //
 // What cannot be expressed is reported as a Note, and written as a comment
-// in the rule file: expectations over row order (increasing, decreasing)
-// and z-scores, among others — see Supported.
+// in the rule file: parsers (dateutil, JSON Schema), among others — see
+// Supported. Row order (increasing, decreasing) translates to
+// order_violations, z-scores to zscore_max and zscore_min (for mostly = 1),
+// Cramér's phi to cramers_phi.
 package gx

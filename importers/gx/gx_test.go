@@ -34,9 +34,10 @@ func TestImportSuites(t *testing.T) {
 				"shipped_at.not_null":  `status != null && (status == "shipped") ? (shipped_at != null) : dyn(null)`,
 				"amount.mean":          "mean(amount) >= 1.0 && mean(amount) <= 5000.0",
 				"email.json_parseable": "is_json(email)",
+				"order_id.increasing":  "order_violations(order_id, 'increasing') == 0",
 			},
 			mostly:       map[string]float64{"amount.between": 0.99, "email.match_regex": 0.95},
-			untranslated: 1, // row order (increasing)
+			untranslated: 1, // KL divergence
 		},
 		{
 			file:    "legacy_suite.json",

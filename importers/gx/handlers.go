@@ -16,20 +16,16 @@ var handlers map[string]handler
 
 // unsupportedTypes explains the expectation types that are not translated.
 var unsupportedTypes = map[string]string{
-	"expect_column_values_to_be_increasing":                "depends on row order: Sluice rules see each row alone (check the source's ORDER BY instead)",
-	"expect_column_values_to_be_decreasing":                "depends on row order: Sluice rules see each row alone (check the source's ORDER BY instead)",
-	"expect_column_values_to_be_json_parseable":            "CEL has no JSON parser: type the column (or validate upstream)",
-	"expect_column_values_to_match_json_schema":            "CEL has no JSON Schema validator",
-	"expect_column_values_to_be_dateutil_parseable":        "CEL has no free-form date parser: declare the column `type: timestamp` so the reader parses it",
-	"expect_column_values_to_match_strftime_format":        "no strftime parser in CEL: declare the column `type: timestamp`/`date`, or write a pattern",
-	"expect_column_value_z_scores_to_be_less_than":         "a row rule cannot read a dataset metric (the mean and stddev): check mean()/stddev() and a fixed range instead",
-	"expect_column_pair_cramers_phi_value_to_be_less_than": "no contingency-table metric in Sluice",
-	"expect_column_values_to_be_in_type_list":              "a column has one declared type in Sluice: declare `type:` instead",
-	"expect_table_column_count_to_be_between":              "no metric over the schema's column count",
-	"expect_table_column_count_to_equal":                   "no metric over the schema's column count; declare the columns in `columns:`",
-	"expect_table_columns_to_match_ordered_list":           "column order is not checked by Sluice; declare the columns in `columns:`",
-	"expect_table_columns_to_match_set":                    "extra columns are not checked by Sluice; declare the expected columns in `columns:`",
-	"expect_column_kl_divergence_to_be_less_than":          "no KL-divergence metric yet (drift() comes with the history store)",
+	"expect_column_values_to_be_json_parseable":     "CEL has no JSON parser: type the column (or validate upstream)",
+	"expect_column_values_to_match_json_schema":     "CEL has no JSON Schema validator",
+	"expect_column_values_to_be_dateutil_parseable": "CEL has no free-form date parser: declare the column `type: timestamp` so the reader parses it",
+	"expect_column_values_to_match_strftime_format": "no strftime parser in CEL: declare the column `type: timestamp`/`date`, or write a pattern",
+	"expect_column_values_to_be_in_type_list":       "a column has one declared type in Sluice: declare `type:` instead",
+	"expect_table_column_count_to_be_between":       "no metric over the schema's column count",
+	"expect_table_column_count_to_equal":            "no metric over the schema's column count; declare the columns in `columns:`",
+	"expect_table_columns_to_match_ordered_list":    "column order is not checked by Sluice; declare the columns in `columns:`",
+	"expect_table_columns_to_match_set":             "extra columns are not checked by Sluice; declare the expected columns in `columns:`",
+	"expect_column_kl_divergence_to_be_less_than":   "no KL-divergence metric yet (drift() comes with the history store)",
 }
 
 func init() {
@@ -66,7 +62,6 @@ func init() {
 		"expect_column_unique_value_count_to_be_between":          aggregateBetween("distinct_count", "unique_value_count"),
 		"expect_column_proportion_of_unique_values_to_be_between": aggregateBetween("proportion_unique", "proportion_of_unique_values"),
 		"expect_column_quantile_values_to_be_between":             quantiles,
-		"expect_column_most_common_value_to_be_in_set":            mostCommon,
 		"expect_column_distinct_values_to_be_in_set":              distinctSet(true, false),
 		"expect_column_distinct_values_to_contain_set":            distinctSet(false, true),
 		"expect_column_distinct_values_to_equal_set":              distinctSet(true, true),
@@ -707,28 +702,6 @@ func quantiles(t *translator, kw kwargs) (spec, error) {
 		return spec{}, invalid("no bounds in value_ranges")
 	}
 	return spec{name: c + ".quantiles", check: strings.Join(parts, " && ")}, nil
-}
-
-func mostCommon(t *translator, kw kwargs) (spec, error) {
-	c, err := column(kw)
-	if err != nil {
-		return spec{}, err
-	}
-	vs, err := kw.list("value_set")
-	if err != nil {
-		return spec{}, err
-	}
-	lits := t.setLiterals(c, vs)
-	sp := spec{name: c + ".most_common_in_set"}
-	if len(lits) == 0 {
-		sp.check = "false"
-	} else {
-		sp.check = "most_common(" + importers.Ident(c) + ") in [" + strings.Join(lits, ", ") + "]"
-	}
-	if kw.flag("ties_okay") {
-		sp.partial = "ties_okay: most_common() returns one value (the smallest of a tie); GX passes when any tied value is in the set"
-	}
-	return sp, nil
 }
 
 func distinctSet(subset, superset bool) handler {

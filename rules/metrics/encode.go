@@ -151,6 +151,9 @@ func Encode(s State) ([]byte, error) {
 	case *quantileState:
 		e.kind(kindQuantile)
 		encodeKLL(e, s.sketch)
+	case codable:
+		e.kind(s.encKind())
+		s.encode(e)
 	default:
 		return nil, fmt.Errorf("metrics: encode %s: state %T: %w", b.name(), s, ErrUnsupported)
 	}
@@ -833,6 +836,11 @@ func (d *decoder) state(s State, kind byte) error {
 			return err
 		}
 		d.kll(s.sketch)
+	case codable:
+		if err := mismatch(s.encKind()); err != nil {
+			return err
+		}
+		s.decode(d)
 	default:
 		d.fail("state %T cannot be decoded", s)
 	}

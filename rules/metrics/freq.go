@@ -330,6 +330,8 @@ func (s *freq[K]) Result() (any, error) {
 			return nil, nil
 		}
 		return s.result(best), nil
+	case "most_common_all":
+		return s.mostCommonAll(), nil
 	}
 	return nil, fmt.Errorf("metrics: %s: no result: %w", s.name(), ErrUnsupported)
 }

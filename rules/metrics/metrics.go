@@ -43,6 +43,7 @@ const (
 	ResultInt          ResultType = iota // int64
 	ResultDouble                         // float64
 	ResultSameAsColumn                   // the column's own type (min, max, most_common)
+	ResultListOfColumn                   // a list of the column's own type (most_common_all)
 )
 
 // Func describes one metric function for the rule compiler.
@@ -91,6 +92,11 @@ var Catalog = []Func{
 	{Name: "max_length", Columns: 1, Result: ResultInt, Strings: true, Doc: "longest string, in Unicode code points"},
 	{Name: "mean_length", Columns: 1, Result: ResultDouble, Strings: true, Doc: "mean string length, in Unicode code points"},
 	{Name: "most_common", Columns: 1, Result: ResultSameAsColumn, Doc: "most frequent non-null value (exact; ties broken by smallest value)"},
+	{Name: "most_common_all", Columns: 1, Result: ResultListOfColumn, Doc: "every most frequent non-null value, ascending (exact; all values of a tie)"},
+	{Name: "order_violations", Columns: 1, Args: []string{"string"}, Result: ResultInt, Ordered: true, Doc: "non-null values out of order against the non-null value before them, in row order; the direction is 'increasing', 'decreasing', 'strictly_increasing' or 'strictly_decreasing'"},
+	{Name: "zscore_max", Columns: 1, Result: ResultDouble, Numeric: true, Doc: "largest z-score (max - mean) / s, s the sample standard deviation; NaN when s is 0 or undefined"},
+	{Name: "zscore_min", Columns: 1, Result: ResultDouble, Numeric: true, Doc: "smallest z-score (min - mean) / s, s the sample standard deviation; NaN when s is 0 or undefined"},
+	{Name: "cramers_phi", Columns: 2, Args: []string{"int", "int"}, Result: ResultDouble, Doc: "Cramér's phi (V) of the contingency table of two columns, numbers binned into the given number of equal-width bins (0: 10), other values in categories"},
 }
 
 // New returns an empty state for spec over columns of the given Arrow types

@@ -114,6 +114,14 @@ func New(spec Spec, types []arrow.DataType) (State, error) {
 		return &quantileState{base: b, q: q, sketch: newKLL()}, nil
 	case "min_length", "max_length", "mean_length":
 		return &lengths{base: b}, nil
+	case "order_violations":
+		return newOrder(b, cols[0])
+	case "zscore_max", "zscore_min":
+		return &zscores{base: b}, nil
+	case "cramers_phi":
+		return newContingency(b, cols)
+	case "most_common_all":
+		return newFreq(b, cols[0]), nil
 	}
 	return nil, fmt.Errorf("metrics: %s: no state: %w", spec.Func, ErrUnsupported)
 }

@@ -413,8 +413,15 @@ func TestCatalogHasStates(t *testing.T) {
 					types[i] = arrow.BinaryTypes.String
 				}
 			}
-			for range f.Args {
-				sp.Args = append(sp.Args, 0.5)
+			for _, kind := range f.Args {
+				switch {
+				case kind == "int":
+					sp.Args = append(sp.Args, int64(0))
+				case kind == "string" && f.Name == "order_violations":
+					sp.Args = append(sp.Args, metrics.OrderIncreasing)
+				default:
+					sp.Args = append(sp.Args, 0.5)
+				}
 			}
 			s, err := metrics.New(sp, types)
 			require.NoError(t, err)

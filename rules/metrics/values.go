@@ -5,12 +5,14 @@ package metrics
 
 // ValueBearing reports whether the result of metric function fn is a value
 // of its column, or computed from the values so that it reveals them: min,
-// max, sum, mean, stddev, median, quantile and most_common. Counts
+// max, sum, mean, stddev, median, quantile, most_common, most_common_all
+// and the z-scores zscore_max and zscore_min. Counts
 // (row_count, null_count, distinct_count, approx_distinct, …), ratios and
 // lengths are not.
 func ValueBearing(fn string) bool {
 	switch fn {
-	case "min", "max", "sum", "mean", "stddev", "median", "quantile", "most_common":
+	case "min", "max", "sum", "mean", "stddev", "median", "quantile", "most_common",
+		"most_common_all", "zscore_max", "zscore_min":
 		return true
 	}
 	return false
@@ -20,12 +22,15 @@ func ValueBearing(fn string) bool {
 // of its columns: the exact value sets and frequent items of
 // distinct_count, unique_ratio, most_common and duplicate_count, the
 // extremes of min and max, the moments of sum, mean and stddev and the
-// samples of median and quantile. The states of row_count, null_count,
+// samples of median and quantile, the first and last value of
+// order_violations and the value pairs of cramers_phi. The states of
+// row_count, null_count,
 // completeness, the lengths and approx_distinct (HyperLogLog registers)
 // hold counts only.
 func KeepsValues(fn string) bool {
 	switch fn {
-	case "distinct_count", "unique_ratio", "most_common", "duplicate_count":
+	case "distinct_count", "unique_ratio", "most_common", "duplicate_count",
+		"order_violations", "cramers_phi":
 		return true
 	}
 	return ValueBearing(fn)
