@@ -141,7 +141,8 @@ func TestImportTests(t *testing.T) {
 			map[string]string{"c.between": "c > 1 && c < 9|"}, ""},
 		{"dbt_expectations with row_condition", `dbt_expectations.expect_column_values_to_not_be_null: {row_condition: "k is not null"}`,
 			map[string]string{"c.not_null": "k != null ? (c != null) : dyn(null)|"}, ""},
-		{"dbt_expectations the GX importer refuses", `dbt_expectations.expect_column_values_to_be_increasing`, nil, "as the GX expectation"},
+		{"dbt_expectations row order", `dbt_expectations.expect_column_values_to_be_increasing: {sort_column: d}`, nil, "sorted by sort_column"},
+		{"dbt_expectations the GX importer refuses", `dbt_expectations.expect_column_kl_divergence_to_be_less_than: {threshold: 0.1}`, nil, "as the GX expectation"},
 		{"dbt_expectations unknown to GX", `dbt_expectations.expect_column_values_to_be_within_n_moving_stdevs: {date_column_name: d}`, nil, "unknown expectation type"},
 		{"custom test", `my_project.is_even`, nil, "the test my_project.is_even is not translated"},
 	}

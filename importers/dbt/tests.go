@@ -683,6 +683,13 @@ func jsonNumbers(v any) any {
 // dbtExpectations translates a dbt_expectations test through the GX
 // importer's translation of the expectation of the same name.
 func (t *translator) dbtExpectations(f *importers.File, short, col string, args map[string]any, where *sqlCondition) (spec, error) {
+	switch short {
+	case "expect_column_values_to_be_increasing", "expect_column_values_to_be_decreasing":
+		// GX compares the rows in the order they are read, and so does
+		// order_violations; dbt_expectations sorts them by sort_column
+		// (the column itself by default) first.
+		return spec{}, fmt.Errorf("%s: dbt_expectations compares the rows sorted by sort_column, not in the order they are read; order_violations(c, 'increasing') checks the order as read", short)
+	}
 	kw, err := expectationArgs(col, args)
 	if err != nil {
 		return spec{}, err
