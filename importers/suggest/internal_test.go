@@ -4,7 +4,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestWiden(t *testing.T) {
@@ -99,5 +103,40 @@ func TestFormatBound(t *testing.T) {
 	}
 	for _, tc := range tests {
 		assert.Equal(t, tc.want, formatBound(tc.v, tc.step, tc.integer))
+	}
+}
+
+// TestQuantiles holds the exact quantiles of the value set and the sketch
+// fed after the set overflows to numpy's answers on 0…9999.
+func TestQuantiles(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		valueCap int
+		tol      float64
+	}{
+		{"exact while the value set holds", 1 << 16, 0},
+		{"sketch after the value set overflows", 100, 150}, // 1.33% rank error of 10000
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := newProfile(arrow.Field{Name: "n", Type: arrow.PrimitiveTypes.Int32}, profileOptions{valueCap: tc.valueCap, uniqueCap: 1 << 20})
+			require.NoError(t, err)
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer mem.AssertSize(t, 0)
+			for lo := 0; lo < 10000; lo += 1000 {
+				b := array.NewInt32Builder(mem)
+				for i := lo; i < lo+1000; i++ {
+					b.Append(int32(i))
+				}
+				a := b.NewArray()
+				require.NoError(t, p.collect(a))
+				a.Release()
+				b.Release()
+			}
+			for q, want := range map[float64]float64{0.01: 99.99, 0.5: 4999.5, 0.99: 9899.01} {
+				got, ok := p.quantile(q)
+				require.True(t, ok)
+				assert.InDelta(t, want, got, tc.tol+1e-9, "q=%v", q)
+			}
+		})
 	}
 }

@@ -1,12 +1,16 @@
 package suggest
 
 import (
+	"cmp"
 	"fmt"
 	"hash/maphash"
+	"math"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluicedata/sluice/rules/metrics"
 )
@@ -43,6 +47,12 @@ type profile struct {
 	min, max, distinct metrics.State
 	quant              metrics.Quantiler
 	quantState         metrics.State
+	// lazyQuant: the quantile sketch of an integer column is fed only once
+	// its exact value set overflows (the set answers exactly until then):
+	// the set is replayed into it, later values go through qbuf.
+	lazyQuant bool
+	qbuf      []int64
+	qerr      error
 
 	// Strings.
 	minLen, maxLen int
@@ -89,7 +99,15 @@ func newProfile(f arrow.Field, o profileOptions) (*profile, error) {
 	switch p.family {
 	case "int", "uint", "float":
 		p.min, p.max = newState("min"), newState("max")
+		if p.ints != nil {
+			p.lazyQuant = true
+			types = []arrow.DataType{arrow.PrimitiveTypes.Int64}
+			if p.family == "uint" {
+				types = []arrow.DataType{arrow.PrimitiveTypes.Uint64}
+			}
+		}
 		p.quantState = newState("quantile", 0.5)
+		types = []arrow.DataType{f.Type}
 		if q, ok := p.quantState.(metrics.Quantiler); ok {
 			p.quant = q
 		}
@@ -125,7 +143,7 @@ func (p *profile) collect(a arrow.Array) error {
 	p.rows += int64(a.Len())
 	p.nulls += int64(a.NullN())
 	for _, s := range []metrics.State{p.min, p.max, p.distinct, p.quantState} {
-		if s == nil {
+		if s == nil || s == p.quantState && p.lazyQuant {
 			continue
 		}
 		if err := s.Update([]arrow.Array{a}); err != nil {
@@ -136,19 +154,126 @@ func (p *profile) collect(a arrow.Array) error {
 	case "string":
 		p.collectStrings(a)
 	case "int", "uint", "bool", "timestamp":
-		if p.ints != nil || p.seenInts != nil {
+		if p.ints != nil || p.seenInts != nil || p.lazyQuant {
 			collectInts(a, p.addInt)
 		}
 	}
+	return p.flushQuant()
+}
+
+// flushQuant feeds the buffered values of an overflowed integer column to
+// its quantile sketch.
+func (p *profile) flushQuant() error {
+	if p.qerr != nil || len(p.qbuf) == 0 {
+		return p.qerr
+	}
+	err := p.feedQuant(p.qbuf)
+	p.qbuf = p.qbuf[:0]
+	return err
+}
+
+func (p *profile) feedQuant(vals []int64) error {
+	if len(vals) == 0 {
+		return nil
+	}
+	dt := arrow.DataType(arrow.PrimitiveTypes.Int64)
+	if p.family == "uint" {
+		dt = arrow.PrimitiveTypes.Uint64
+	}
+	data := array.NewData(dt, len(vals), []*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int64Traits.CastToBytes(vals))}, nil, 0, 0)
+	defer data.Release()
+	arr := array.MakeFromData(data)
+	defer arr.Release()
+	if err := p.quantState.Update([]arrow.Array{arr}); err != nil {
+		return fmt.Errorf("suggest: column %q: %w", p.field.Name, err)
+	}
 	return nil
+}
+
+// replayQuant feeds the exact value set, with its counts, to the quantile
+// sketch, in value order so that the sketch is deterministic.
+func (p *profile) replayQuant() {
+	keys := p.sortedInts()
+	buf := make([]int64, 0, 1<<14)
+	for _, v := range keys {
+		for c := p.ints[v]; c > 0; c-- {
+			buf = append(buf, v)
+			if len(buf) == cap(buf) {
+				if p.qerr = p.feedQuant(buf); p.qerr != nil {
+					return
+				}
+				buf = buf[:0]
+			}
+		}
+	}
+	p.qerr = p.feedQuant(buf)
+}
+
+func (p *profile) sortedInts() []int64 {
+	keys := make([]int64, 0, len(p.ints))
+	for v := range p.ints {
+		keys = append(keys, v)
+	}
+	if p.family == "uint" {
+		slices.SortFunc(keys, func(a, b int64) int { return cmp.Compare(uint64(a), uint64(b)) })
+	} else {
+		slices.Sort(keys)
+	}
+	return keys
+}
+
+func (p *profile) float(v int64) float64 {
+	if p.family == "uint" {
+		return float64(uint64(v))
+	}
+	return float64(v)
+}
+
+// quantile returns the q-quantile of the numeric values: exact (linear
+// interpolation between closest ranks, as numpy) while the exact value set
+// holds, the KLL estimate otherwise.
+func (p *profile) quantile(q float64) (float64, bool) {
+	if !p.lazyQuant || p.ints == nil {
+		if p.quant == nil {
+			return 0, false
+		}
+		return p.quant.Quantile(q)
+	}
+	keys := p.sortedInts()
+	var n int64
+	for _, v := range keys {
+		n += p.ints[v]
+	}
+	if n == 0 {
+		return 0, false
+	}
+	h := q * float64(n-1)
+	lo, hi := int64(math.Floor(h)), int64(math.Ceil(h))
+	at := func(rank int64) float64 {
+		var cum int64
+		for _, v := range keys {
+			cum += p.ints[v]
+			if cum > rank {
+				return p.float(v)
+			}
+		}
+		return p.float(keys[len(keys)-1])
+	}
+	vlo, vhi := at(lo), at(hi)
+	return vlo + (h-math.Floor(h))*(vhi-vlo), true
 }
 
 func (p *profile) addInt(v int64) {
 	if p.ints != nil {
 		p.ints[v]++
 		if len(p.ints) > p.valueCap {
+			if p.lazyQuant {
+				p.replayQuant()
+			}
 			p.ints, p.valuesOver = nil, true
 		}
+	} else if p.lazyQuant {
+		p.qbuf = append(p.qbuf, v)
 	}
 	if p.seenInts != nil {
 		if _, ok := p.seenInts[v]; ok {
@@ -163,12 +288,11 @@ func (p *profile) addInt(v int64) {
 }
 
 func (p *profile) addString(s string, n int64) {
-	if l := utf8.RuneCountInString(s); p.minLen < 0 || l < p.minLen {
+	l := utf8.RuneCountInString(s)
+	if p.minLen < 0 || l < p.minLen {
 		p.minLen = l
 	}
-	if l := utf8.RuneCountInString(s); l > p.maxLen {
-		p.maxLen = l
-	}
+	p.maxLen = max(p.maxLen, l)
 	if p.shapes.groups != nil {
 		p.shapes.add(s, n)
 	}

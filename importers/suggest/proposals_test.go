@@ -83,7 +83,7 @@ func rule(f *importers.File, name string) (importers.Rule, bool) {
 	return importers.Rule{}, false
 }
 
-func open(t *testing.T, path string) connectors.Source {
+func open(t testing.TB, path string) connectors.Source {
 	t.Helper()
 	src, err := builtin.Open(path, builtin.Options{})
 	require.NoError(t, err)

@@ -220,7 +220,10 @@ func (s *proposer) propose(dataset string, profs []*profile) *importers.File {
 			"Review each one: keep what is a real contract, drop what is an accident of this sample.",
 		},
 	}
-	s.f.AddRule(importers.Rule{Name: "has_rows", Check: "row_count() > 0", Comment: fmt.Sprintf("%d rows", s.rows)})
+	if s.rows > 0 {
+		// An empty input gets no row count rule: it would fail there.
+		s.f.AddRule(importers.Rule{Name: "has_rows", Check: "row_count() > 0", Comment: fmt.Sprintf("%d rows", s.rows)})
+	}
 	for _, p := range profs {
 		s.column(p)
 	}
@@ -331,10 +334,10 @@ func (s *proposer) numeric(p *profile, c *importers.Column, why *[]string) {
 	wlo, whi, step := widen(lo, hi, integer)
 	c.Min, c.Max = formatBound(wlo, step, integer), formatBound(whi, step, integer)
 	ev := fmt.Sprintf("min %s, max %s: observed min %s, max %s", c.Min, c.Max, formatNum(lo, integer), formatNum(hi, integer))
-	if p.quant != nil {
-		med, ok := p.quant.Quantile(0.5)
-		p01, ok1 := p.quant.Quantile(0.01)
-		p99, ok2 := p.quant.Quantile(0.99)
+	{
+		med, ok := p.quantile(0.5)
+		p01, ok1 := p.quantile(0.01)
+		p99, ok2 := p.quantile(0.99)
 		if ok && ok1 && ok2 {
 			ev += fmt.Sprintf(" (p1 %.6g, median %.6g, p99 %.6g)", p01, med, p99)
 		}
