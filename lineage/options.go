@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -35,6 +36,7 @@ type config struct {
 	maxFacetBytes int
 	maxEventBytes int
 	logger        *slog.Logger
+	emitFailures  metric.Int64Counter // nil without WithMeterProvider
 }
 
 // WithTracerProvider sets where spans go. The default is a no-op provider:

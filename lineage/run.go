@@ -580,6 +580,7 @@ func (r *Run) emit(ctx context.Context, eventType string, runErr error) {
 	if err != nil {
 		err = fmt.Errorf("lineage: emit %s event of run %s: %w", eventType, r.id, err)
 		r.cfg.logger.Warn("lineage event not emitted", "event", eventType, "run", r.id.String(), "error", err)
+		r.countEmitFailure(ctx, eventType)
 		r.mu.Lock()
 		r.errs = append(r.errs, err)
 		r.mu.Unlock()

@@ -40,10 +40,11 @@ func (g *Gate) Filter(ctx context.Context, reader array.RecordReader) (array.Rec
 		src:    reader,
 		rep:    rep,
 		s:      g.newSession(datasetLabel(rep)),
-		out:    &outputs{g: g, lin: lin},
+		st:     g.newStageClock(),
 		schema: schemaWithoutInvalid(reader.Schema()),
 		lin:    lin,
 	}
+	f.out = g.newOutputs(lin, f.st)
 	f.refs.Store(1)
 	f.s.noteSchema(reader.Schema())
 	if err := g.priv.checkMasks(g.cfg.mem, f.schema); err != nil {
@@ -64,6 +65,7 @@ type filterReader struct {
 	out    *outputs
 	cur    arrow.RecordBatch
 	lin    *lineageCall
+	st     *stageClock // nil with metrics off
 
 	rep   *Report
 	err   error
@@ -120,7 +122,9 @@ func (f *filterReader) Next() bool {
 		f.fail(f.err)
 		return false
 	}
-	for f.src.Next() {
+	// The scan counts the time inside Next, not the caller's between calls.
+	scan0 := f.st.start()
+	for f.nextSource() {
 		batch := f.src.RecordBatch()
 		sp, err := f.s.eval(f.ctx, batch, f.out.quar != nil)
 		if err != nil {
@@ -154,8 +158,10 @@ func (f *filterReader) Next() bool {
 			f.fail(runErr("mask", f.s.dataset, err))
 			return false
 		}
+		f.st.add(stScan, scan0)
 		return true
 	}
+	f.st.add(stScan, scan0)
 	if err := f.src.Err(); err != nil {
 		f.fail(runErr("read", f.s.dataset, err))
 		return false
@@ -168,19 +174,29 @@ func (f *filterReader) Next() bool {
 		f.fail(err)
 		return false
 	}
+	t0 := f.st.start()
 	if err := f.s.finish(f.ctx, f.rep); err != nil {
 		f.fail(err)
 		return false
 	}
+	f.st.add(stFinish, t0)
 	f.lin.endCheck(f.rep, nil)
 	if err := f.out.commit(f.ctx, f.rep); err != nil {
 		f.fail(err)
 		return false
 	}
 	f.g.stop(f.rep)
-	f.g.log(f.ctx, f.rep)
+	f.g.log(f.ctx, f.rep, f.st, f.g.sizes(f.g.cfg.dataset, f.out))
 	f.ended.Store(true)
 	return false
+}
+
+// nextSource advances the source, timed as the read stage.
+func (f *filterReader) nextSource() bool {
+	t0 := f.st.start()
+	ok := f.src.Next()
+	f.st.add(stRead, t0)
+	return ok
 }
 
 func (f *filterReader) fail(err error) {

@@ -100,25 +100,46 @@ func (g *Gate) Check(ctx context.Context, reader array.RecordReader) (*Report, e
 	lin.startCheck(ctx, rep)
 	s := g.newSession(datasetLabel(rep))
 	s.noteSchema(reader.Schema())
-	if err := s.evalReader(ctx, reader, false, nil); err != nil {
+	st := g.newStageClock()
+	t0 := st.start()
+	if err := s.evalReader(ctx, st.timed(reader), false, nil); err != nil {
 		lin.fail(err)
 		return nil, err
 	}
+	st.add(stScan, t0)
+	t0 = st.start()
 	if err := s.finish(ctx, rep); err != nil {
 		lin.fail(err)
 		return nil, err
 	}
+	st.add(stFinish, t0)
 	lin.endCheck(rep, nil)
 	g.stop(rep)
-	g.log(ctx, rep)
+	g.log(ctx, rep, st, g.sizes(g.cfg.dataset, nil))
 	return rep, nil
 }
 
-func (g *Gate) log(ctx context.Context, rep *Report) {
+func (g *Gate) log(ctx context.Context, rep *Report, st *stageClock, io ioSizes) {
 	g.cfg.logger.InfoContext(ctx, "quality: gate decided",
 		"dataset", rep.Dataset, "status", string(rep.Status), "rows_in", rep.RowsIn,
 		"rows_clean", rep.RowsClean, "rows_quarantined", rep.RowsQuarantined)
-	g.cfg.kpi.record(ctx, rep)
+	g.cfg.kpi.record(ctx, rep, st, io)
+}
+
+// sizes returns the bytes of the input in and of the committed outputs of
+// out (nil: none), as far as they are local files; only with metrics on.
+func (g *Gate) sizes(in lineage.Dataset, out *outputs) ioSizes {
+	io := unknownSizes()
+	if g.cfg.kpi == nil {
+		return io
+	}
+	if n := fileSize(filePath(in)); n >= 0 {
+		io.read = n
+	}
+	if out != nil {
+		io.clean, io.quarantine = out.cleanBytes, out.quarBytes
+	}
+	return io
 }
 
 // Run reads src through the gate. Without sinks it reads only the columns
@@ -152,9 +173,12 @@ func (g *Gate) Run(ctx context.Context, src connectors.Source) (rep *Report, err
 		}
 	}
 	rctx := lin.startRead(ctx)
+	st := g.newStageClock()
+	t0 := st.start()
 	reader, err := src.Open(rctx, connectors.ReadOptions{
 		Columns: cols, BatchSize: g.cfg.batchSize, Allocator: g.cfg.mem, Invalid: g.invalidPolicy,
 	})
+	st.add(stOpen, t0)
 	if err != nil {
 		err = runErr("open", label, err)
 		lin.fail(err)
@@ -173,7 +197,7 @@ func (g *Gate) Run(ctx context.Context, src connectors.Source) (rep *Report, err
 		lin.fail(err)
 		return nil, err
 	}
-	out := &outputs{g: g, lin: lin}
+	out := g.newOutputs(lin, st)
 	defer func() {
 		if err != nil {
 			out.abort(ctx, err)
@@ -192,7 +216,8 @@ func (g *Gate) Run(ctx context.Context, src connectors.Source) (rep *Report, err
 	if g.cfg.sink != nil {
 		s.priv.out = schema
 	}
-	err = s.evalReader(ctx, reader, out.quar != nil, func(batch arrow.RecordBatch, sp *split) error {
+	t0 = st.start()
+	err = s.evalReader(ctx, st.timed(reader), out.quar != nil, func(batch arrow.RecordBatch, sp *split) error {
 		if lin != nil {
 			lin.rows += batch.NumRows()
 		}
@@ -209,6 +234,7 @@ func (g *Gate) Run(ctx context.Context, src connectors.Source) (rep *Report, err
 	if err := ctx.Err(); err != nil {
 		return nil, runErr("read", label, err)
 	}
+	st.add(stScan, t0)
 	if lin != nil {
 		lin.endRead(lin.rows, schema, nil)
 	}
@@ -217,15 +243,17 @@ func (g *Gate) Run(ctx context.Context, src connectors.Source) (rep *Report, err
 			s.version = v
 		}
 	}
+	t0 = st.start()
 	if err := s.finish(ctx, rep); err != nil {
 		return nil, err
 	}
+	st.add(stFinish, t0)
 	lin.endCheck(rep, nil)
 	if err := out.commit(ctx, rep); err != nil {
 		return nil, err
 	}
 	g.stop(rep)
-	g.log(ctx, rep)
+	g.log(ctx, rep, st, g.sizes(in, out))
 	return rep, nil
 }
 
@@ -241,6 +269,23 @@ type outputs struct {
 	lin    *lineageCall   // nil without lineage
 	lclean *lineageWriter // write span of the clean sink
 	lquar  *lineageWriter // write span of the quarantine
+
+	st                    *stageClock // nil with metrics off
+	cleanBytes, quarBytes int64       // committed file sizes, -1 unknown
+	writesTimed           bool        // the pipes' write times are in st
+}
+
+func (g *Gate) newOutputs(lin *lineageCall, st *stageClock) *outputs {
+	return &outputs{g: g, lin: lin, st: st, cleanBytes: -1, quarBytes: -1}
+}
+
+// committedSize returns the size of sink's file once committed, when
+// metrics are on and the sink is a local file; -1 otherwise.
+func (o *outputs) committedSize(sink connectors.Sink) int64 {
+	if o.st == nil {
+		return -1
+	}
+	return fileSize(filePath(sink.Dataset()))
 }
 
 // create starts the writers of a read whose batches have schema: the
@@ -257,7 +302,7 @@ func (o *outputs) create(ctx context.Context, schema *arrow.Schema) error {
 		}
 		o.clean, o.lclean = w, lw
 		o.lin.created(lw, w, fieldNames(clean), o.g.cfg.mode == ModeFilter, "")
-		o.pclean = newPipe(w)
+		o.pclean = newPipe(w, o.st != nil)
 	}
 	return o.createQuarantine(ctx, schema)
 }
@@ -280,7 +325,7 @@ func (o *outputs) createQuarantine(ctx context.Context, schema *arrow.Schema) er
 	}
 	o.quar, o.qsch, o.lquar = w, qsch, lw
 	o.lin.created(lw, w, fieldNames(schemaWithoutInvalid(schema)), true, FailedRulesColumn)
-	o.pquar = newPipe(w)
+	o.pquar = newPipe(w, o.st != nil)
 	return nil
 }
 
@@ -343,6 +388,7 @@ func (o *outputs) commit(ctx context.Context, rep *Report) error {
 	if err := o.flush(); err != nil {
 		return err
 	}
+	defer o.st.add(stCommit, o.st.start())
 	if o.quar != nil {
 		w := o.quar
 		o.quar = nil
@@ -355,6 +401,7 @@ func (o *outputs) commit(ctx context.Context, rep *Report) error {
 			return err
 		}
 		lw.end(nil)
+		o.quarBytes = o.committedSize(o.g.cfg.quarantine)
 		rep.Gate.Quarantine = "committed"
 	}
 	if o.clean != nil {
@@ -379,6 +426,7 @@ func (o *outputs) commit(ctx context.Context, rep *Report) error {
 			return err
 		}
 		lw.end(nil)
+		o.cleanBytes = o.committedSize(o.g.cfg.sink)
 		rep.Gate.Clean = "committed"
 	}
 	return nil
@@ -393,6 +441,11 @@ func (o *outputs) flush() error {
 	}
 	if o.pquar != nil {
 		errq = o.pquar.flush()
+	}
+	if !o.writesTimed {
+		// The pipes have returned: their busy times are final.
+		o.writesTimed = true
+		o.st.addWrites(o.pclean, o.pquar)
 	}
 	switch {
 	case errc != nil:

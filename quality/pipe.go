@@ -1,6 +1,8 @@
 package quality
 
 import (
+	"time"
+
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/sluicedata/sluice/connectors"
@@ -17,12 +19,16 @@ type pipe struct {
 	done   chan struct{} // closed when the goroutine has returned
 	err    error         // the first write error; read after failed or done
 	closed bool
+	timed  bool          // sum the time of the writes in busy
+	busy   time.Duration // read after done
 }
 
 const pipeDepth = 1
 
-func newPipe(w connectors.Writer) *pipe {
-	p := &pipe{w: w, ch: make(chan arrow.RecordBatch, pipeDepth),
+// newPipe starts the writer goroutine of w; timed sums the time of its
+// writes (the write stage of the gate's metrics).
+func newPipe(w connectors.Writer, timed bool) *pipe {
+	p := &pipe{w: w, timed: timed, ch: make(chan arrow.RecordBatch, pipeDepth),
 		failed: make(chan struct{}), done: make(chan struct{})}
 	go p.loop()
 	return p
@@ -32,7 +38,15 @@ func (p *pipe) loop() {
 	defer close(p.done)
 	for b := range p.ch {
 		if p.err == nil {
-			if err := p.w.Write(b); err != nil {
+			var t0 time.Time
+			if p.timed {
+				t0 = time.Now()
+			}
+			err := p.w.Write(b)
+			if p.timed {
+				p.busy += time.Since(t0)
+			}
+			if err != nil {
 				p.err = err
 				close(p.failed)
 			}
