@@ -213,6 +213,9 @@ func (f *checkFlags) pipeline(rs *rules.RuleSet, ls *lineageSetup) *pipeline.Pip
 	}
 	p.History = f.store
 	p.Lineage = ls.options()
+	if ls.mp != nil {
+		p.Options = append(p.Options, quality.WithMeterProvider(ls.mp))
+	}
 	return p
 }
 

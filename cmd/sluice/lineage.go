@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
@@ -72,8 +73,18 @@ func newTracerProvider(ctx context.Context, getenv func(string) string) (*sdktra
 	if err != nil {
 		return nil, fmt.Errorf("OTLP exporter: %w", err)
 	}
-	// Later options win: OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES
-	// override the defaults.
+	res, err := newResource(ctx)
+	if err != nil && res == nil {
+		_ = exp.Shutdown(ctx)
+		return nil, err
+	}
+	return sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res)), nil
+}
+
+// newResource is the resource of the CLI's spans and metrics. Later
+// options win: OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES override the
+// defaults. A partial resource comes with the error.
+func newResource(ctx context.Context) (*resource.Resource, error) {
 	res, err := resource.New(ctx,
 		resource.WithTelemetrySDK(),
 		resource.WithAttributes(
@@ -82,11 +93,10 @@ func newTracerProvider(ctx context.Context, getenv func(string) string) (*sdktra
 		),
 		resource.WithFromEnv(),
 	)
-	if err != nil && res == nil {
-		_ = exp.Shutdown(ctx)
-		return nil, fmt.Errorf("OTLP resource: %w", err)
+	if err != nil {
+		return res, fmt.Errorf("OTLP resource: %w", err)
 	}
-	return sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res)), nil
+	return res, nil
 }
 
 // lineageFlags are the lineage flags of sluice check.
@@ -112,6 +122,7 @@ func (f *lineageFlags) register(fs *flag.FlagSet) {
 // the tracer provider (nil: no spans) and the emitter (nil: no events).
 type lineageSetup struct {
 	tp      *sdktrace.TracerProvider
+	mp      *sdkmetric.MeterProvider // nil: no metrics
 	emitter lineage.Emitter
 }
 
@@ -124,6 +135,11 @@ func (c *cli) setupLineage(ctx context.Context, f *lineageFlags) *lineageSetup {
 		c.warnf("spans not exported: %v", err)
 	}
 	ls.tp = tp
+	mp, err := newMeterProvider(ctx, os.Getenv, c.stderr)
+	if err != nil {
+		c.metricsWarnf("metrics not exported: %v", err)
+	}
+	ls.mp = mp
 	switch {
 	case f.off:
 	case f.url != "":
@@ -155,22 +171,38 @@ func (ls *lineageSetup) options() []lineage.Option {
 	if ls.tp != nil {
 		opts = append(opts, lineage.WithTracerProvider(ls.tp))
 	}
+	if ls.mp != nil {
+		opts = append(opts, lineage.WithMeterProvider(ls.mp))
+	}
 	if ls.emitter != nil {
 		opts = append(opts, lineage.WithEmitter(ls.emitter))
 	}
 	return opts
 }
 
-// shutdown flushes the spans, bounded by tracerShutdownTimeout.
+// shutdown flushes the spans and exports the metrics, bounded by
+// tracerShutdownTimeout.
 func (c *cli) shutdownLineage(ctx context.Context, ls *lineageSetup) {
-	if ls == nil || ls.tp == nil {
+	if ls == nil || (ls.tp == nil && ls.mp == nil) {
 		return
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tracerShutdownTimeout)
 	defer cancel()
-	if err := ls.tp.Shutdown(sctx); err != nil {
-		c.warnf("spans not flushed: %v", err)
+	if ls.tp != nil {
+		if err := ls.tp.Shutdown(sctx); err != nil {
+			c.warnf("spans not flushed: %v", err)
+		}
 	}
+	if ls.mp != nil {
+		if err := ls.mp.Shutdown(sctx); err != nil {
+			c.metricsWarnf("metrics not exported: %v", err)
+		}
+	}
+}
+
+// metricsWarnf prints a metrics warning on one escaped line.
+func (c *cli) metricsWarnf(format string, args ...any) {
+	fmt.Fprintf(c.stderr, "sluice: warning: metrics: %s\n", textsafe.Escape(fmt.Sprintf(format, args...)))
 }
 
 // warnf prints a lineage warning on one escaped line.
