@@ -3,9 +3,12 @@
 // to a quarantine file), derives amount_eur, replaces the e-mail address by
 // its SHA-256, writes the result as Parquet and records the lineage of the
 // whole run as OpenLineage events (NDJSON file) and, when given a
-// TracerProvider, OpenTelemetry spans.
+// TracerProvider, OpenTelemetry spans. With -metrics-addr it runs as a
+// service: the job every -every, its KPIs served to Prometheus on /metrics
+// with exemplars linking to each run's trace.
 //
 //	go run ./examples/etl -in testdata/orders/orders.parquet -out /tmp/orders_eur.parquet
+//	go run ./examples/etl -metrics-addr :9464 -every 1m
 package main
 
 import (
@@ -17,10 +20,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sluicedata/sluice/connectors"
@@ -42,6 +47,9 @@ type Config struct {
 	LineageFile string // NDJSON file the OpenLineage events are appended to
 	// TracerProvider receives the spans; nil records none.
 	TracerProvider trace.TracerProvider
+	// MeterProvider receives the gate's and the lineage's KPIs; nil
+	// records none.
+	MeterProvider metric.MeterProvider
 	// Mem allocates the Arrow buffers; nil is memory.DefaultAllocator.
 	Mem memory.Allocator
 }
@@ -105,6 +113,9 @@ func Run(ctx context.Context, cfg Config) (res Result, err error) {
 	if cfg.TracerProvider != nil {
 		opts = append(opts, lineage.WithTracerProvider(cfg.TracerProvider))
 	}
+	if cfg.MeterProvider != nil {
+		opts = append(opts, lineage.WithMeterProvider(cfg.MeterProvider))
+	}
 	ctx, run := lineage.Start(ctx, Job, opts...)
 	res.RunID = run.ID().String()
 	defer func() { res.LineageErr = run.End(ctx, firstErr(err, res.Report)) }()
@@ -127,7 +138,7 @@ func Run(ctx context.Context, cfg Config) (res Result, err error) {
 		return res, err
 	}
 	gate, err := quality.NewGate(prog, quality.WithDataset(in), quality.WithQuarantine(qsink),
-		quality.WithAllocator(mem), quality.WithLineage(run))
+		quality.WithAllocator(mem), quality.WithLineage(run), quality.WithMeterProvider(cfg.MeterProvider))
 	if err != nil {
 		rd.End(0, -1, nil, err)
 		return res, err
@@ -300,7 +311,20 @@ func main() {
 	flag.StringVar(&cfg.Out, "out", "orders_eur.parquet", "output Parquet file")
 	flag.StringVar(&cfg.Quarantine, "quarantine", "orders_quarantine.parquet", "quarantine Parquet file")
 	flag.StringVar(&cfg.LineageFile, "lineage-file", filepath.Join(".sluice", "lineage.ndjson"), "OpenLineage events (NDJSON)")
+	addr := flag.String("metrics-addr", "", "run as a service: serve Prometheus metrics on this address (/metrics)")
+	every := flag.Duration("every", time.Minute, "with -metrics-addr, run the job this often")
 	flag.Parse()
+	if *addr != "" {
+		if *every <= 0 {
+			fmt.Fprintln(os.Stderr, "etl: -every must be positive")
+			os.Exit(2)
+		}
+		if err := serve(cfg, *addr, *every); err != nil {
+			fmt.Fprintln(os.Stderr, "etl:", err)
+			os.Exit(3)
+		}
+		return
+	}
 	res, err := Run(context.Background(), cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "etl:", err)
