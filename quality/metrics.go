@@ -125,8 +125,9 @@ func (k *kpis) record(ctx context.Context, rep *Report, st *stageClock, io ioSiz
 
 // Stages of a gate run timed by sluice.gate.stage.duration. open, scan,
 // finish and commit follow one another; read and write are the time spent
-// in the source and in the sinks, summed over the batches, and overlap scan
-// (batches are read ahead and evaluated on several workers).
+// in the source and in the sinks, summed over the batches and the outputs,
+// and overlap scan (batches are read ahead, evaluated on several workers
+// and written on goroutines of their own).
 const (
 	stageOpen   = "open"
 	stageScan   = "scan"
