@@ -285,3 +285,55 @@ func TestDatasetName(t *testing.T) {
 		})
 	}
 }
+
+// TestOddInputs: column names that are not identifiers, nulls, a few
+// personal values in a column, and an empty input.
+func TestOddInputs(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("Cost Total $,contact,note\n")
+	for i := 0; i < 100; i++ {
+		contact := fmt.Sprintf("desk %d", i%9)
+		if i%25 == 0 {
+			contact = fmt.Sprintf("+44 20 7946 %04d", i) // a phone number now and then
+		}
+		note := fmt.Sprintf("N%d", i%40)
+		if i%10 == 0 {
+			note = ""
+		}
+		fmt.Fprintf(&b, "%d.25,%s,%s\n", i%17, contact, note)
+	}
+	data := filepath.Join(dir, "odd.csv")
+	require.NoError(t, os.WriteFile(data, []byte(b.String()), 0o644))
+	f, err := suggest.Suggest(ctx, open(t, data), suggest.Options{Allocator: arrowtest.Allocator(t)})
+	require.NoError(t, err)
+	text := string(f.YAML())
+
+	cost := column(t, f, "Cost Total $")
+	assert.Equal(t, "0", cost.Min)
+	assert.Equal(t, "18", cost.Max, "0.25…16.25: margin 1.6, rounded outward to a multiple of 1")
+
+	contact := column(t, f, "contact")
+	assert.Empty(t, contact.Tags, "4 phone numbers in 100 values: a comment, not a tag")
+	assert.Contains(t, contact.Comment, "4 of 100 values look like phone numbers: tag the column pii.phone if they are")
+	assert.Nil(t, contact.Values, "no set for a column with personal-looking values")
+	assert.Empty(t, contact.Pattern)
+	assert.NotContains(t, text, "7946")
+	assert.NotContains(t, text, "desk")
+
+	note := column(t, f, "note")
+	assert.False(t, note.Required)
+	assert.Equal(t, "^[A-Z][0-9]{1,2}$", note.Pattern, "nulls are not values")
+	_, ok := rule(f, "note.completeness")
+	assert.True(t, ok, "%s", text)
+	requirePass(t, f, dir, data)
+
+	empty := filepath.Join(dir, "empty.csv")
+	require.NoError(t, os.WriteFile(empty, []byte("a,b\n"), 0o644))
+	f, err = suggest.Suggest(ctx, open(t, empty), suggest.Options{Allocator: arrowtest.Allocator(t)})
+	require.NoError(t, err)
+	assert.Empty(t, f.Rules, "an empty input gets no rule that would fail on it")
+	_, err = rules.Parse("empty.yaml", f.YAML())
+	require.NoError(t, err)
+}
