@@ -207,9 +207,34 @@ func valuesBetween(t *translator, kw kwargs) (spec, error) {
 		return spec{}, err
 	}
 	if strings.Contains(e, "now()") {
-		return spec{}, unsupported("now() is a dataset-check function in Sluice, not available per row: bound max(" + c + ")/min(" + c + ") in a check instead")
+		return t.nowBetween(c, kw)
 	}
 	return rowRule("between", c, e, false), nil
+}
+
+// nowBetween translates value bounds that read now(): now() exists only in
+// dataset checks, so every value is within the bounds when the smallest is
+// above the lower bound and the largest below the upper one. That is
+// exact without mostly; with mostly < 1 the check is refused (by add).
+func (t *translator) nowBetween(c string, kw kwargs) (spec, error) {
+	id := importers.Ident(c)
+	var parts []string
+	for _, b := range []struct{ metric, bound, strict string }{{"min", "min_value", "strict_min"}, {"max", "max_value", "strict_max"}} {
+		if !kw.has(b.bound) {
+			continue
+		}
+		e, err := t.bounds(b.metric+"("+id+")", t.kind(c), kwargs{b.bound: kw[b.bound], b.strict: kw[b.strict]})
+		if err != nil {
+			return spec{}, err
+		}
+		parts = append(parts, e)
+	}
+	if kw.has("mostly") {
+		if m, ok := number(kw["mostly"]); ok && m < 1 {
+			return spec{}, unsupported("now() is a dataset-check function in Sluice, not available per row, and mostly cannot be applied to min(" + c + ")/max(" + c + ")")
+		}
+	}
+	return spec{name: c + ".between", check: strings.Join(parts, " && ")}, nil
 }
 
 func lengthsBetween(t *translator, kw kwargs) (spec, error) {

@@ -165,3 +165,17 @@ func TestRowCountEqualOtherTable(t *testing.T) {
 		assert.Equal(t, []rules.Reference{{Dataset: "orders_copy"}}, opened)
 	}
 }
+
+// Value bounds that read now() become bounds on min() and max() (now()
+// exists only in dataset checks); with mostly below 1 they are refused.
+func TestValuesBetweenNow(t *testing.T) {
+	suite := `{"name": "s", "expectations": [
+		{"type": "expect_column_values_to_be_between", "kwargs": {"column": "ts", "min_value": {"$PARAMETER": "now() - timedelta(weeks=52)"}, "max_value": {"$PARAMETER": "now()"}, "strict_max": true}},
+		{"type": "expect_column_values_to_be_between", "kwargs": {"column": "ts", "max_value": {"$PARAMETER": "now()"}, "mostly": 0.9}}]}`
+	f, err := gx.Import([]byte(suite), gx.Options{})
+	require.NoError(t, err)
+	require.Len(t, f.Rules, 1)
+	assert.Equal(t, "min(ts) >= now() - duration('8736h') && max(ts) < now()", f.Rules[0].Check)
+	require.Len(t, f.Notes, 1)
+	assert.Contains(t, f.Notes[0].Reason, "mostly cannot be applied")
+}
