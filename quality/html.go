@@ -137,22 +137,9 @@ func svgText(s string) string {
 	return s
 }
 
-var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"svgText": svgText,
-	"add":     func(a, b int) int { return a + b },
-	"mul":     func(a, b int) int { return a * b },
-	"add1":    func(a, b float64) float64 { return round1(a + b) },
-}).Parse(htmlSource))
-
-const htmlSource = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>{{.Title}}</title>
-<style>
-:root{color-scheme:light;--fg:#1b1f24;--muted:#4a5360;--line:#c9ced6;--bg:#fff;--pass:#0f6b2f;--fail:#a3160f;--warn:#7a4b00;--na:#4a5360}
+// HTMLStyle is the style sheet of the HTML report, for pages that show
+// its parts (WriteHTMLChart) next to their own.
+const HTMLStyle = `:root{color-scheme:light;--fg:#1b1f24;--muted:#4a5360;--line:#c9ced6;--bg:#fff;--pass:#0f6b2f;--fail:#a3160f;--warn:#7a4b00;--na:#4a5360}
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 main{max-width:1200px;margin:0 auto;padding:1rem}
@@ -172,7 +159,25 @@ code,.samples{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85rem
 svg{max-width:100%;height:auto}
 svg text{font:12px system-ui,sans-serif;fill:var(--fg)}
 @media (max-width:600px){th,td{padding:.2rem .3rem;font-size:.85rem}}
-</style>
+`
+
+var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"svgText":   svgText,
+	"htmlStyle": func() template.CSS { return template.CSS(HTMLStyle) }, //nolint:gosec // a constant
+	"add":       func(a, b int) int { return a + b },
+	"mul":       func(a, b int) int { return a * b },
+	"add1":      func(a, b float64) float64 { return round1(a + b) },
+}).Parse(htmlSource))
+
+const htmlSource = `{{define "page"}}<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>{{.Title}}</title>
+<style>
+{{htmlStyle}}</style>
 </head>
 <body>
 <main>
@@ -225,11 +230,7 @@ svg text{font:12px system-ui,sans-serif;fill:var(--fg)}
 <div class="scroll"><table>
 <thead><tr><th scope="col">Rule</th><th scope="col">Metric</th><th scope="col">Value</th></tr></thead>
 <tbody>{{range $r.Metrics}}<tr><td><code>{{.Rule}}</code></td><td><code>{{.Name}}</code>{{with .Chart}}
-<figure class="chart"><svg role="img" viewBox="0 0 300 60" width="300" height="60" xmlns="http://www.w3.org/2000/svg"><title>{{.Title}}, from {{.Min}} to {{.Max}}</title>
-<polyline points="{{.Line}}" fill="none" stroke="#4a5360" stroke-width="1.5"/>
-{{range .Points}}{{if .Anomaly}}<polygon class="anomaly" points="{{.X}},{{add1 .Y -6}} {{add1 .X 6}},{{add1 .Y 5}} {{add1 .X -6}},{{add1 .Y 5}}" fill="#a3160f"><title>{{.Tip}}</title></polygon>{{else if .Failed}}<path class="failed" d="M{{add1 .X -4}} {{add1 .Y -4}} L{{add1 .X 4}} {{add1 .Y 4}} M{{add1 .X -4}} {{add1 .Y 4}} L{{add1 .X 4}} {{add1 .Y -4}}" stroke="#7a4b00" stroke-width="2"><title>{{.Tip}}</title></path>{{else}}<circle cx="{{.X}}" cy="{{.Y}}" r="2.5" fill="#1b1f24"><title>{{.Tip}}</title></circle>{{end}}{{end}}
-</svg><figcaption>{{.Title}}: {{.Min}} – {{.Max}}{{if .Anomalies}}; ▲ anomalies:{{end}}</figcaption>{{if .Anomalies}}
-<ul class="samples anomalies">{{range .Anomalies}}<li>▲ {{.}}</li>{{end}}</ul>{{end}}</figure>{{end}}</td><td class="num">{{.Value}}</td></tr>{{end}}</tbody>
+{{template "chart" .}}{{end}}</td><td class="num">{{.Value}}</td></tr>{{end}}</tbody>
 </table></div>
 </section>{{end}}
 
@@ -265,4 +266,10 @@ svg text{font:12px system-ui,sans-serif;fill:var(--fg)}
 </main>
 </body>
 </html>
+{{end}}
+{{define "chart"}}<figure class="chart"><svg role="img" viewBox="0 0 300 60" width="300" height="60" xmlns="http://www.w3.org/2000/svg"><title>{{.Title}}, from {{.Min}} to {{.Max}}</title>
+<polyline points="{{.Line}}" fill="none" stroke="#4a5360" stroke-width="1.5"/>
+{{range .Points}}{{if .Anomaly}}<polygon class="anomaly" points="{{.X}},{{add1 .Y -6}} {{add1 .X 6}},{{add1 .Y 5}} {{add1 .X -6}},{{add1 .Y 5}}" fill="#a3160f"><title>{{.Tip}}</title></polygon>{{else if .Failed}}<path class="failed" d="M{{add1 .X -4}} {{add1 .Y -4}} L{{add1 .X 4}} {{add1 .Y 4}} M{{add1 .X -4}} {{add1 .Y 4}} L{{add1 .X 4}} {{add1 .Y -4}}" stroke="#7a4b00" stroke-width="2"><title>{{.Tip}}</title></path>{{else}}<circle cx="{{.X}}" cy="{{.Y}}" r="2.5" fill="#1b1f24"><title>{{.Tip}}</title></circle>{{end}}{{end}}
+</svg><figcaption>{{.Title}}: {{.Min}} – {{.Max}}{{if .Anomalies}}; ▲ anomalies:{{end}}</figcaption>{{if .Anomalies}}
+<ul class="samples anomalies">{{range .Anomalies}}<li>▲ {{.}}</li>{{end}}</ul>{{end}}</figure>{{end}}
 `

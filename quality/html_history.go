@@ -49,8 +49,23 @@ func WriteHTMLWith(w io.Writer, opts HTMLOptions, reports ...*Report) error {
 		}
 		page.Reports = append(page.Reports, h)
 	}
-	if err := htmlTemplate.Execute(w, page); err != nil {
+	if err := htmlTemplate.ExecuteTemplate(w, "page", page); err != nil {
 		return fmt.Errorf("quality: write html report: %w", err)
+	}
+	return nil
+}
+
+// WriteHTMLChart writes the chart the report draws for a metric (see
+// HTMLOptions.History) of pts, oldest first, as an HTML fragment: a
+// <figure> with an inline SVG and the anomalies in text, styled by
+// HTMLStyle. It writes nothing when no point is numeric.
+func WriteHTMLChart(w io.Writer, metric string, pts []history.Point) error {
+	c := htmlChartOf(pts, metric)
+	if c == nil {
+		return nil
+	}
+	if err := htmlTemplate.ExecuteTemplate(w, "chart", c); err != nil {
+		return fmt.Errorf("quality: write html chart: %w", err)
 	}
 	return nil
 }
