@@ -204,3 +204,20 @@ sources:
 	require.Len(t, files[3].Notes, 1)
 	assert.Contains(t, files[3].Notes[0].String(), "not translated: src.yml:19:9: freshness: freshness period month is not minute, hour or day")
 }
+
+// FuzzImport: no schema file makes the importer panic, and every file it
+// returns renders to a rule file.
+func FuzzImport(f *testing.F) {
+	f.Add([]byte(schema))
+	f.Add([]byte("version: 2\nsources:\n  - name: s\n    freshness: {error_after: {count: 1, period: hour}}\n    loaded_at_field: t\n    tables: [{name: x}]\n"))
+	f.Add([]byte("models:\n  - name: m\n    columns:\n      - name: c\n        tests: [{not_null: {config: {where: \"a > 1\", error_if: \">2\"}}}]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		files, err := dbt.Import("f.yml", data, dbt.Options{Ref: func(n string) (string, error) { return n + ".csv", nil }})
+		if err != nil {
+			return
+		}
+		for _, f := range files {
+			_ = f.YAML()
+		}
+	})
+}

@@ -236,3 +236,23 @@ func TestSQLRefused(t *testing.T) {
 		})
 	}
 }
+
+// FuzzSQL: any text parses to a condition whose renderings are produced
+// without a panic, or is refused with an error.
+func FuzzSQL(f *testing.F) {
+	for _, s := range []string{"a > 5 and b = 1", "not (a in (1, 2)) or s is null", "a between 1 and 2", `"x y" <> 'it''s'`,
+		"a + b * 2 >= -c", "flag", "((a))", "a = null", "1 = 1", "a not between 1 and 2 and not b"} {
+		f.Add(s)
+	}
+	kinds := map[string]colKind{"a": kInt, "b": kDouble, "s": kString, "flag": kBool, "t": kTime}
+	f.Fuzz(func(t *testing.T, src string) {
+		kind := func(c string) colKind { return kinds[c] }
+		n, err := parseSQL(src, kind, nil)
+		if err != nil {
+			return
+		}
+		r := &sqlRender{kind: kind}
+		_, _ = r.isTrue(n)
+		_, _ = r.notFalse(n)
+	})
+}
