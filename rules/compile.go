@@ -256,16 +256,12 @@ func (c *compiler) rowProgram(a *cel.Ast, nulls NullPolicy) (*rowProgram, error)
 	if err != nil {
 		return nil, fmt.Errorf("cannot plan the expression: %w", err)
 	}
-	fast, err := c.rowEnv.Program(a, cel.EvalOptions(cel.OptOptimize))
-	if err != nil {
-		return nil, fmt.Errorf("cannot plan the expression: %w", err)
-	}
 	native := a.NativeRep()
 	slots := c.referencedSlots(native)
 	vec, why := c.vectorize(a, slots)
 	return &rowProgram{
 		prg:       prg,
-		fast:      fast,
+		env:       c.rowEnv,
 		ast:       a,
 		slots:     slots,
 		testsNull: testsNull(native.Expr()),

@@ -273,13 +273,17 @@ func (r *Run) Eval(ctx context.Context, batch arrow.RecordBatch) (*BatchResult, 
 // nil); out receives every row's outcome when full is set, and is scratch
 // space otherwise.
 func (r *Run) evalRows(rp *rowProgram, cols []*colReader, out []Outcome, failing []uint64, full bool) (map[string]int64, OutcomeCounts) {
-	prg := r.program(rp, cols)
+	unmetered := r.unmetered(rp, cols)
 	// The vectorized engine runs only where the interpreter would run
 	// unmetered: no row can then exceed the cost limit on either path.
-	if rp.vec != nil && prg == rp.fast {
-		if kinds, counts, ok := r.evalVector(rp, prg, cols, out, failing, full); ok {
+	if rp.vec != nil && unmetered {
+		if kinds, counts, ok := r.evalVector(rp, cols, out, failing, full); ok {
 			return kinds, counts
 		}
+	}
+	prg := rp.prg
+	if unmetered {
+		prg = rp.unmetered()
 	}
 	var kinds map[string]int64
 	for row := range out {
@@ -517,24 +521,25 @@ func (r *Run) missing(ctx context.Context, d *metricDef, seen map[any]int64) (an
 	return n, nil
 }
 
-// program picks the program that runs rp on the bound batch: the unmetered
-// one when the cost estimate with the batch's actual value sizes is within
-// the limit (then no row can exceed it), the metered one otherwise.
+// unmetered reports whether the unmetered program may run rp on the bound
+// batch: when the cost estimate with the batch's actual value sizes is
+// within the limit (then no row can exceed it); the metered one runs
+// otherwise.
 //
 // The estimate grows with the sizes, so once it is within the limit for
 // some sizes it is for any smaller ones: the program keeps, per expression,
 // the largest sizes found safe and estimates again only beyond them.
-func (r *Run) program(rp *rowProgram, cols []*colReader) cel.Program {
+func (r *Run) unmetered(rp *rowProgram, cols []*colReader) bool {
 	cur := make([]uint64, len(rp.slots))
 	for i, k := range rp.slots {
 		n, ok := r.valueSize(k, cols[k])
 		if !ok {
-			return rp.prg
+			return false
 		}
 		cur[i] = n
 	}
 	if safe := rp.safe.Load(); safe != nil && allLE(cur, *safe) {
-		return rp.fast
+		return true
 	}
 	sizes := batchSizes{byIdent: make(map[string]uint64, len(rp.slots))}
 	for i, k := range rp.slots {
@@ -542,12 +547,12 @@ func (r *Run) program(rp *rowProgram, cols []*colReader) cel.Program {
 	}
 	est, err := r.p.env.EstimateCost(rp.ast, sizes)
 	if err != nil || est.Max > r.p.limit {
-		return rp.prg
+		return false
 	}
 	if safe := rp.safe.Load(); safe == nil || allLE(*safe, cur) {
 		rp.safe.CompareAndSwap(safe, &cur) // a lost race keeps other safe sizes
 	}
-	return rp.fast
+	return true
 }
 
 func allLE(a, b []uint64) bool {

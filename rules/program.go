@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -64,11 +65,17 @@ type Program struct {
 
 // rowProgram is one row expression ready to run.
 type rowProgram struct {
-	// prg meters the cost of every evaluation against the limit; fast does
-	// not. fast runs a batch when the cost estimate with the batch's actual
-	// value sizes is within the limit, so metering cannot fail there.
-	prg, fast cel.Program
-	ast       *cel.Ast
+	// prg meters the cost of every evaluation against the limit; the
+	// unmetered program (unmetered) does not. That one runs a batch when
+	// the cost estimate with the batch's actual value sizes is within the
+	// limit, so metering cannot fail there. It is planned on first use: a
+	// vectorized rule needs it only for the rows the engine marks as
+	// errors, and the plan of prg already checked the expression.
+	prg      cel.Program
+	env      *cel.Env
+	fastOnce sync.Once
+	fast     cel.Program
+	ast      *cel.Ast
 	// slots are the columns the expression reads (indexes into ce.slots).
 	slots []int
 	// testsNull is true when the expression itself tests for null (a null
@@ -85,6 +92,19 @@ type rowProgram struct {
 	// safe holds value sizes (per slot of slots) for which the cost
 	// estimate is within the limit; shared by every run (Run.program).
 	safe atomic.Pointer[[]uint64]
+}
+
+// unmetered returns the unmetered program, planned on the first call.
+// Should its plan fail, which the plan of prg rules out, it is prg.
+func (rp *rowProgram) unmetered() cel.Program {
+	rp.fastOnce.Do(func() {
+		fast, err := rp.env.Program(rp.ast, cel.EvalOptions(cel.OptOptimize))
+		if err != nil {
+			fast = rp.prg
+		}
+		rp.fast = fast
+	})
+	return rp.fast
 }
 
 // RuleSet returns the rule set the program was compiled from.

@@ -142,10 +142,11 @@ func (r *Run) vectorBatch(cols []*colReader, n int) *engine.Batch {
 }
 
 // evalVector runs rp on the vectorized engine. Rows the engine marks as
-// errors are evaluated again on the interpreter (prg), which gives the
-// error its message. It returns false when the engine cannot run the batch
-// (the caller then uses the interpreter for every row).
-func (r *Run) evalVector(rp *rowProgram, prg cel.Program, cols []*colReader, out []Outcome, failing []uint64, full bool) (map[string]int64, OutcomeCounts, bool) {
+// errors are evaluated again on the interpreter (the unmetered program,
+// planned then), which gives the error its message. It returns false when
+// the engine cannot run the batch (the caller then uses the interpreter
+// for every row).
+func (r *Run) evalVector(rp *rowProgram, cols []*colReader, out []Outcome, failing []uint64, full bool) (map[string]int64, OutcomeCounts, bool) {
 	var counts OutcomeCounts
 	vb := r.vectorBatch(cols, len(out))
 	res, err := vb.Eval(rp.vec)
@@ -208,7 +209,7 @@ func (r *Run) evalVector(rp *rowProgram, prg cel.Program, cols []*colReader, out
 		for sp := errs &^ nulls & rows; sp != 0; sp &= sp - 1 {
 			j := bits.TrailingZeros64(sp)
 			row := w*64 + j
-			kinds = r.evalRow(rp, prg, row, out, kinds)
+			kinds = r.evalRow(rp, rp.unmetered(), row, out, kinds)
 			counts[out[row]]++
 			if failing != nil && out[row]&1 != 0 { // Fail or Errored
 				failing[w] |= 1 << j

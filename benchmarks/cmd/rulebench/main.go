@@ -47,6 +47,7 @@ var cases = map[string]func(cfg config) error{
 	"d":               caseD,
 	"e2e":             e2eCase,
 	"etl":             etlCase,
+	"startup":         startupCase,
 	"e2e-duckdb":      e2eDuckDB, // the DuckDB process of e2e
 }
 
