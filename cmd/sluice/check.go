@@ -199,11 +199,11 @@ func (f *checkFlags) pipeline(rs *rules.RuleSet, ls *lineageSetup) *pipeline.Pip
 		Job:       lineage.Job{Namespace: f.lineage.jobNamespace, Name: f.lineage.job},
 		Masks:     f.maskSpecs, MaskKey: f.maskKey,
 		Engine: f.engine, CostLimit: f.costLimit,
-		Files: builtin.Options{
+		Files: withURLs(builtin.Options{
 			NullTokens:   f.nulls,
 			Limits:       connectors.Limits{MaxRecordBytes: f.maxLine},
 			RowGroupRows: f.rowGroupRows, RowGroupBytes: f.rowGroupBytes,
-		},
+		}),
 		Options: []quality.Option{
 			quality.WithStrict(f.strict),
 			quality.WithSampleLimit(f.samples),
@@ -325,7 +325,7 @@ func (f *checkFlags) resolveMasks(rs *rules.RuleSet) error {
 // referenceOpener opens reference datasets of missing_references checks
 // with the built-in formats, projected to the referenced column.
 func referenceOpener(opts builtin.Options) rules.ReferenceOpener {
-	return pipeline.References(opts)
+	return pipeline.References(withURLs(opts))
 }
 
 func writeReports(w io.Writer, format string, reports []*quality.Report) error {

@@ -43,7 +43,7 @@ func (c *cli) scan(ctx context.Context, args []string) (int, error) {
 		return exitUsage, err
 	}
 	input := fs.Arg(0)
-	src, err := builtin.Open(input, builtin.Options{})
+	src, err := builtin.Open(input, withURLs(builtin.Options{}))
 	if err != nil {
 		return exitCode(err), err
 	}

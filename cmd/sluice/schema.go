@@ -30,7 +30,7 @@ func (c *cli) schema(ctx context.Context, args []string) (int, error) {
 		return exitUsage, usageErrorf("usage: sluice schema INPUT")
 	}
 	input := fs.Arg(0)
-	src, err := builtin.Open(input, builtin.Options{})
+	src, err := builtin.Open(input, withURLs(builtin.Options{}))
 	if err != nil {
 		return exitCode(err), err
 	}
@@ -103,7 +103,7 @@ func (c *cli) validate(ctx context.Context, args []string) (int, error) {
 	schema := rs.SchemaHint()
 	against := "the declared column types"
 	if *input != "" {
-		src, err := builtin.Open(*input, builtin.Options{SchemaHint: schema})
+		src, err := builtin.Open(*input, withURLs(builtin.Options{SchemaHint: schema}))
 		if err != nil {
 			return exitCode(err), err
 		}

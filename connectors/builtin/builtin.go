@@ -60,6 +60,12 @@ type Options struct {
 	// Parallelism bounds how many parts of a directory or glob are read
 	// ahead at once (zero means multiconnector's default).
 	Parallelism int
+	// Registry, when set, routes URL schemes for the package-level Open
+	// and Create (and for reference datasets): a program registers its
+	// database and object-store openers there (connectors/drivers) and
+	// passes it down with the other options. Nil routes files and file://
+	// URLs only.
+	Registry *Registry
 }
 
 // csvOptions and jsonOptions are the options of text sources.
@@ -218,13 +224,22 @@ func Extensions() []string {
 }
 
 // Open returns a source reading target: a file, a directory, a glob, "-"
-// or a file:// URL (see Registry.Open; URL schemes need a Registry).
+// or a URL (see Registry.Open; schemes other than file:// need
+// opts.Registry).
 func Open(target string, opts Options) (connectors.Source, error) {
-	return New().Open(target, opts)
+	return opts.registry().Open(target, opts)
 }
 
 // Create returns a sink writing target, a file path or file:// URL, in the
-// format its extension (or opts.Format) names.
+// format its extension (or opts.Format) names, or a URL of a scheme that
+// opts.Registry routes.
 func Create(target string, opts Options) (connectors.Sink, error) {
-	return New().Create(target, opts)
+	return opts.registry().Create(target, opts)
+}
+
+func (o Options) registry() *Registry {
+	if o.Registry != nil {
+		return o.Registry
+	}
+	return New()
 }

@@ -281,7 +281,7 @@ func (r *Registry) Create(target string, opts Options) (connectors.Sink, error) 
 // reference dataset has its own schema: opts.SchemaHint (the checked
 // dataset's) and opts.Format are not applied to it.
 func (r *Registry) ReferenceOpener(opts Options) rules.ReferenceOpener {
-	ro := Options{NullTokens: opts.NullTokens, Limits: opts.Limits, Redact: opts.Redact, Parallelism: opts.Parallelism}
+	ro := Options{NullTokens: opts.NullTokens, Limits: opts.Limits, Redact: opts.Redact, Parallelism: opts.Parallelism, Registry: r}
 	return func(ctx context.Context, ref rules.Reference) (array.RecordReader, error) {
 		src, err := r.Open(ref.Dataset, ro)
 		if err != nil {

@@ -207,7 +207,7 @@ func (p *Pipeline) check(ctx context.Context, rs *rules.RuleSet, input string, o
 // its own schema.
 func References(opts builtin.Options) rules.ReferenceOpener {
 	return func(ctx context.Context, ref rules.Reference) (array.RecordReader, error) {
-		src, err := builtin.Open(ref.Dataset, builtin.Options{NullTokens: opts.NullTokens, Limits: opts.Limits, Redact: opts.Redact})
+		src, err := builtin.Open(ref.Dataset, builtin.Options{NullTokens: opts.NullTokens, Limits: opts.Limits, Redact: opts.Redact, Registry: opts.Registry})
 		if err != nil {
 			return nil, err
 		}
