@@ -41,6 +41,7 @@ type profile struct {
 	dup       bool
 	uniqueCap int
 	uniqueOut bool // more than uniqueCap distinct values: not decided
+	untracked bool // the type has no value or uniqueness tracking
 	seed      maphash.Seed
 
 	// Fixed-size metric states (nil when the type has none).
@@ -73,16 +74,16 @@ func newProfile(f arrow.Field, o profileOptions) (*profile, error) {
 			p.ints = map[int64]int64{}
 			p.seenInts = map[int64]struct{}{}
 		} else {
-			p.valuesOver, p.uniqueOut = true, true
+			p.valuesOver, p.untracked = true, true
 		}
 	case "string":
 		p.strs = map[string]int64{}
 		p.seenHash = map[uint64]struct{}{}
 	default:
-		p.valuesOver, p.uniqueOut = true, true
+		p.valuesOver, p.untracked = true, true
 	}
 	if o.light {
-		p.seenInts, p.seenHash, p.uniqueOut = nil, nil, true
+		p.seenInts, p.seenHash, p.untracked = nil, nil, true
 		return p, nil
 	}
 	col := []string{f.Name}
@@ -423,7 +424,7 @@ func (p *profile) distinctCount() (n int64, exact bool) {
 // unique reports whether every non-null value was seen once, decided
 // exactly.
 func (p *profile) unique() bool {
-	return !p.dup && !p.uniqueOut && (p.seenInts != nil || p.seenHash != nil) && p.nonNull() > 1
+	return !p.dup && !p.uniqueOut && !p.untracked && (p.seenInts != nil || p.seenHash != nil) && p.nonNull() > 1
 }
 
 func result(s metrics.State) any {
