@@ -21,10 +21,6 @@ var unsupportedTypes = map[string]string{
 	"expect_column_values_to_be_dateutil_parseable": "CEL has no free-form date parser: declare the column `type: timestamp` so the reader parses it",
 	"expect_column_values_to_match_strftime_format": "no strftime parser in CEL: declare the column `type: timestamp`/`date`, or write a pattern",
 	"expect_column_values_to_be_in_type_list":       "a column has one declared type in Sluice: declare `type:` instead",
-	"expect_table_column_count_to_be_between":       "no metric over the schema's column count",
-	"expect_table_column_count_to_equal":            "no metric over the schema's column count; declare the columns in `columns:`",
-	"expect_table_columns_to_match_ordered_list":    "column order is not checked by Sluice; declare the columns in `columns:`",
-	"expect_table_columns_to_match_set":             "extra columns are not checked by Sluice; declare the expected columns in `columns:`",
 	"expect_column_kl_divergence_to_be_less_than":   "no KL-divergence metric yet (drift() comes with the history store)",
 }
 
@@ -530,7 +526,7 @@ func uniqueWithinRecord(t *translator, kw kwargs) (spec, error) {
 	allNull := strings.Join(mapStrings(cols, func(c string) string { return importers.Ident(c) + " == null" }), " && ")
 	switch ign {
 	case "all_values_are_missing":
-		sp.expr, sp.testsNull = allNull+" ? dyn(null) : ("+sp.expr+")", true
+		sp.ignore, sp.testsNull = allNull, true
 	case "never":
 		sp.expr, sp.testsNull = allNull+" ? false : ("+sp.expr+")", true
 	case "any_value_is_missing":

@@ -20,7 +20,6 @@ func init() {
 		"expect_column_pair_values_to_be_in_set":           pairInSet,
 	} {
 		handlers[typ] = h
-		delete(unsupportedTypes, typ)
 	}
 }
 
@@ -65,27 +64,22 @@ func (t *translator) operands(a, b string) (string, string) {
 	return "dyn(" + x + ")", "dyn(" + y + ")"
 }
 
-// pairRule wraps cmp, which reads both columns, with the ignore_row_if
+// pairRule is cmp, which reads both columns, under the ignore_row_if
 // policy; nonNull adds that both values are present (cmp cannot compare a
-// missing value).
+// missing value, and a row with one is evaluated: it fails).
 func pairRule(name, a, b, cmp, ignore string, nonNull bool) spec {
 	x, y := importers.Ident(a), importers.Ident(b)
 	sp := spec{name: a + "_" + b + "." + name, cols: []string{a, b}, testsNull: true}
-	switch ignore {
-	case "either_value_is_missing":
-		sp.expr = x + " == null || " + y + " == null ? dyn(null) : (" + cmp + ")"
-		return sp
-	case "neither":
-		if nonNull {
-			cmp = x + " != null && " + y + " != null && " + cmp
-		}
-		sp.expr = cmp
-		return sp
-	}
 	if nonNull {
 		cmp = x + " != null && " + y + " != null && " + cmp
 	}
-	sp.expr = x + " == null && " + y + " == null ? dyn(null) : (" + cmp + ")"
+	sp.expr = cmp
+	switch ignore {
+	case "either_value_is_missing":
+		sp.ignore = x + " == null || " + y + " == null"
+	case "both_values_are_missing":
+		sp.ignore = x + " == null && " + y + " == null"
+	}
 	return sp
 }
 

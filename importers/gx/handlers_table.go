@@ -23,7 +23,6 @@ func init() {
 		"expect_table_row_count_to_equal_other_table": rowCountOtherTable,
 	} {
 		handlers[typ] = h
-		delete(unsupportedTypes, typ)
 	}
 }
 

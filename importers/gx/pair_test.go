@@ -105,6 +105,10 @@ func TestColumnPairExpectations(t *testing.T) {
 		// Multicolumn: GX's default all_values_are_missing evaluates a row
 		// with some missing values (a missing value differs from a
 		// present one); never evaluates every row.
+		// row_condition: rows outside it are not counted (rows 1 and 2
+		// have hi < 5... hi <= 4 keeps rows 1, 3 and 4).
+		{"greater, row_condition", "expect_column_pair_values_A_to_be_greater_than_B",
+			`{"column_A": "hi", "column_B": "lo", "row_condition": "hi <= 4", "condition_parser": "pandas"}`, 2, 3, false, false},
 		{"unique within record", "expect_select_column_values_to_be_unique_within_record", `{"column_list": ["hi", "lo"]}`, 1, 1, false, false},
 		{"unique within record, int and double", "expect_select_column_values_to_be_unique_within_record", `{"column_list": ["lo", "f"]}`, 4, 2, false, false},
 		{"unique within record, never", "expect_select_column_values_to_be_unique_within_record", `{"column_list": ["hi", "lo"], "ignore_row_if": "never"}`, 2, 0, false, false},

@@ -119,6 +119,9 @@ type spec struct {
 	check string // dataset check
 	// testsNull: the row expression handles nulls itself.
 	testsNull bool
+	// ignore, for a row expression, is a condition on the row under which
+	// it is not counted (GX's ignore_row_if): such rows evaluate to null.
+	ignore string
 	// cols are the columns a row expression reads.
 	cols    []string
 	partial string
@@ -185,9 +188,15 @@ func (t *translator) add(f *importers.File, e Expectation) error {
 					guard = append(guard, importers.Ident(c)+" != null")
 				}
 			}
+			if sp.ignore != "" {
+				guard = append(guard, "!("+sp.ignore+")")
+			}
 			guard = append(guard, "("+cond+")")
 			r.Expr = strings.Join(guard, " && ") + " ? (" + r.Expr + ") : dyn(null)"
 			r.Comment += "\nrows outside the row_condition evaluate to null and are not counted"
+		} else if sp.ignore != "" {
+			// One conditional at the root, the form the vectorized engine runs.
+			r.Expr = sp.ignore + " ? dyn(null) : (" + r.Expr + ")"
 		}
 		switch {
 		case mostly == 0:
