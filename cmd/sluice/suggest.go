@@ -44,12 +44,12 @@ func (c *cli) suggest(ctx context.Context, args []string) (int, error) {
 		return exitUsage, err
 	}
 	input := fs.Arg(0)
-	src, err := builtin.Open(input, builtin.Options{})
+	src, err := builtin.Open(input, withURLs(builtin.Options{}))
 	if err != nil {
 		return exitCode(err), err
 	}
 	for _, r := range refs {
-		rsrc, err := builtin.Open(r, builtin.Options{})
+		rsrc, err := builtin.Open(r, withURLs(builtin.Options{}))
 		if err != nil {
 			return exitCode(err), fmt.Errorf("--reference: %w", err)
 		}

@@ -278,6 +278,8 @@ func TestDatasetName(t *testing.T) {
 		{lineage.Dataset{Namespace: lineage.FileNamespace, Name: "/data/orders.csv.gz"}, "orders"},
 		{lineage.Dataset{Namespace: lineage.FileNamespace, Name: "/data/noext"}, "noext"},
 		{lineage.Dataset{Namespace: "postgres://db:5432", Name: "shop.public.orders"}, "shop.public.orders"},
+		{lineage.Dataset{Namespace: "s3://bucket", Name: "exports/flights-3m.parquet"}, "flights-3m"},
+		{lineage.Dataset{Namespace: "s3://bucket", Name: "orders.csv"}, "orders"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in.Name, func(t *testing.T) {

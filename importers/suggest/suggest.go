@@ -79,21 +79,31 @@ type Options struct {
 	Allocator memory.Allocator
 }
 
-// DatasetName is the rule file's dataset name for a source: a file's base
-// name without its extension (flights-3m for /data/flights-3m.parquet,
-// orders for orders.csv.gz), any other dataset's name as it is.
+// DatasetName is the rule file's dataset name for a source: a file's or an
+// object's base name without its extension (flights-3m for
+// /data/flights-3m.parquet or s3://bucket/flights-3m.parquet, orders for
+// orders.csv.gz), a table's name as it is (shop.public.orders).
 func DatasetName(d lineage.Dataset) string {
-	if d.Namespace != lineage.FileNamespace && !filepath.IsAbs(d.Name) {
-		return d.Name
-	}
-	base := path.Base(filepath.ToSlash(d.Name))
+	name := filepath.ToSlash(d.Name)
+	base := path.Base(name)
 	for _, c := range []string{".gz", ".zst", ".bz2", ".xz", ".lz4", ".snappy"} {
 		base = strings.TrimSuffix(base, c)
 	}
-	if ext := path.Ext(base); ext != "" && ext != base {
+	ext := path.Ext(base)
+	isFile := d.Namespace == lineage.FileNamespace || filepath.IsAbs(d.Name) || strings.Contains(name, "/") || dataExts[strings.ToLower(ext)]
+	if !isFile {
+		return d.Name
+	}
+	if ext != "" && ext != base {
 		base = strings.TrimSuffix(base, ext)
 	}
 	return base
+}
+
+// dataExts are the extensions of the file formats Sluice reads.
+var dataExts = map[string]bool{
+	".parquet": true, ".csv": true, ".tsv": true, ".json": true, ".ndjson": true, ".jsonl": true,
+	".arrow": true, ".ipc": true, ".feather": true, ".arrows": true,
 }
 
 // read feeds every batch of src to the profiles (and the PII scanner when
