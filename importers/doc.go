@@ -7,6 +7,7 @@
 // comment with the reason, so nothing is dropped silently.
 //
 // Subpackages: gx reads Great Expectations expectation suites, soda reads
-// SodaCL check files, suggest profiles a dataset and proposes rules the way
+// SodaCL check files, dbt reads dbt schema files (the tests of models,
+// sources and seeds), suggest profiles a dataset and proposes rules the way
 // Deequ's constraint suggestions do.
 package importers
