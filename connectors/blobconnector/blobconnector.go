@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -263,13 +264,19 @@ func (w *writer) Abort(ctx context.Context) error {
 // Opener routes URLs of a bucket scheme (s3://bucket/key?query) through a
 // builtin.Registry: the bucket is opened with blob.OpenBucket on the URL's
 // scheme, host and query (the driver must be imported), the key is the
-// path, and the key's extension (or Options.Format) picks the format. The
-// bucket stays open for the life of the program.
+// path, and the key's extension (or Options.Format) picks the format. A
+// path ending in "/" (s3://bucket/prefix/) is read as one dataset of every
+// object under the prefix, as a local directory is (multiconnector: Hive
+// key=value segments as columns, parts in key order, names starting with
+// "." or "_" skipped). The bucket stays open for the life of the program.
 func Opener(ctx context.Context) builtin.Opener {
 	open := func(u *url.URL) (*blob.Bucket, string, lineage.Dataset, error) {
 		key := path.Clean(u.Path)
 		if len(key) > 0 && key[0] == '/' {
 			key = key[1:]
+		}
+		if strings.HasSuffix(u.Path, "/") && key != "" && key != "." {
+			key += "/" // a prefix: a dataset of parts
 		}
 		if u.Host == "" || key == "" || key == "." {
 			return nil, "", lineage.Dataset{}, fmt.Errorf("blobconnector: %s: want %s://bucket/key", u.Redacted(), u.Scheme)
@@ -287,6 +294,10 @@ func Opener(ctx context.Context) builtin.Opener {
 			if err != nil {
 				return nil, err
 			}
+			if strings.HasSuffix(key, "/") {
+				ds.Name = strings.TrimSuffix(key, "/")
+				return prefixSource(ctx, b, key, ds, opts)
+			}
 			f, err := format(key, opts)
 			if err != nil {
 				return nil, err
@@ -300,6 +311,9 @@ func Opener(ctx context.Context) builtin.Opener {
 			b, key, ds, err := open(u)
 			if err != nil {
 				return nil, err
+			}
+			if strings.HasSuffix(key, "/") {
+				return nil, fmt.Errorf("blobconnector: %s: writing a partitioned dataset: %w", u.Redacted(), connectors.ErrUnsupported)
 			}
 			f, err := format(key, opts)
 			if err != nil {
