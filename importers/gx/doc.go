@@ -27,8 +27,10 @@
 // data's columns as read, in order.
 //
 // What cannot be expressed is reported as a Note, and written as a comment
-// in the rule file: parsers (dateutil, JSON Schema), among others — see
-// Supported. Row order (increasing, decreasing) translates to
-// order_violations, z-scores to zscore_max and zscore_min (for mostly = 1),
-// Cramér's phi to cramers_phi.
+// in the rule file: distributional expectations such as KL divergence,
+// z-scores with mostly below 1, among others — see Supported. Row order
+// (increasing, decreasing) translates to order_violations, z-scores to
+// zscore_max and zscore_min (for mostly = 1), Cramér's phi to cramers_phi,
+// dateutil_parseable to parses_date and match_json_schema to
+// matches_json_schema.
 package gx

@@ -17,8 +17,6 @@ var handlers map[string]handler
 // unsupportedTypes explains the expectation types that are not translated.
 var unsupportedTypes = map[string]string{
 	"expect_column_values_to_be_json_parseable":     "CEL has no JSON parser: type the column (or validate upstream)",
-	"expect_column_values_to_match_json_schema":     "CEL has no JSON Schema validator",
-	"expect_column_values_to_be_dateutil_parseable": "CEL has no free-form date parser: declare the column `type: timestamp` so the reader parses it",
 	"expect_column_values_to_match_strftime_format": "no strftime parser in CEL: declare the column `type: timestamp`/`date`, or write a pattern",
 	"expect_column_values_to_be_in_type_list":       "a column has one declared type in Sluice: declare `type:` instead",
 	"expect_column_kl_divergence_to_be_less_than":   "no KL-divergence metric yet (drift() comes with the history store)",

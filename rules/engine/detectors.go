@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 
 	"github.com/sluicedata/sluice/rules/pii"
+	"github.com/sluicedata/sluice/rules/textfmt"
 )
 
 // detectors maps the overload ids of the PII detector functions and of
-// is_json (declared in package rules) to the detectors: string predicates like startsWith, run
+// is_json and parses_date (declared in package rules) to the detectors: string predicates like startsWith, run
 // once per dictionary entry on dictionary columns.
 var detectors = map[string]func(string) bool{
 	"is_email_string":       pii.IsEmail,
@@ -19,6 +20,7 @@ var detectors = map[string]func(string) bool{
 	"is_uk_nino_string":     pii.IsUKNINO,
 	"is_mac_string":         pii.IsMAC,
 	"is_json_string":        isJSON,
+	"parses_date_string":    textfmt.ParsesDate,
 }
 
 // isJSON is is_json: one well-formed JSON value, as json.Valid says.

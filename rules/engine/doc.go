@@ -71,7 +71,9 @@
 //     automaton unless it has assertions other than ^ and $);
 //   - the PII detectors is_email(s), is_phone(s), is_credit_card(s),
 //     is_iban(s), is_ip(s), is_us_ssn(s), is_uk_nino(s), is_mac(s), and
-//     is_json(s), on a string operand, and parses_time(s, lit);
+//     is_json(s) and parses_date(s), on a string operand, and
+//     parses_time(s, lit) and matches_json_schema(s, lit) (the layout and
+//     the schema compiled once);
 //   - size(s) and s.size() of a string operand;
 //   - timestamp and duration operands: columns, timestamp('…'),
 //     timestamp(int) and duration('…') of a literal (converted once by

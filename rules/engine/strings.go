@@ -134,6 +134,14 @@ func (c *compiler) stringCall(id string, args []celast.Expr) (n boolNode, ok boo
 			}
 			return l.Match, nil
 		}
+	case "matches_json_schema_string_string":
+		mk = func(lit string) (func(string) bool, error) {
+			js, err := textfmt.CompileJSONSchema(lit)
+			if err != nil {
+				return nil, refuse("matches_json_schema: %v", err)
+			}
+			return js.Match, nil
+		}
 	default:
 		f, found := detectors[id]
 		if !found || len(args) != 1 {
