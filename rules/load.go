@@ -1065,6 +1065,11 @@ func celLiteral(v any, family string, asFloat bool) string {
 		if asFloat {
 			return numLiteral(float64(x), "float")
 		}
+		// YAML gives positive integers as uint64: they are ints unless
+		// the column is unsigned (or the value does not fit an int).
+		if family != "uint" && x <= math.MaxInt64 {
+			return strconv.FormatUint(x, 10)
+		}
 		return strconv.FormatUint(x, 10) + "u"
 	case float64:
 		return numLiteral(x, "float")

@@ -269,3 +269,29 @@ func FuzzParse(f *testing.F) {
 		_ = rs.HistoryRules()
 	})
 }
+
+// TestValuesOfIntColumns: YAML gives positive integers as unsigned; a set
+// on a signed (or undeclared) column must still be a list of ints.
+func TestValuesOfIntColumns(t *testing.T) {
+	src := header + `columns:
+  qty:   {type: int64, values: [1, 2, 4]}
+  neg:   {type: int32, values: [-1, 1]}
+  bare:  {values: [3, 5]}
+  units: {type: uint8, values: [1, 2]}
+`
+	rs, err := rules.Parse("orders.yaml", []byte(src))
+	require.NoError(t, err)
+	want := map[string]string{
+		"qty.values":   "qty in [1, 2, 4]",
+		"neg.values":   "neg in [-1, 1]",
+		"bare.values":  "bare in [3, 5]",
+		"units.values": "units in [1u, 2u]",
+	}
+	for _, r := range rs.Rules {
+		if w, ok := want[r.Name]; ok {
+			assert.Equal(t, w, r.Expr, r.Name)
+			delete(want, r.Name)
+		}
+	}
+	assert.Empty(t, want, "rules not generated")
+}
