@@ -38,7 +38,7 @@ var codes = func() []string {
 func writeFixture(t *testing.T, dir string, n int, now time.Time) (data, ref string) {
 	t.Helper()
 	var b strings.Builder
-	b.WriteString("id,code,status,amount,delta,name,sku,email,at,old\n")
+	b.WriteString("id,code,status,amount,delta,name,sku,email,at,old,qty,flag\n")
 	statuses := []string{"new", "paid", "shipped"}
 	words := []string{"North Field", "St. Mary's", "O'Hare Intl", "Big Sky", "x", "Lake-side Regional Airport"}
 	for i := 0; i < n; i++ {
@@ -48,8 +48,8 @@ func writeFixture(t *testing.T, dir string, n int, now time.Time) (data, ref str
 		}
 		at := now.Add(-time.Duration(i) * time.Minute).Format(time.RFC3339)
 		old := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * 24 * time.Hour).Format(time.RFC3339)
-		fmt.Fprintf(&b, "%d,%s,%s,%d,%d,%s,%s,user%d@example.com,%s,%s\n",
-			i+1, codes[i%len(codes)], statuses[i%len(statuses)], 10+(i*7)%981%200*5, i%101-50, fmt.Sprintf("%s %d", words[i%len(words)], i%30), sku, i, at, old)
+		fmt.Fprintf(&b, "%d,%s,%s,%d,%d,%s,%s,user%d@example.com,%s,%s,%d,%t\n",
+			i+1, codes[i%len(codes)], statuses[i%len(statuses)], 10+(i*7)%981%200*5, i%101-50, fmt.Sprintf("%s %d", words[i%len(words)], i%30), sku, i, at, old, i%4+1, i%3 == 0)
 	}
 	data = filepath.Join(dir, "orders.csv")
 	require.NoError(t, os.WriteFile(data, []byte(b.String()), 0o644))
@@ -172,6 +172,10 @@ func TestProposals(t *testing.T) {
 	})
 	t.Run("sets for low-cardinality columns", func(t *testing.T) {
 		assert.Equal(t, []string{`"new"`, `"paid"`, `"shipped"`}, column(t, f, "status").Values)
+		qty := column(t, f, "qty")
+		assert.Equal(t, []string{"1", "2", "3", "4"}, qty.Values)
+		assert.Empty(t, qty.Min, "a set says more than bounds")
+		assert.Nil(t, column(t, f, "flag").Values, "both booleans: a set says nothing")
 		assert.Nil(t, column(t, f, "id").Values)
 		assert.Nil(t, column(t, f, "sku").Values)
 	})
