@@ -38,6 +38,7 @@ var cases = map[string]func(cfg config) error{
 	"parquet-gen":     parquetGen,
 	"interp":          interp,
 	"lineage":         lineageCase,
+	"metrics":         metricsCase,
 	"vector":          vector,
 	"history":         historyCase,
 	"write":           writeCase,
