@@ -186,7 +186,11 @@ func (s *contingency) Result() (any, error) {
 	var cat [2]map[string]int
 	var ncat [2]int
 	for i := range 2 {
-		cat[i], ncat[i] = s.categories(i, marg[i])
+		var err error
+		cat[i], ncat[i], err = s.categories(i, marg[i])
+		if err != nil {
+			return nil, err
+		}
 	}
 	table := make([][]float64, ncat[0])
 	for r := range table {
@@ -202,7 +206,7 @@ func (s *contingency) Result() (any, error) {
 
 // categories maps each key field of column i to a category index, the
 // categories numbered densely over those that occur.
-func (s *contingency) categories(i int, marg map[string]int64) (map[string]int, int) {
+func (s *contingency) categories(i int, marg map[string]int64) (map[string]int, int, error) {
 	c := s.cols[i]
 	keys := make([]string, 0, len(marg))
 	for k := range marg {
@@ -221,6 +225,10 @@ func (s *contingency) categories(i int, marg map[string]int64) (map[string]int, 
 		for j, k := range keys {
 			vals[j] = fieldFloat(k[1:], c)
 			lo, hi = min(lo, vals[j]), max(hi, vals[j])
+		}
+		if math.IsInf(lo, 0) || math.IsInf(hi, 0) {
+			// numpy refuses to bin a range that is not finite.
+			return nil, 0, fmt.Errorf("metrics: %s: column %q has an infinite value, which equal-width bins cannot hold: %w", s.name(), s.spec.Columns[i], ErrUnsupported)
 		}
 		edges := binEdges(lo, hi, s.bins[i])
 		for j, k := range keys {
@@ -254,7 +262,7 @@ func (s *contingency) categories(i int, marg map[string]int64) (map[string]int, 
 		}
 		out[k] = dense[l]
 	}
-	return out, len(dense)
+	return out, len(dense), nil
 }
 
 // fieldFloat reads the number of a value key field (without its leading 1).

@@ -342,6 +342,24 @@ func FuzzDecode(f *testing.F) {
 		}
 		arr.Release()
 	}
+	// A two-column state: cramers_phi over numbers and strings.
+	a, _ := generators[0].make(rng, mem, 200)
+	b, _ := generators[2].make(rng, mem, 200)
+	phi, err := metrics.New(metrics.Spec{Func: "cramers_phi", Columns: []string{"a", "b"}, Args: []any{int64(0), int64(3)}},
+		[]arrow.DataType{a.DataType(), b.DataType()})
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := phi.Update([]arrow.Array{a, b}); err != nil {
+		f.Fatal(err)
+	}
+	enc, err := metrics.Encode(phi)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(enc)
+	a.Release()
+	b.Release()
 	f.Add([]byte("SLMS\x01"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		decodeNoPanic(t, data)

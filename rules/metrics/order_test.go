@@ -286,6 +286,19 @@ func TestCramersPhiMerge(t *testing.T) {
 	}
 }
 
+func TestCramersPhiInfinity(t *testing.T) {
+	mem := arrowtest.Allocator(t)
+	a := colOf(t, mem, 1.0, math.Inf(1), 2.0)
+	defer a.Release()
+	b := colOf(t, mem, "x", "y", "x")
+	defer b.Release()
+	s, err := metrics.New(phiSpec(0, 0), []arrow.DataType{a.DataType(), b.DataType()})
+	require.NoError(t, err)
+	require.NoError(t, s.Update([]arrow.Array{a, b}))
+	_, err = s.Result()
+	require.ErrorIs(t, err, metrics.ErrUnsupported)
+}
+
 func TestCramersPhiArgs(t *testing.T) {
 	types := []arrow.DataType{arrow.PrimitiveTypes.Int64, arrow.BinaryTypes.String}
 	for _, bad := range []any{int64(1), int64(-1), int64(1001), 2.5} {
