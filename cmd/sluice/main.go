@@ -10,6 +10,7 @@
 //	sluice history [--history DSN] DATASET [METRIC]
 //	sluice audit log [--history DSN] [--dataset NAME] [--format text|json]
 //	sluice audit verify [--history DSN]
+//	sluice docs [--history DSN] [--lineage FILE] --out DIR
 //	sluice version
 //
 // sluice check records every run in a history store, .sluice/history.db
@@ -72,6 +73,7 @@ Usage:
   sluice lineage show [flags]                  draw the recorded lineage: datasets → runs → datasets
   sluice history [--history DSN] DATASET [METRIC]  show recorded metric series with a terminal plot
   sluice audit log|verify [--history DSN]      list the audit trail of gate decisions, or verify its hash chain
+  sluice docs --out DIR [--history DSN] [--lineage FILE]  write a static site: datasets, runs, metric charts, lineage graph
   sluice version                               print the version
 
 Inputs: .parquet, .csv, .tsv, .json, .ndjson, .jsonl, .arrow, .arrows, .ipc, .feather.
@@ -114,6 +116,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = c.audit(ctx, args[1:])
 	case "history":
 		code, err = c.historyCmd(ctx, args[1:])
+	case "docs":
+		code, err = c.docsCmd(ctx, args[1:])
 	case "version", "--version":
 		fmt.Fprintln(stdout, "sluice", version)
 	case "help", "-h", "--help":
