@@ -82,6 +82,17 @@ func TestMetricsCheck(t *testing.T) {
 	require.Equal(t, uint64(1), h.DataPoints[0].Count)
 	require.InDelta(t, float64(rep.DurationMS)/1000, h.DataPoints[0].Sum, 1e-9)
 
+	// Check times its scan (with the read inside it) and finish; no open,
+	// write or commit without a source or sinks.
+	stages := map[string]uint64{}
+	for _, dp := range got["sluice.gate.stage.duration"].Data.(metricdata.Histogram[float64]).DataPoints {
+		st, _ := dp.Attributes.Value("stage")
+		stages[st.AsString()] = dp.Count
+	}
+	require.Equal(t, map[string]uint64{"scan": 1, "read": 1, "finish": 1}, stages)
+	_, bytesRead := got["sluice.io.read.bytes"]
+	require.False(t, bytesRead, "a reader is not a file")
+
 	units := map[string]string{"sluice.rows.read": "{row}", "sluice.rows.quarantined": "{row}",
 		"sluice.rule.outcomes": "{row}", "sluice.gate.decisions": "{decision}", "sluice.gate.duration": "s"}
 	for name, unit := range units {

@@ -315,3 +315,30 @@ func TestCheckConsoleMetrics(t *testing.T) {
 	assert.NotContains(t, stdout, "sluice.rows.quarantined")
 	assert.True(t, strings.HasPrefix(strings.TrimSpace(stdout), "{"))
 }
+
+// TestCheckCountsLineageEmitFailures: a lineage endpoint that refuses the
+// events is a warning, and each refused event is counted in
+// sluice.lineage.emit.failures by job and event type.
+func TestCheckCountsLineageEmitFailures(t *testing.T) {
+	clearMetricsEnv(t)
+	recv := &otlpMetrics{}
+	srv := httptest.NewServer(recv)
+	t.Cleanup(srv.Close)
+	t.Setenv(envOTLPMetricsEndpoint, srv.URL+"/v1/metrics")
+	lin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+	}))
+	t.Cleanup(lin.Close)
+	code, _, stderr := sluice(t, "check", "--lineage-url", lin.URL, "--rules", ordersRules,
+		"../../testdata/orders/orders.parquet")
+	require.Equal(t, exitFail, code, stderr)
+	assert.Contains(t, stderr, "sluice: warning: lineage:")
+	units, points, _ := recv.metrics(t)
+	assert.Equal(t, "{event}", units["sluice.lineage.emit.failures"])
+	job := map[string]string{"job": "sluice/check.orders"}
+	assert.Equal(t, int64(1), sumOf(points["sluice.lineage.emit.failures"], map[string]string{"job": job["job"], "event": "START"}))
+	assert.Equal(t, int64(1), sumOf(points["sluice.lineage.emit.failures"], map[string]string{"job": job["job"], "event": "FAIL"}))
+	assert.Equal(t, int64(2), sumOf(points["sluice.lineage.emit.failures"], nil))
+	// The gate's metrics come with them.
+	assert.Equal(t, int64(10000), sumOf(points["sluice.rows.read"], map[string]string{"dataset": "orders"}))
+}
