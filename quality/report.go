@@ -358,6 +358,12 @@ func jsonValue(v any) any {
 		return string(x)
 	case error:
 		return x.Error()
+	case []any: // most_common_all
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = jsonValue(e)
+		}
+		return out
 	}
 	if _, err := json.Marshal(v); err != nil {
 		return fmt.Sprint(v)

@@ -217,6 +217,12 @@ func jsonValue(v any) any {
 		return jsonValue(float64(x))
 	case time.Duration:
 		return x.String()
+	case []any: // most_common_all
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = jsonValue(e)
+		}
+		return out
 	}
 	return v
 }
