@@ -45,3 +45,16 @@ func TestReadLineage(t *testing.T) {
 	assert.Equal(t, "START", l.Run("r2").Status)
 	assert.Nil(t, l.Run("nope"))
 }
+
+// TestSlug keeps plain names and gives every other name its own file name.
+func TestSlug(t *testing.T) {
+	assert.Equal(t, "orders", slug("orders"))
+	assert.Equal(t, "orders_daily.v2", slug("orders_daily.v2"))
+	seen := map[string]string{}
+	for _, name := range []string{"orders", "Orders", "ORDERS", "sales/orders", "sales-orders", "../etc", ".hidden", "", "über", strings.Repeat("x", 200)} {
+		s := slug(name)
+		assert.Regexp(t, `^[a-z0-9_-][a-z0-9._-]*$`, s, name)
+		assert.NotContains(t, seen, s, "%q and %q share %s", name, seen[s], s)
+		seen[s] = name
+	}
+}

@@ -165,14 +165,18 @@ func load(ctx context.Context, store history.Store, opts Options) (*site, error)
 }
 
 // slug makes a file name of s: lower-case letters, digits, '.', '_' and
-// '-' are kept, anything else becomes '-'; a name that changed gets a
-// short hash of s so that different names never share a file.
+// '-' are kept, upper-case ASCII letters are lowered, anything else
+// becomes '-'; a name that changed gets a short hash of s so that
+// different names never share a file (also on a case-insensitive file
+// system).
 func slug(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		switch {
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_', r == '-':
 			b.WriteRune(r)
+		case r >= 'A' && r <= 'Z':
+			b.WriteRune(r + 'a' - 'A')
 		case r == '.' && b.Len() > 0:
 			b.WriteRune(r)
 		default:
