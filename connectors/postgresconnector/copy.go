@@ -31,10 +31,11 @@ type reader struct {
 	src     *Source
 	conn    *pgx.Conn
 	ctx     context.Context
-	pr      *io.PipeReader
+	pipe    *chunkPipe
 	in      *bufio.Reader
 	done    chan struct{}
-	copyErr error // of CopyTo, read after done is closed
+	cancel  context.CancelFunc // of the COPY's context
+	copyErr error              // of CopyTo, read after done is closed
 
 	schema *arrow.Schema
 	fields []arrow.Field
@@ -51,17 +52,19 @@ type reader struct {
 
 func newReader(ctx context.Context, s *Source, conn *pgx.Conn, sql string, schema *arrow.Schema,
 	fields []arrow.Field, plans []plan, opts connectors.ReadOptions, marks bool) *reader {
-	pr, pw := io.Pipe()
+	pipe := newChunkPipe()
 	r := &reader{
-		src: s, conn: conn, ctx: ctx, pr: pr, in: bufio.NewReaderSize(pr, 1<<16), done: make(chan struct{}),
+		src: s, conn: conn, ctx: ctx, pipe: pipe, in: bufio.NewReaderSize(pipe, 1<<16), done: make(chan struct{}),
 		schema: schema, fields: fields, plans: plans, opts: opts, marks: marks,
 	}
 	r.refs.Store(1)
+	cctx, cancel := context.WithCancel(ctx)
+	r.cancel = cancel
 	go func() {
 		defer close(r.done)
-		_, err := conn.PgConn().CopyTo(ctx, pw, sql)
+		_, err := conn.PgConn().CopyTo(cctx, pipe, sql)
 		r.copyErr = err
-		pw.CloseWithError(err) // nil: the reader sees io.EOF
+		pipe.closeWrite(err) // nil: the reader sees io.EOF
 	}()
 	return r
 }
@@ -78,7 +81,8 @@ func (r *reader) Release() {
 		r.cur.Release()
 		r.cur = nil
 	}
-	r.pr.CloseWithError(errReleased)
+	r.pipe.closeRead()
+	r.cancel() // a COPY still waiting for the server stops now
 	<-r.done
 	_ = r.conn.Close(context.WithoutCancel(r.ctx))
 }
@@ -99,7 +103,7 @@ func (r *reader) Err() error { return r.err }
 func (r *reader) fail(err error) bool {
 	r.end = true
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		r.pr.CloseWithError(errReleased)
+		r.pipe.closeRead()
 		<-r.done
 		if r.copyErr != nil {
 			err = r.copyErr
@@ -202,7 +206,7 @@ func (r *reader) Next() bool {
 	}
 	if r.end {
 		// The trailer: the COPY must also have ended without an error.
-		r.pr.CloseWithError(errReleased)
+		r.pipe.closeRead()
 		<-r.done
 		if r.copyErr != nil {
 			return r.fail(r.copyErr)

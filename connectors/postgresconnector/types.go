@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/big"
 	"strconv"
 	"strings"
 
@@ -220,6 +219,32 @@ func numericValue(b []byte) (float64, string, error) {
 	if ndigits == 0 {
 		return 0, "0", nil
 	}
+	exp := 4 * (weight - ndigits + 1) // value = digits as one integer × 10^exp
+	if ndigits <= 4 {
+		// Fast path: an integer of at most 16 decimal digits; exact as a
+		// float64 below 2^53, and scaling by an exact power of ten of at
+		// most 10^22 rounds once, correctly (as strconv's fast path).
+		var m int64
+		for i := range ndigits {
+			d := int64(binary.BigEndian.Uint16(b[8+2*i:]))
+			if d > 9999 {
+				return 0, "", bad(b, "numeric")
+			}
+			m = m*10000 + d
+		}
+		if m < 1<<53 && exp >= -22 && exp <= 22 {
+			v := float64(m)
+			if exp < 0 {
+				v /= pow10[-exp]
+			} else {
+				v *= pow10[exp]
+			}
+			if sign == 0x4000 {
+				v = -v
+			}
+			return v, "", nil
+		}
+	}
 	var sb strings.Builder
 	if sign == 0x4000 {
 		sb.WriteByte('-')
@@ -235,17 +260,16 @@ func numericValue(b []byte) (float64, string, error) {
 			fmt.Fprintf(&sb, "%04d", d)
 		}
 	}
-	// The digits are the integer ndigits*4 digits long; the value is that
-	// times 10000^(weight-ndigits+1).
-	exp := 4 * (weight - ndigits + 1)
 	text := sb.String() + "e" + strconv.Itoa(exp)
-	f, _, err := big.ParseFloat(text, 10, 53, big.ToNearestEven)
-	if err != nil {
+	v, err := strconv.ParseFloat(text, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return 0, "", bad(b, "numeric")
 	}
-	v, _ := f.Float64()
 	return v, text, nil
 }
+
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
 func decodeNumeric(b []byte, bld array.Builder) error {
 	v, _, err := numericValue(b)
