@@ -353,12 +353,12 @@ func TestLineageTimeout(t *testing.T) {
 		code  int
 	}{{"pass.yaml", exitPass}, {"rules.yaml", exitFail}} {
 		code, stdout, stderr := sluice(t, "check", "--rules", dir+"/"+tt.rules, "--lineage-url", srv.URL,
-			"--lineage-timeout", "50ms", "--format", "json", dir+"/in.csv")
+			"--lineage-timeout", "1s", "--format", "json", dir+"/in.csv")
 		assert.Equal(t, tt.code, code, stderr)
 		var rep map[string]any
 		require.NoError(t, json.Unmarshal([]byte(stdout), &rep), stdout)
 		assert.Contains(t, stderr, "sluice: warning: lineage:")
-		assert.Contains(t, stderr, "no success within 50ms")
+		assert.Contains(t, stderr, "no success within 1s")
 		for _, line := range strings.Split(strings.TrimSuffix(stderr, "\n"), "\n") {
 			assert.True(t, strings.HasPrefix(line, "sluice: warning: lineage: "), line)
 		}
