@@ -21,10 +21,8 @@ import (
 type Run struct {
 	p       *Program
 	cfg     runConfig
-	rows    int64
-	states  []metrics.State   // per Program.metrics entry of kind metricState
-	counts  []int64           // per Program.hidden: rows where it was true
-	values  []map[any]int64   // per metricMissing entry: distinct values and counts
+	partial                   // the accumulated state (partial.go)
+	next    int64             // the dataset position of the next row Eval reads
 	err     error             // a state that could not be created
 	act     rowActivation     // reused across rows
 	vals    []computed        // per Program.metrics entry, filled by Finish
@@ -69,6 +67,7 @@ func (p *Program) NewRun(opts ...RunOption) *Run {
 		r.cfg.now = time.Now
 	}
 	r.init()
+	r.next = r.cfg.offset
 	return r
 }
 
@@ -78,6 +77,14 @@ func (r *Run) init() {
 	r.states = make([]metrics.State, len(p.metrics))
 	r.values = make([]map[any]int64, len(p.metrics))
 	r.counts = make([]int64, len(p.hidden))
+	r.rules = make([]ruleAcc, len(p.rowRules))
+	r.names = make([]string, len(p.rowRules))
+	for i, rr := range p.rowRules {
+		r.names[i] = rr.Name
+	}
+	if r.cfg.sampleFill != nil {
+		r.sampleLimit = r.cfg.sampleLimit
+	}
 	for k, d := range p.metrics {
 		switch d.kind {
 		case metricState:
@@ -264,6 +271,8 @@ func (r *Run) Eval(ctx context.Context, batch arrow.RecordBatch) (*BatchResult, 
 			}
 		}
 	}
+	r.accountRows(batch, res, r.next)
+	r.next += int64(rows)
 	r.rows += int64(rows)
 	return res, nil
 }
@@ -373,24 +382,7 @@ func (r *Run) Merge(other *Run) error {
 	if other.err != nil {
 		return other.err
 	}
-	for k, s := range r.states {
-		if s == nil {
-			continue
-		}
-		if err := s.Merge(other.states[k]); err != nil {
-			return fmt.Errorf("rules: merge metric %s: %w", r.p.metrics[k].spec.Func, err)
-		}
-	}
-	for h := range r.counts {
-		r.counts[h] += other.counts[h]
-	}
-	for k, m := range r.values {
-		for v, n := range other.values[k] {
-			m[v] += n
-		}
-	}
-	r.rows += other.rows
-	return nil
+	return r.merge(&other.partial)
 }
 
 // Finish evaluates the dataset checks on the merged metric states.

@@ -41,6 +41,7 @@ func (r *Run) EvalReader(ctx context.Context, rdr array.RecordReader, workers in
 	type job struct {
 		seq   int
 		batch arrow.RecordBatch
+		at    int64 // the dataset position of the batch's first row
 	}
 	type done struct {
 		job
@@ -59,6 +60,7 @@ func (r *Run) EvalReader(ctx context.Context, rdr array.RecordReader, workers in
 			for j := range jobs {
 				child := &Run{p: r.p, cfg: r.cfg}
 				child.init()
+				child.next = j.at
 				res, err := child.Eval(ctx, j.batch)
 				results <- done{job: j, run: child, res: res, err: err}
 			}
@@ -73,6 +75,7 @@ func (r *Run) EvalReader(ctx context.Context, rdr array.RecordReader, workers in
 			wg.Wait()
 			close(results)
 		}()
+		at := r.next
 		for seq := 0; ; seq++ {
 			select {
 			case slots <- struct{}{}:
@@ -87,8 +90,10 @@ func (r *Run) EvalReader(ctx context.Context, rdr array.RecordReader, workers in
 			}
 			b := rdr.RecordBatch()
 			b.Retain()
+			j := job{seq: seq, batch: b, at: at}
+			at += b.NumRows()
 			select {
-			case jobs <- job{seq: seq, batch: b}:
+			case jobs <- j:
 			case <-ctx.Done():
 				b.Release()
 				return
@@ -114,7 +119,9 @@ func (r *Run) EvalReader(ctx context.Context, rdr array.RecordReader, workers in
 			if err := r.Merge(f.run); err != nil {
 				mergeErr = fmt.Errorf("rules: batch %d: %w", f.seq, err)
 				cancel()
+				continue
 			}
+			r.next = f.run.next
 		}
 	}()
 

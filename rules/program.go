@@ -131,10 +131,13 @@ func (p *Program) References() []Reference { return slices.Clone(p.refs) }
 type RunOption func(*runConfig)
 
 type runConfig struct {
-	noOutcomes bool // WithoutOutcomes
-	refs       ReferenceOpener
-	now        func() time.Time
-	history    History
+	noOutcomes  bool       // WithoutOutcomes
+	sampleLimit int        // WithSamples
+	sampleFill  SampleFunc // WithSamples
+	offset      int64      // WithRowOffset
+	refs        ReferenceOpener
+	now         func() time.Time
+	history     History
 	// fromStats marks the metrics (by Program.metrics index) answered by
 	// Run.UseStats: batches do not feed them.
 	fromStats []bool
