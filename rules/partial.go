@@ -145,7 +145,7 @@ func (p *Program) Finish(ctx context.Context, part *Partial, opts ...RunOption) 
 	if r.err != nil {
 		return nil, r.err
 	}
-	if err := r.partial.compatible(&part.partial); err != nil {
+	if err := r.compatible(&part.partial); err != nil {
 		return nil, fmt.Errorf("rules: finish: %w", err)
 	}
 	r.partial = part.partial
@@ -547,7 +547,7 @@ func (p *Partial) UnmarshalBinary(data []byte) error {
 		rd.fail("trailing bytes")
 	}
 	if rd.err != nil {
-		return fmt.Errorf("rules: decode partial: %s: %w", rd.err, ErrCorruptPartial)
+		return fmt.Errorf("rules: decode partial: %w: %w", rd.err, ErrCorruptPartial)
 	}
 	p.partial = q
 	return nil
