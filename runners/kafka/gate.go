@@ -201,10 +201,7 @@ func (g *Gate) Stats() Stats { return g.stats }
 // it flushes the open window and commits. A cancelled ctx is no error.
 func (g *Gate) Run(ctx context.Context) error {
 	g.wstart = time.Now()
-	for {
-		if g.cfg.MaxRecords > 0 && g.stats.Records >= g.cfg.MaxRecords {
-			break
-		}
+	for g.cfg.MaxRecords <= 0 || g.stats.Records < g.cfg.MaxRecords {
 		n := 10000
 		if g.cfg.WindowRecords > 0 {
 			n = g.cfg.WindowRecords - len(g.window)
