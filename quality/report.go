@@ -218,6 +218,26 @@ func WriteJSON(w io.Writer, reports ...*Report) error {
 	return nil
 }
 
+// Decide sets the report's Status and Gate from the statuses of its rules,
+// as the gate decides a report it builds: a failed or errored rule of
+// severity error fails the gate, a warn rule warns, info rules never
+// count; strict also fails on warnings, on rules that checked nothing and
+// on a report without rules. A runner that evaluates a program elsewhere
+// (merged rules.Partial states) and fills Rules with RuleStatus reaches
+// the same decision.
+func (r *Report) Decide(strict bool) { r.decide(strict) }
+
+// RuleStatus is the status of a rule of severity sev that passed passed of
+// evaluated rows (or checks): Pass when the pass fraction is at least
+// mostly (1 when the rule sets none), Warn or Fail below by the severity,
+// NotEvaluated when nothing was evaluated.
+func RuleStatus(sev rules.Severity, passed, evaluated int64, mostly float64) Status {
+	if mostly <= 0 || mostly > 1 {
+		mostly = 1
+	}
+	return ruleStatus(sev, passed, evaluated, mostly)
+}
+
 // decide sets each rule's status and the gate decision.
 func (r *Report) decide(strict bool) {
 	r.Gate = Decision{Strict: strict, Reasons: []string{}}
