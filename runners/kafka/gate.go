@@ -10,9 +10,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicedata/sluice/connectors"
@@ -368,7 +370,10 @@ func (g *Gate) route(ctx context.Context, values [][]byte) ([][]string, error) {
 		return nil, err
 	}
 	src := jsonconnector.NewSource(path, jsonconnector.WithSchema(g.rs.SchemaHint()))
-	rdr, err := src.Open(ctx, connectors.ReadOptions{})
+	// A value that does not parse as its column's type is marked, not an
+	// error: the row fails <column>.type, as in the gate's reports.
+	mark := func(string) connectors.InvalidPolicy { return connectors.InvalidMark }
+	rdr, err := src.Open(ctx, connectors.ReadOptions{Invalid: mark})
 	if err != nil {
 		return nil, fmt.Errorf("kafka: decode: %w", err)
 	}
@@ -393,6 +398,25 @@ func (g *Gate) route(ctx context.Context, values [][]byte) ([][]string, error) {
 			for j := range res.Rows {
 				if res.FailingRow(i, j) && row+j < len(out) {
 					out[row+j] = append(out[row+j], r.Name)
+				}
+			}
+		}
+		if idx := batch.Schema().FieldIndices(connectors.InvalidColumn); len(idx) == 1 {
+			if col, ok := batch.Column(idx[0]).(*array.String); ok {
+				for j := range res.Rows {
+					if col.IsNull(j) || row+j >= len(out) {
+						continue
+					}
+					var cols map[string]json.RawMessage
+					if json.Unmarshal([]byte(col.Value(j)), &cols) != nil {
+						continue
+					}
+					names := make([]string, 0, len(cols))
+					for c := range cols {
+						names = append(names, c+".type")
+					}
+					slices.Sort(names)
+					out[row+j] = append(names, out[row+j]...)
 				}
 			}
 		}
