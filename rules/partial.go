@@ -158,6 +158,9 @@ func (p *Partial) Merge(other *Partial) error {
 	if other == nil {
 		return nil
 	}
+	if err := p.compatible(&other.partial); err != nil {
+		return fmt.Errorf("rules: merge: %w", err)
+	}
 	return p.merge(&other.partial)
 }
 
@@ -182,10 +185,8 @@ func specEqual(a, b metrics.Spec) bool {
 	return a.Func == b.Func && slices.Equal(a.Columns, b.Columns) && fmt.Sprint(a.Args) == fmt.Sprint(b.Args)
 }
 
+// merge folds b, a state of the same program, into a.
 func (a *partial) merge(b *partial) error {
-	if err := a.compatible(b); err != nil {
-		return fmt.Errorf("rules: merge: %w", err)
-	}
 	for k, s := range a.states {
 		if s == nil {
 			continue
