@@ -40,6 +40,11 @@ func orderValue(i int) []byte {
 
 func cluster(t *testing.T, n int) []string {
 	t.Helper()
+	return clusterB(t, n)
+}
+
+func clusterB(t testing.TB, n int) []string {
+	t.Helper()
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, "orders"), kfake.SeedTopics(1, "clean", "quarantine"))
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
