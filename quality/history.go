@@ -73,6 +73,10 @@ func (s *session) record(ctx context.Context, rep *Report) error {
 	if rep.DatasetID != nil {
 		run.DatasetID = *rep.DatasetID
 	}
+	// The report as written: its samples are redacted already.
+	if run.Report, err = json.Marshal(rep); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
 	if err := store.SaveRun(ctx, run); err != nil {
 		return err
 	}

@@ -45,6 +45,11 @@ type htmlReport struct {
 	Outputs []string
 }
 
+type htmlArticle struct {
+	I int
+	R htmlReport
+}
+
 type htmlStatus struct {
 	Word, Symbol, Class string
 }
@@ -165,6 +170,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"svgText":   svgText,
 	"htmlStyle": func() template.CSS { return template.CSS(HTMLStyle) }, //nolint:gosec // a constant
 	"add":       func(a, b int) int { return a + b },
+	"article":   func(i int, r htmlReport) htmlArticle { return htmlArticle{I: i, R: r} },
 	"mul":       func(a, b int) int { return a * b },
 	"add1":      func(a, b float64) float64 { return round1(a + b) },
 }).Parse(htmlSource))
@@ -181,7 +187,12 @@ const htmlSource = `{{define "page"}}<!DOCTYPE html>
 </head>
 <body>
 <main>
-{{range $i, $r := .Reports}}
+{{range $i, $r := .Reports}}{{template "article" (article $i $r)}}{{end}}
+</main>
+</body>
+</html>
+{{end}}
+{{define "article"}}{{$i := .I}}{{$r := .R}}
 <article aria-labelledby="report-{{$i}}">
 <header>
 <h1 id="report-{{$i}}">Quality report: {{if $r.Dataset}}{{$r.Dataset}}{{else}}-{{end}}</h1>
@@ -262,10 +273,6 @@ const htmlSource = `{{define "page"}}<!DOCTYPE html>
 </svg>
 </section>{{end}}
 </article>
-{{end}}
-</main>
-</body>
-</html>
 {{end}}
 {{define "chart"}}<figure class="chart"><svg role="img" viewBox="0 0 300 60" width="300" height="60" xmlns="http://www.w3.org/2000/svg"><title>{{.Title}}, from {{.Min}} to {{.Max}}</title>
 <polyline points="{{.Line}}" fill="none" stroke="#4a5360" stroke-width="1.5"/>

@@ -42,17 +42,31 @@ func WriteHTMLWith(w io.Writer, opts HTMLOptions, reports ...*Report) error {
 		page.Title = "Quality report: " + orDash(reports[0].Dataset)
 	}
 	for _, r := range reports {
-		h := htmlReportOf(r)
-		for i := range h.Metrics {
-			m := &h.Metrics[i]
-			m.Chart = htmlChartOf(opts.History[HTMLSeriesKey{Dataset: r.Dataset, Metric: m.Name}], m.Name)
-		}
-		page.Reports = append(page.Reports, h)
+		page.Reports = append(page.Reports, htmlReportWith(opts, r))
 	}
 	if err := htmlTemplate.ExecuteTemplate(w, "page", page); err != nil {
 		return fmt.Errorf("quality: write html report: %w", err)
 	}
 	return nil
+}
+
+// WriteHTMLFragment writes one report as WriteHTMLWith does, as an HTML
+// fragment: the <article> of the report, for a page of its own that
+// includes HTMLStyle.
+func WriteHTMLFragment(w io.Writer, opts HTMLOptions, r *Report) error {
+	if err := htmlTemplate.ExecuteTemplate(w, "article", htmlArticle{R: htmlReportWith(opts, r)}); err != nil {
+		return fmt.Errorf("quality: write html report: %w", err)
+	}
+	return nil
+}
+
+func htmlReportWith(opts HTMLOptions, r *Report) htmlReport {
+	h := htmlReportOf(r)
+	for i := range h.Metrics {
+		m := &h.Metrics[i]
+		m.Chart = htmlChartOf(opts.History[HTMLSeriesKey{Dataset: r.Dataset, Metric: m.Name}], m.Name)
+	}
+	return h
 }
 
 // WriteHTMLChart writes the chart the report draws for a metric (see

@@ -45,6 +45,21 @@ type RunRecord struct {
 	// fields as JSON.
 	SchemaFingerprint string
 	SchemaFields      json.RawMessage
+	// Report is the run's report as JSON (quality.Report, with the values
+	// of pii.* columns already redacted), saved with ReportVersion; empty
+	// saves none. Runs does not return it: RunReport does.
+	Report json.RawMessage
+}
+
+// ReportVersion is the version of the JSON reports SaveRun stores: 1 the
+// quality.Report of this build.
+const ReportVersion = 1
+
+// StoredReport is the report of a run as stored.
+type StoredReport struct {
+	// Version is the ReportVersion it was saved with.
+	Version int
+	JSON    json.RawMessage
 }
 
 // Point is one value of a metric's time series.
@@ -107,6 +122,9 @@ type Store interface {
 	// Runs returns the newest limit runs of a dataset (0: all), oldest
 	// first, without their states.
 	Runs(ctx context.Context, dataset string, limit int) ([]RunRecord, error)
+	// RunReport returns the report saved with a run; ErrNotFound when the
+	// run was saved without one (e.g. by an earlier version).
+	RunReport(ctx context.Context, dataset, runID, partition string) (StoredReport, error)
 	// Datasets lists the logical dataset names with runs.
 	Datasets(ctx context.Context) ([]string, error)
 	// MetricNames lists the metric names recorded for a dataset.

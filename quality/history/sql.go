@@ -16,8 +16,8 @@ import (
 
 // schemaVersion is the version of the tables this build writes: 1 the
 // first tables, 2 the audit columns part, metrics_digest, key_id and
-// signature.
-const schemaVersion = 2
+// signature, 3 the table run_reports.
+const schemaVersion = 3
 
 type dialect int
 
@@ -234,6 +234,15 @@ func (s *sqlStore) migration(v int) []string {
 			`ALTER TABLE audit ADD COLUMN signature TEXT NOT NULL DEFAULT ''`,
 			`UPDATE schema_version SET version = 2`,
 		}
+	case 3:
+		// Runs saved before keep no report.
+		return []string{
+			`CREATE TABLE run_reports (
+				dataset TEXT NOT NULL, run_id TEXT NOT NULL, part TEXT NOT NULL,
+				version INTEGER NOT NULL, report TEXT NOT NULL,
+				PRIMARY KEY (dataset, run_id, part))`,
+			`UPDATE schema_version SET version = 3`,
+		}
 	}
 	return nil
 }
@@ -281,6 +290,15 @@ func (s *sqlStore) SaveRun(ctx context.Context, r RunRecord) error {
 			}
 			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO metric_values (dataset, metric, started_at, run_id, part, status, value, value_json)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), r.Dataset, k, at, r.RunID, r.Partition, r.Status, num, string(vj)); err != nil {
+				return err
+			}
+		}
+		if len(r.Report) > 0 {
+			if !json.Valid(r.Report) {
+				return errors.New("report: not valid JSON")
+			}
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO run_reports (dataset, run_id, part, version, report) VALUES (?, ?, ?, ?, ?)`),
+				r.Dataset, r.RunID, r.Partition, ReportVersion, string(r.Report)); err != nil {
 				return err
 			}
 		}
@@ -482,6 +500,21 @@ func (s *sqlStore) LastPassing(ctx context.Context, dataset string) (RunRecord, 
 		return RunRecord{}, fmt.Errorf("history: states of run %s: %w", r.RunID, err)
 	}
 	return r, nil
+}
+
+func (s *sqlStore) RunReport(ctx context.Context, dataset, runID, partition string) (StoredReport, error) {
+	var rep StoredReport
+	var text string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT version, report FROM run_reports WHERE dataset = ? AND run_id = ? AND part = ?`),
+		dataset, runID, partition).Scan(&rep.Version, &text)
+	if errors.Is(err, sql.ErrNoRows) {
+		return StoredReport{}, fmt.Errorf("history: no report of run %s of %s: %w", runID, dataset, ErrNotFound)
+	}
+	if err != nil {
+		return StoredReport{}, fmt.Errorf("history: report of run %s of %s: %w", runID, dataset, err)
+	}
+	rep.JSON = json.RawMessage(text)
+	return rep, nil
 }
 
 const auditColumns = `seq, at, run_id, dataset, namespace, name, dataset_version, rule_file, rule_file_hash, owner, decision, summary, prev_hash, hash, part, metrics_digest, key_id, signature`
