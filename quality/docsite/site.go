@@ -87,9 +87,12 @@ type runPage struct {
 	Audit   *history.AuditRecord
 	Summary *history.Summary
 	Event   *LineageRun
-	Path    string
-	Anchor  string
-	Prev    *runPage
+	// Report is the run's stored report (nil for a run saved without one
+	// or with another report version).
+	Report *quality.Report
+	Path   string
+	Anchor string
+	Prev   *runPage
 }
 
 func load(ctx context.Context, store history.Store, opts Options) (*site, error) {
@@ -143,6 +146,9 @@ func load(ctx context.Context, store history.Store, opts Options) (*site, error)
 				}
 			}
 			r.Event = s.lin.Run(rec.RunID)
+			if r.Report, err = storedReport(ctx, store, rec); err != nil {
+				return nil, err
+			}
 			if _, dup := s.runByID[rec.RunID]; !dup {
 				s.runByID[rec.RunID] = r
 			}
@@ -162,6 +168,26 @@ func load(ctx context.Context, store history.Store, opts Options) (*site, error)
 		s.byName[name] = d
 	}
 	return s, nil
+}
+
+// storedReport returns the report saved with a run, nil when there is none
+// this build reads.
+func storedReport(ctx context.Context, store history.Store, rec history.RunRecord) (*quality.Report, error) {
+	sr, err := store.RunReport(ctx, rec.Dataset, rec.RunID, rec.Partition)
+	if errors.Is(err, history.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("docsite: %w", err)
+	}
+	if sr.Version != history.ReportVersion {
+		return nil, nil
+	}
+	var rep quality.Report
+	if err := json.Unmarshal(sr.JSON, &rep); err != nil {
+		return nil, fmt.Errorf("docsite: report of run %s of %s: %w", rec.RunID, rec.Dataset, err)
+	}
+	return &rep, nil
 }
 
 // slug makes a file name of s: lower-case letters, digits, '.', '_' and

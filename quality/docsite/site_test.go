@@ -2,6 +2,7 @@ package docsite
 
 import (
 	"bytes"
+	"context"
 	"html"
 	"net/url"
 	"os"
@@ -9,10 +10,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	xhtml "golang.org/x/net/html"
+
+	"github.com/sluicedata/sluice/quality/history"
 )
 
 // parsed is a page of the site: its ids and the links it holds.
@@ -230,4 +234,48 @@ func lacks(t *testing.T, page, sub, msg string) {
 	if strings.Contains(page, sub) {
 		t.Errorf("%s: %q", msg, sub)
 	}
+}
+
+// TestRunPageReport: a run page shows the stored report — every rule with
+// its counts, pass fraction, threshold and redacted failing samples — and
+// a run saved without a report keeps the page of the history alone.
+func TestRunPageReport(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	require.NoError(t, f.store.SaveRun(ctx, history.RunRecord{RunID: "old-run", Dataset: "orders",
+		StartedAt: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Status: "pass", Metrics: map[string]any{"row_count()": int64(3)}}))
+	out := filepath.Join(t.TempDir(), "site")
+	res := f.build(t, out)
+	pages := checkLinks(t, out, res)
+	assertNoPlanted(t, pages)
+
+	var failed, customers, old string
+	for p, pg := range pages {
+		switch {
+		case strings.HasPrefix(p, "runs/orders/") && strings.Contains(pg.text, "<code>old-run</code>"):
+			old = pg.text
+		case strings.HasPrefix(p, "runs/orders/") && strings.Contains(pg.text, `data-verdict="fail"`):
+			failed = pg.text
+		case strings.HasPrefix(p, "runs/customers/"):
+			customers = pg.text
+		}
+	}
+	require.NotEmpty(t, failed)
+	for _, rule := range []string{"amount_non_negative", "enough_rows", "email_mostly_present", "usual_email", "typical_amount"} {
+		has(t, failed, `data-rule="`+rule+`"`)
+	}
+	row := section(failed, `<tr class="rule" data-rule="amount_non_negative" data-status="fail">`)
+	has(t, row, `<td class="num" data-count="failed">1</td>`)
+	has(t, row, `<code>≥ 100.0%</code>`, "the threshold")
+	has(t, row, `<ul class="samples"><li>row `, "the failing sample")
+	has(t, failed, "Privacy")
+	has(t, failed, `rel="prev"`)
+
+	require.NotEmpty(t, customers)
+	has(t, customers, `<ul class="samples"><li>row `, "failing samples of customers")
+	has(t, customers, `<li>row 0: phone=[redacted]</li>`, "the pii.phone values of the samples redacted")
+
+	require.NotEmpty(t, old)
+	has(t, old, "The lineage file has no rule outcomes of this run", "the page of a run without report")
+	lacks(t, old, `data-count="failed"`, "no report of an old run")
 }

@@ -101,7 +101,7 @@ const siteSource = `{{define "head"}}<!DOCTYPE html>
 
 {{define "run"}}{{template "head" .Nav}}
 <p><a href="{{.DSHref}}">Dataset {{.Dataset}}</a>{{if .PrevHref}} · <a href="{{.PrevHref}}" rel="prev">Previous run ({{.Prev}})</a>{{end}}{{if .LineageHref}} · <a href="{{.LineageHref}}">This run in the lineage graph</a>{{end}}</p>
-<h1>Quality report: {{.Dataset}}</h1>
+{{if .Report}}{{.Report}}{{else}}<h1>Quality report: {{.Dataset}}</h1>
 <p class="verdict {{.Verdict.Class}}" data-verdict="{{.Verdict.Class}}"><span aria-hidden="true">{{.Verdict.Symbol}}</span> Gate: {{.Verdict.Word}}</p>
 <dl class="meta">
 <dt>Dataset</dt><dd>{{.Dataset}}</dd>
@@ -137,7 +137,7 @@ const siteSource = `{{define "head"}}<!DOCTYPE html>
 <thead><tr><th scope="col">Metric</th><th scope="col">Value</th></tr></thead>
 <tbody>{{range .Metrics}}<tr data-metric="{{.Name}}"><td><code>{{.Name}}</code>{{.Chart}}</td><td class="num">{{.Latest}}</td></tr>
 {{end}}</tbody>
-</table></div>{{end}}
+</table></div>{{end}}{{end}}
 
 {{with .Graph}}<h2 id="lineage">Lineage</h2>
 <svg role="img" aria-labelledby="run-lineage-title" viewBox="0 0 760 {{.H}}" width="760" height="{{.H}}" xmlns="http://www.w3.org/2000/svg">

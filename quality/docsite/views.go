@@ -244,6 +244,7 @@ type runView struct {
 	Failed, Warned     string
 	Metrics            []metricView
 	Graph              *runGraph
+	Report             template.HTML // the full report, when stored
 }
 
 func (s *site) runView(r *runPage) (runView, error) {
@@ -299,6 +300,26 @@ func (s *site) runView(r *runPage) (runView, error) {
 			return v, err
 		}
 		v.Metrics = append(v.Metrics, mv)
+	}
+	if r.Report != nil {
+		series := map[quality.HTMLSeriesKey][]history.Point{}
+		for m, all := range d.Series {
+			var pts []history.Point
+			for _, p := range all {
+				if !p.StartedAt.After(r.Rec.StartedAt) {
+					pts = append(pts, p)
+				}
+			}
+			if len(pts) > quality.HTMLChartRuns {
+				pts = pts[len(pts)-quality.HTMLChartRuns:]
+			}
+			series[quality.HTMLSeriesKey{Dataset: r.Report.Dataset, Metric: m}] = pts
+		}
+		var b strings.Builder
+		if err := quality.WriteHTMLFragment(&b, quality.HTMLOptions{History: series}, r.Report); err != nil {
+			return v, err
+		}
+		v.Report = template.HTML(b.String()) //nolint:gosec // written by html/template
 	}
 	return v, nil
 }

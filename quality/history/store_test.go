@@ -527,3 +527,34 @@ func TestDatasetVersionPipe(t *testing.T) {
 	_, err := DatasetVersion(p, 0)
 	require.ErrorIs(t, err, ErrNoVersion)
 }
+
+// TestRunReportMigration: a store of schema version 2 (no run_reports)
+// opens as version 3; its old runs have no report, new runs keep theirs.
+func TestRunReportMigration(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "h.db")
+	s, err := Open(ctx, path)
+	require.NoError(t, err)
+	require.NoError(t, s.SaveRun(ctx, RunRecord{RunID: "r1", Dataset: "d", Status: "pass"}))
+	require.NoError(t, s.Close())
+	db, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	_, err = db.Exec(`DROP TABLE run_reports`)
+	require.NoError(t, err)
+	_, err = db.Exec(`UPDATE schema_version SET version = 2`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	s, err = Open(ctx, path)
+	require.NoError(t, err)
+	defer s.Close()
+	_, err = s.RunReport(ctx, "d", "r1", "")
+	require.ErrorIs(t, err, ErrNotFound)
+	rep := json.RawMessage(`{"dataset":"d","status":"pass"}`)
+	require.NoError(t, s.SaveRun(ctx, RunRecord{RunID: "r2", Dataset: "d", Status: "pass", Report: rep}))
+	got, err := s.RunReport(ctx, "d", "r2", "")
+	require.NoError(t, err)
+	assert.Equal(t, ReportVersion, got.Version)
+	assert.JSONEq(t, string(rep), string(got.JSON))
+	require.Error(t, s.SaveRun(ctx, RunRecord{RunID: "r3", Dataset: "d", Status: "pass", Report: json.RawMessage(`{`)}))
+}
