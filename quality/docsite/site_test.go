@@ -275,6 +275,19 @@ func TestRunPageReport(t *testing.T) {
 	has(t, customers, `<ul class="samples"><li>row `, "failing samples of customers")
 	has(t, customers, `<li>row 0: phone=[redacted]</li>`, "the pii.phone values of the samples redacted")
 
+	// The stored reports themselves hold no planted value.
+	runs, err := f.store.Runs(ctx, "customers", 0)
+	require.NoError(t, err)
+	require.NotEmpty(t, runs)
+	for _, r := range runs {
+		sr, err := f.store.RunReport(ctx, "customers", r.RunID, r.Partition)
+		require.NoError(t, err)
+		has(t, string(sr.JSON), "[redacted]")
+		for _, v := range planted {
+			lacks(t, string(sr.JSON), v, "planted value in a stored report")
+		}
+	}
+
 	require.NotEmpty(t, old)
 	has(t, old, "The lineage file has no rule outcomes of this run", "the page of a run without report")
 	lacks(t, old, `data-count="failed"`, "no report of an old run")
