@@ -16,10 +16,14 @@ var handlers map[string]handler
 
 // unsupportedTypes explains the expectation types that are not translated.
 var unsupportedTypes = map[string]string{
-	"expect_column_values_to_be_json_parseable":     "CEL has no JSON parser: type the column (or validate upstream)",
-	"expect_column_values_to_match_strftime_format": "no strftime parser in CEL: declare the column `type: timestamp`/`date`, or write a pattern",
-	"expect_column_values_to_be_in_type_list":       "a column has one declared type in Sluice: declare `type:` instead",
-	"expect_column_kl_divergence_to_be_less_than":   "no KL-divergence metric yet (drift() comes with the history store)",
+	"expect_column_kl_divergence_to_be_less_than": "the KL divergence is taken against a partition_object (bins and weights) given in the suite or built by GX's profiler; " +
+		"Sluice's drift metrics compare with the last passing run (drift(c, 'psi'), ks(c) with --history), not with a fixed distribution",
+	"expect_column_chisquare_test_p_value_to_be_greater_than": "a chi-square p-value against a partition_object of expected weights: no metric compares a column's " +
+		"frequencies with fixed weights; compare with the last passing run with drift(c, 'psi') instead",
+	"expect_column_bootstrapped_ks_test_p_value_to_be_greater_than": "a bootstrapped KS p-value (random resamples) against a partition_object: not reproducible " +
+		"from mergeable states; ks(c) with --history gives the KS distance to the last passing run",
+	"expect_column_parameterized_distribution_ks_test_p_value_to_be_greater_than": "a KS p-value against a parameterized scipy distribution: Sluice has no " +
+		"distribution library; ks(c) with --history gives the KS distance to the last passing run",
 }
 
 func init() {
