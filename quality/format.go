@@ -229,8 +229,19 @@ func pairsText(values map[string]any) string {
 	return strings.Join(parts, ", ")
 }
 
+// textListMax is how many elements of a list value text and HTML show.
+const textListMax = 20
+
 func valueText(v any) string {
 	switch x := v.(type) {
+	case []any:
+		// A list metric (most_common_all over a column of unique values)
+		// can hold every value of the column: text and HTML show the
+		// first textListMax, the JSON report has them all.
+		if len(x) > textListMax {
+			head := strings.TrimSuffix(valueText(x[:textListMax]), "]")
+			return fmt.Sprintf("%s, … %d more]", head, len(x)-textListMax)
+		}
 	case string:
 		if x == Redacted {
 			return x
