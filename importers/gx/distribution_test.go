@@ -1,7 +1,6 @@
 package gx_test
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -25,7 +24,7 @@ func TestDistributionalNotTranslated(t *testing.T) {
 			f := &importers.File{Dataset: "d"}
 			err := gx.TranslateOne(f, gx.Expectation{Type: typ, Kwargs: map[string]any{"column": "x"}}, gx.Options{})
 			require.Error(t, err)
-			assert.True(t, errors.Is(err, gx.ErrUnsupported), err)
+			assert.ErrorIs(t, err, gx.ErrUnsupported)
 			assert.NotContains(t, err.Error(), "unknown expectation type")
 			assert.Contains(t, err.Error(), "last passing run")
 			assert.Empty(t, f.Rules)
