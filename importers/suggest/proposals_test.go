@@ -251,8 +251,8 @@ func TestFlights(t *testing.T) {
 	requirePass(t, f, t.TempDir(), data)
 }
 
-// sharedDatasets is ../shared/datasets of the repository's checkout (one
-// level further up from a worktree under ../wt).
+// sharedDatasets is ../shared/datasets next to the repository's checkout,
+// or one level further up for a checkout nested one folder deeper.
 func sharedDatasets() string {
 	for _, up := range []string{"../../..", "../../../.."} {
 		dir := filepath.Join(up, "shared", "datasets")
