@@ -53,6 +53,7 @@ var (
 
 // Duplicates returns the most frequent repeated values; see DuplicateSampler.
 func (s *freq[K]) Duplicates(limit int) []Duplicate {
+	s.settle()
 	t := top[K]{limit: limit, cmp: func(a, b K) int {
 		switch {
 		case s.less(a, b):

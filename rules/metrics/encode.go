@@ -171,6 +171,7 @@ func compareOrdered[T int64 | uint64](x, y T) int {
 }
 
 func encodeFreq[K comparable](e *encoder, s *freq[K], key func(K), cmp func(K, K) int) {
+	s.settle()
 	order := make([]int, len(s.keys))
 	for i := range order {
 		order[i] = i

@@ -25,9 +25,15 @@ type freq[K comparable] struct {
 	words  *wordIndex // instead of index for int64 and uint64 keys
 	keys   []K        // in order of first occurrence
 	counts []int64
-	each   func(arrow.Array, func([]K)) error
-	less   func(a, b K) bool
-	result func(K) any
+	// pending holds the values of a state with the word index that has
+	// counted nothing yet, uncounted, up to maxPending: a batch's state is
+	// then counted once, where it is merged (into the run's state), rather
+	// than into a table of its own and again at the merge. They follow keys
+	// in order of occurrence; settle counts them.
+	pending []K
+	each    func(arrow.Array, func([]K)) error
+	less    func(a, b K) bool
+	result  func(K) any
 }
 
 func newFreq(b base, c column) State {
@@ -88,10 +94,26 @@ func (s *freq[K]) Update(cols []arrow.Array) error {
 	if err := s.check(cols); err != nil {
 		return err
 	}
-	if d, ok := cols[0].(*array.Dictionary); ok && s.addDict(d) {
-		return nil
+	if d, ok := cols[0].(*array.Dictionary); ok {
+		s.settle()
+		if s.addDict(d) {
+			return nil
+		}
 	}
 	return s.each(cols[0], s.add)
+}
+
+// maxPending bounds the values a state holds uncounted (8 bytes each).
+const maxPending = 1 << 20
+
+// settle counts the pending values into keys and counts.
+func (s *freq[K]) settle() {
+	if len(s.pending) == 0 {
+		return
+	}
+	p := s.pending
+	s.pending = nil
+	s.count(p)
 }
 
 // addDict counts a dictionary column per entry: the rows' indices are
@@ -173,6 +195,16 @@ func countIndex[I index](idx []I, d *array.Dictionary) ([]int64, bool) {
 }
 
 func (s *freq[K]) add(vals []K) {
+	if s.words != nil && len(s.keys) == 0 && len(s.pending)+len(vals) <= maxPending {
+		s.pending = append(s.pending, vals...)
+		return
+	}
+	s.settle()
+	s.count(vals)
+}
+
+// count counts vals into keys and counts.
+func (s *freq[K]) count(vals []K) {
 	if s.words != nil {
 		switch vs := any(vals).(type) {
 		case []int64:
@@ -251,17 +283,21 @@ func (s *freq[K]) Merge(other State) error {
 	if err != nil {
 		return err
 	}
+	s.settle()
 	if s.words != nil {
 		// The table grows once, to the most keys the merge can make.
-		s.words.reserve(len(s.keys) + len(o.keys))
-		// One probe of the word index per key, with no per-key type switch.
+		s.words.reserve(len(s.keys) + len(o.keys) + len(o.pending))
+		// One probe of the word index per key, with no per-key type switch;
+		// o's pending values are counted here, once, and o is not changed.
 		switch ok := any(o.keys).(type) {
 		case []int64:
 			keys, counts := mergeWords(s.words, ok, o.counts, any(s.keys).([]int64), s.counts)
+			keys, counts = mergeWords(s.words, any(o.pending).([]int64), nil, keys, counts)
 			s.keys, s.counts = any(keys).([]K), counts
 			return nil
 		case []uint64:
 			keys, counts := mergeWords(s.words, ok, o.counts, any(s.keys).([]uint64), s.counts)
+			keys, counts = mergeWords(s.words, any(o.pending).([]uint64), nil, keys, counts)
 			s.keys, s.counts = any(keys).([]K), counts
 			return nil
 		}
@@ -295,6 +331,7 @@ func mergeWords[T int64 | uint64](x *wordIndex, okeys []T, ocounts []int64, keys
 }
 
 func (s *freq[K]) Result() (any, error) {
+	s.settle()
 	switch s.spec.Func {
 	case "distinct_count":
 		return int64(len(s.keys)), nil

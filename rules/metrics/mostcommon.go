@@ -6,6 +6,7 @@ import "slices"
 // highest count, ascending in the order most_common breaks ties by, as a
 // []any of the values' result types; nil when no value was seen.
 func (s *freq[K]) mostCommonAll() any {
+	s.settle()
 	var n int64
 	for _, c := range s.counts {
 		n = max(n, c)
