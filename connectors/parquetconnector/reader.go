@@ -37,6 +37,10 @@ type reader struct {
 	end    int64 // offset of the footer: the column chunks end before it
 	limits Limits
 
+	// pipe, when set, decodes row groups ahead on goroutines (see
+	// pipeline); rg, rgLeft and cols then serve only as its template.
+	pipe *pipeline
+
 	rg     int   // index of the next row group to start
 	rgLeft int64 // rows of the current row group not yet returned
 	cur    arrow.RecordBatch
@@ -62,6 +66,10 @@ func (r *reader) Release() {
 // file is closed all the same.
 func (r *reader) finish() {
 	r.done = true
+	if r.pipe != nil {
+		// The decoding goroutines read the file: they stop before it closes.
+		r.pipe.stop()
+	}
 	defer func() {
 		if p := recover(); p != nil && r.err == nil {
 			r.err = corrupt(r.path, fmt.Errorf("%v", p))
@@ -134,31 +142,20 @@ func (r *reader) next() (rec arrow.RecordBatch, err error) {
 			}
 		}
 	}()
-	rgs := r.pf.RowGroups()
+	if r.pipe != nil {
+		return r.pipe.next()
+	}
 	for r.rgLeft == 0 {
-		if r.rg >= len(rgs) {
+		if r.rg >= len(r.pf.RowGroups()) {
 			return nil, nil
 		}
-		rg := rgs[r.rg]
 		r.rg++
-		r.rgLeft = rg.NumRows()
-		if r.rgLeft < 0 {
-			return nil, fmt.Errorf("row group %d: negative row count", r.rg-1)
-		}
-		chunks := rg.ColumnChunks()
-		mds := r.pf.Metadata().RowGroups[r.rg-1].Columns
-		for _, c := range r.cols {
-			if c.index >= len(chunks) || c.index >= len(mds) {
-				return nil, fmt.Errorf("row group %d lacks column %q", r.rg-1, c.name)
-			}
-			if err := checkChunk(r.file, &mds[c.index].MetaData, r.end, r.limits); err != nil {
-				return nil, thriftErr(r.path, fmt.Sprintf("column %q", c.name), err)
-			}
-			c.startChunk(chunks[c.index])
+		if r.rgLeft, err = r.startRowGroup(r.rg-1, r.cols); err != nil {
+			return nil, err
 		}
 	}
 	n := int(min(int64(r.batch), r.rgLeft))
-	arrs, err = r.readColumns(n)
+	arrs, err = r.readColumns(r.cols, n)
 	if err != nil {
 		return nil, err
 	}
@@ -171,6 +168,28 @@ func (r *reader) next() (rec arrow.RecordBatch, err error) {
 	return rec, nil
 }
 
+// startRowGroup checks the projected column chunks of row group k and
+// points cols at them; it returns the row count of the group.
+func (r *reader) startRowGroup(k int, cols []*colState) (int64, error) {
+	rg := r.pf.RowGroups()[k]
+	rows := rg.NumRows()
+	if rows < 0 {
+		return 0, fmt.Errorf("row group %d: negative row count", k)
+	}
+	chunks := rg.ColumnChunks()
+	mds := r.pf.Metadata().RowGroups[k].Columns
+	for _, c := range cols {
+		if c.index >= len(chunks) || c.index >= len(mds) {
+			return 0, fmt.Errorf("row group %d lacks column %q", k, c.name)
+		}
+		if err := checkChunk(r.file, &mds[c.index].MetaData, r.end, r.limits); err != nil {
+			return 0, thriftErr(r.path, fmt.Sprintf("column %q", c.name), err)
+		}
+		c.startChunk(chunks[c.index])
+	}
+	return rows, nil
+}
+
 // parallelRows is the smallest batch whose columns are decoded
 // concurrently: below it a goroutine costs more than it saves.
 const parallelRows = 4096
@@ -179,13 +198,13 @@ const parallelRows = 4096
 // columns are independent (each has its own pages; the file is read with
 // ReadAt), so they are decoded on up to GOMAXPROCS goroutines. On an
 // error the arrays decoded are released.
-func (r *reader) readColumns(n int) ([]arrow.Array, error) {
-	arrs := make([]arrow.Array, len(r.cols))
-	errs := make([]error, len(r.cols))
-	workers := min(len(r.cols), runtime.GOMAXPROCS(0))
+func (r *reader) readColumns(cols []*colState, n int) ([]arrow.Array, error) {
+	arrs := make([]arrow.Array, len(cols))
+	errs := make([]error, len(cols))
+	workers := min(len(cols), runtime.GOMAXPROCS(0))
 	if workers <= 1 || n < parallelRows {
-		for i := range r.cols {
-			if arrs[i], errs[i] = r.readColumn(i, n); errs[i] != nil {
+		for i := range cols {
+			if arrs[i], errs[i] = readColumn(r.mem, cols[i], n); errs[i] != nil {
 				break
 			}
 		}
@@ -196,10 +215,10 @@ func (r *reader) readColumns(n int) ([]arrow.Array, error) {
 			wg.Go(func() {
 				for {
 					i := int(next.Add(1)) - 1
-					if i >= len(r.cols) {
+					if i >= len(cols) {
 						return
 					}
-					arrs[i], errs[i] = r.readColumn(i, n)
+					arrs[i], errs[i] = readColumn(r.mem, cols[i], n)
 				}
 			})
 		}
@@ -220,16 +239,15 @@ func (r *reader) readColumns(n int) ([]arrow.Array, error) {
 	return arrs, nil
 }
 
-// readColumn decodes the next n rows of column i; a panic of the decoder
+// readColumn decodes the next n rows of column c; a panic of the decoder
 // is its error (it may run on a goroutine of readColumns).
-func (r *reader) readColumn(i, n int) (a arrow.Array, err error) {
-	c := r.cols[i]
+func readColumn(mem memory.Allocator, c *colState, n int) (a arrow.Array, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			a, err = nil, fmt.Errorf("column %q: %v", c.name, p)
 		}
 	}()
-	a, err = c.read(r.mem, n)
+	a, err = c.read(mem, n)
 	if err != nil {
 		return nil, fmt.Errorf("column %q: %w", c.name, err)
 	}

@@ -30,6 +30,9 @@ type Source struct {
 	// path (NewReaderAtSource); path then only names it in messages.
 	at     io.ReaderAt
 	atSize int64
+	// rgWorkers is the number of row groups decoded at once; zero means
+	// DefaultRowGroupWorkers (WithRowGroupWorkers).
+	rgWorkers int
 }
 
 var (
@@ -403,6 +406,9 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (rr arra
 		batch:  opts.Rows(),
 		end:    dataEnd,
 		limits: s.limits,
+	}
+	if w := s.rowGroupWorkers(len(pf.RowGroups())); w > 1 {
+		r.pipe = newPipeline(r, w)
 	}
 	r.refs.Store(1)
 	return r, nil
