@@ -45,6 +45,13 @@
 // is_min_value_exact/is_max_value_exact, and writers truncate byte arrays,
 // so string, binary, fixed, decimal and INT96 bounds are never exact.
 //
+// Row groups are decoded ahead of the consumer on goroutines, at most
+// WithRowGroupWorkers of them at once (DefaultRowGroupWorkers, 2, and
+// never more than GOMAXPROCS), the columns of each batch in parallel too;
+// batches are returned in file order and are the same as those of a
+// sequential read. A reader holds the decoded batches of at most that many
+// row groups, so its memory is bounded by the row-group size, not the file.
+//
 // A damaged or truncated file yields an error wrapping connectors.ErrCorrupt
 // with the path, never a panic: panics of the decoder are recovered at the
 // package boundary, and the footer length and the ARROW:schema entry are

@@ -69,3 +69,25 @@ func TestFlightsMetadata(t *testing.T) {
 	}
 	assert.Equal(t, int64(3_000_000), total)
 }
+
+// BenchmarkFlightsRowGroupWorkers reads every column of flights-3m with
+// one row group at a time and with several decoded ahead.
+func BenchmarkFlightsRowGroupWorkers(b *testing.B) {
+	if _, err := os.Stat(flightsPath); err != nil {
+		b.Skipf("flights-3m.parquet not available at %s: %v", flightsPath, err)
+	}
+	for _, workers := range []int{1, 2, 4} {
+		b.Run("workers="+itoa(workers), func(b *testing.B) {
+			src, err := NewSource(flightsPath, WithRowGroupWorkers(workers))
+			require.NoError(b, err)
+			for b.Loop() {
+				rr, err := src.Open(context.Background(), connectors.ReadOptions{})
+				require.NoError(b, err)
+				for rr.Next() {
+				}
+				require.NoError(b, rr.Err())
+				rr.Release()
+			}
+		})
+	}
+}

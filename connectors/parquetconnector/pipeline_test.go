@@ -4,7 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-		"testing"
+	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -48,7 +48,7 @@ func TestRowGroupWorkersSameBatches(t *testing.T) {
 	want := readBatches(t, path, 1, 640, mem)
 	for _, workers := range []int{2, 3, 8} {
 		got := readBatches(t, path, workers, 640, mem)
-		require.Equal(t, len(want), len(got), "workers %d", workers)
+		require.Len(t, got, len(want), "workers %d", workers)
 		rows := 0
 		for i := range want {
 			require.Equal(t, want[i].NumRows(), got[i].NumRows(), "workers %d batch %d", workers, i)
