@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/bits"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -20,9 +19,8 @@ type session struct {
 	g        *Gate
 	run      *rules.Run
 	rowRules []*rules.CompiledRule
-	stats    []ruleStats // indexed like rowRules
-	dataset  string      // for errors and logs
-	version  string      // the dataset version of the audit record
+	dataset  string // for errors and logs
+	version  string // the dataset version of the audit record
 
 	rowsIn, rowsClean, rowsQuarantined int64
 
@@ -46,12 +44,6 @@ type session struct {
 	mapped map[string]bool
 }
 
-type ruleStats struct {
-	passed, failed, skipped int64
-	errors                  map[string]int64
-	samples                 []Sample
-}
-
 // split is the verdict on one batch.
 type split struct {
 	// failed[row] is true when the row fails an error-severity row rule.
@@ -71,18 +63,28 @@ func (g *Gate) newSession(dataset string) *session {
 	if g.cfg.history != nil {
 		opts = append(opts, rules.WithHistory(history.ForRules(g.cfg.history)))
 	}
-	rr := g.prog.RowRules()
-	return &session{
+	s := &session{
 		g:        g,
-		run:      g.prog.NewRun(opts...),
-		rowRules: rr,
-		stats:    make([]ruleStats, len(rr)),
+		rowRules: g.prog.RowRules(),
 		dataset:  dataset,
 		version:  g.cfg.datasetVersion,
 		priv:     g.priv.newState(),
 		types:    newTypeRules(g.prog),
 		key:      g.prog.Key(),
 	}
+	// The run keeps the outcome counts, error kinds and samples of the
+	// row rules (its Partial); samples are redacted as they are taken.
+	opts = append(opts, rules.WithSamples(g.cfg.sampleLimit, s.fillSample))
+	s.run = g.prog.NewRun(opts...)
+	return s
+}
+
+// fillSample records the failing row of batch for row rule i: the values
+// of the columns the rule reads and the key, redacted. It runs on the
+// run's workers and reads only the session's fixed fields.
+func (s *session) fillSample(batch arrow.RecordBatch, i, row int) (values, key map[string]any) {
+	sm := s.sample(batch, s.rowRules[i], row, 0)
+	return sm.Values, sm.Key
 }
 
 // noteSchema takes in the schema of the reader: whether it marks values
@@ -173,47 +175,23 @@ func (s *session) accountRows(ctx context.Context, batch arrow.RecordBatch, res 
 			return nil, runErr("evaluate", s.dataset,
 				fmt.Errorf("rule %s: %d result words for a batch of %d rows", rule.Name, len(failing), n))
 		}
-		st := &s.stats[i]
 		// A quarantine: false rule counts in the verdict only: its
-		// failing rows stay clean.
+		// failing rows stay clean. The run's Partial holds the rule's
+		// counts, error kinds and samples.
 		blocks := (rule.Severity == rules.SeverityError || rule.Severity == "") && !rule.NoQuarantine
-		counts := res.Counts[i]
-		st.passed += counts[rules.Pass]
-		st.skipped += counts[rules.Skip]
-		failed := counts[rules.Fail] + counts[rules.Errored]
-		st.failed += failed
-		// Failing rows are visited for the samples and, for a blocking
-		// rule, the gate's verdict.
-		if failed > 0 && (blocks || len(st.samples) < s.g.cfg.sampleLimit) {
-		words:
-			for w, word := range failing {
-				for ; word != 0; word &= word - 1 {
-					row := w*64 + bits.TrailingZeros64(word)
-					if len(st.samples) < s.g.cfg.sampleLimit {
-						st.samples = append(st.samples, s.sample(batch, rule, row, base+int64(row)))
-					}
-					if !blocks {
-						if len(st.samples) >= s.g.cfg.sampleLimit {
-							break words
-						}
-						continue
-					}
-					if !sp.failed[row] {
-						sp.failed[row] = true
-						sp.nFailed++
-					}
-					if withRules {
-						sp.rules[row] = append(sp.rules[row], rule.Name)
-					}
-				}
-			}
+		if !blocks {
+			continue
 		}
-		if i < len(res.ErrorKinds) && len(res.ErrorKinds[i]) > 0 {
-			if st.errors == nil {
-				st.errors = make(map[string]int64)
+		rules.FailingRowsOf(failing, func(row int) bool {
+			if !sp.failed[row] {
+				sp.failed[row] = true
+				sp.nFailed++
 			}
-			rules.MergeErrorKinds(st.errors, res.ErrorKinds[i])
-		}
+			if withRules {
+				sp.rules[row] = append(sp.rules[row], rule.Name)
+			}
+			return true
+		})
 	}
 	s.rowsIn += int64(n)
 	s.rowsQuarantined += int64(sp.nFailed)
@@ -289,6 +267,11 @@ func (s *session) finish(ctx context.Context, rep *Report) error {
 	if err := s.combine(ctx, rep); err != nil {
 		return runErr("history", s.dataset, err)
 	}
+	part, err := s.run.Partial()
+	if err != nil {
+		return runErr("finish", s.dataset, err)
+	}
+	totals := part.Rules()
 	checks, err := s.run.Finish(ctx)
 	if err != nil {
 		return runErr("finish", s.dataset, err)
@@ -337,16 +320,7 @@ func (s *session) finish(ctx context.Context, rep *Report) error {
 			}
 			fillCheck(&rr, cr, s.g.priv.red)
 		} else if i, ok := rowIdx[r]; ok {
-			st := &s.stats[i]
-			rr.Passed, rr.Failed, rr.Skipped = st.passed, st.failed, st.skipped
-			rr.Evaluated = st.passed + st.failed
-			rr.PassFraction = fraction(rr.Passed, rr.Evaluated)
-			if st.samples != nil {
-				rr.Samples = st.samples
-			}
-			for k, n := range st.errors {
-				rr.Errors[s.g.priv.red.ErrorKind(r.Columns, k)] += n
-			}
+			fillRowRule(&rr, r, totals[i], s.g.priv.red)
 			rr.Status = ruleStatus(rr.Severity, rr.Passed, rr.Evaluated, rr.Mostly)
 			rr.Message = rowRuleMessage(&rr)
 		} else {
@@ -363,6 +337,22 @@ func (s *session) finish(ctx context.Context, rep *Report) error {
 		return runErr("history", s.dataset, err)
 	}
 	return nil
+}
+
+// fillRowRule fills the counts, samples and error kinds of row rule r from
+// its totals in the run's Partial.
+func fillRowRule(rr *RuleResult, r *rules.CompiledRule, t rules.RuleTotals, red *Redactor) {
+	rr.Passed = t.Counts[rules.Pass]
+	rr.Failed = t.Counts[rules.Fail] + t.Counts[rules.Errored]
+	rr.Skipped = t.Counts[rules.Skip]
+	rr.Evaluated = rr.Passed + rr.Failed
+	rr.PassFraction = fraction(rr.Passed, rr.Evaluated)
+	for _, sm := range t.Samples {
+		rr.Samples = append(rr.Samples, Sample{Row: sm.Row, Values: sm.Values, Key: sm.Key})
+	}
+	for k, n := range t.Errors {
+		rr.Errors[red.ErrorKind(r.Columns, k)] += n
+	}
 }
 
 func severityOf(r *rules.CompiledRule) rules.Severity {
