@@ -32,10 +32,13 @@
 // that continue on the next page are joined. List elements are never read
 // as dictionaries, and list columns have no ColumnStats.
 //
-// Other nested columns (maps, structs, lists of lists or of groups) are not
-// supported: Schema and an Open that selects them fail with an error
-// wrapping connectors.ErrUnsupported that names the column; other columns
-// of such a file can still be read by projection.
+// Other nested columns (maps, structs, lists of lists or of groups) and
+// LZ4-compressed columns (LZ4_RAW and the Hadoop-framed LZ4) are read with
+// arrow-go's pqarrow instead: Schema reports pqarrow's Arrow type for such a
+// column (struct, map, list<struct>, …), and an Open that selects one reads
+// all of its selected columns with pqarrow, so their types are pqarrow's
+// and its batches may span row groups. A projection leaving such columns
+// out uses this package's decoder.
 //
 // ColumnStats marks statistics exact conservatively. NullCountExact is set
 // only for a non-zero null_count, because parquet-go decodes an absent
@@ -56,17 +59,18 @@
 // with the path, never a panic: panics of the decoder are recovered at the
 // package boundary, and the footer length and the ARROW:schema entry are
 // validated before they are trusted; a string value that is not valid
-// UTF-8 is damage too (binary columns hold any bytes). LZ4-compressed columns are refused
-// with connectors.ErrUnsupported, because parquet-go's LZ4 decoder does not
-// terminate on a damaged page. On some damaged files parquet-go prints a
-// warning line to standard error.
+// UTF-8 is damage too (binary columns hold any bytes). LZ4-compressed
+// columns never reach parquet-go's LZ4 decoder, which does not terminate on
+// a damaged page; pqarrow reads them (see above), its panics recovered as
+// ErrCorrupt. On some damaged files parquet-go prints a warning line to
+// standard error.
 //
 // The Sink writes with arrow-go's Parquet writer: Arrow arrays go to column
 // chunks, in row groups of at most WithRowGroupRows rows (1Mi) or
 // WithRowGroupBytes compressed bytes (128 MiB), so only the open row group
 // is in memory; chunks carry statistics and the file a page index; snappy
-// by default (zstd, lz4 — LZ4_RAW, which this reader refuses as said
-// above, but other engines read — or none, see WithCompression). Arrow
+// by default (zstd, lz4 — LZ4_RAW, which this reader reads through
+// pqarrow as said above — or none, see WithCompression). Arrow
 // dictionary columns are written dictionary encoded, the dictionaries of
 // their batches unified; other columns PLAIN; list<T> columns of the flat
 // types above as the three-level LIST. The Sink stores the Arrow schema under ARROW:schema so Arrow readers restore the

@@ -51,9 +51,9 @@ type sinkConfig struct {
 
 // WithCompression selects the page compression: "snappy" (the default),
 // "zstd", "lz4" (the LZ4_RAW codec of the format) or "none". This
-// package's Source refuses LZ4-compressed columns (see the package
-// documentation); other readers (arrow-go, Arrow C++, Spark, DuckDB,
-// Polars) read them.
+// package's Source reads LZ4-compressed columns through pqarrow (see the
+// package documentation), as other readers (Arrow C++, Spark, DuckDB,
+// Polars) do.
 func WithCompression(name string) SinkOption {
 	return func(c *sinkConfig) error {
 		switch name {

@@ -162,6 +162,11 @@ func openAt(path string, f io.ReaderAt, size int64, lim Limits) (pf *parquet.Fil
 // withFile opens the file, runs fn on it and closes it again, converting a
 // panic of the decoder into ErrCorrupt.
 func (s *Source) withFile(ctx context.Context, fn func(pf *parquet.File) error) (err error) {
+	return s.withFileReader(ctx, func(_ readerAtCloser, pf *parquet.File) error { return fn(pf) })
+}
+
+// withFileReader is withFile passing the input too.
+func (s *Source) withFileReader(ctx context.Context, fn func(f readerAtCloser, pf *parquet.File) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -175,7 +180,7 @@ func (s *Source) withFile(ctx context.Context, fn func(pf *parquet.File) error) 
 			err = corrupt(s.path, fmt.Errorf("%v", p))
 		}
 	}()
-	return fn(pf)
+	return fn(f, pf)
 }
 
 // Schema returns the Arrow schema of the file from its footer. Key-value
@@ -185,14 +190,28 @@ func (s *Source) withFile(ctx context.Context, fn func(pf *parquet.File) error) 
 // out can still be read with Open.
 func (s *Source) Schema(ctx context.Context) (*arrow.Schema, error) {
 	var sc *arrow.Schema
-	err := s.withFile(ctx, func(pf *parquet.File) error {
+	err := s.withFileReader(ctx, func(f readerAtCloser, pf *parquet.File) error {
 		fs := buildSchema(pf)
 		fields := make([]arrow.Field, len(fs.columns))
+		var fb map[string]arrow.Field
 		for i, c := range fs.columns {
-			if fs.errs[i] != nil {
+			if fs.errs[i] != nil && !needsFallback(pf, fs, i) {
 				return fmt.Errorf("parquetconnector: %s: %w", s.path, fs.errs[i])
 			}
 			fields[i] = c.field
+			if fs.errs[i] != nil {
+				if fb == nil {
+					var err error
+					if fb, err = s.fallbackFields(f); err != nil {
+						return err
+					}
+				}
+				fld, ok := fb[c.name]
+				if !ok {
+					return fmt.Errorf("parquetconnector: %s: %w", s.path, fs.errs[i])
+				}
+				fields[i] = fld
+			}
 		}
 		sc = arrow.NewSchema(fields, &fs.meta)
 		return nil
@@ -381,6 +400,11 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (rr arra
 				return nil, fmt.Errorf("parquetconnector: %s: column %q: %w", s.path, name, connectors.ErrNoColumn)
 			}
 			sel = append(sel, i)
+		}
+	}
+	for _, i := range sel {
+		if needsFallback(pf, fs, i) {
+			return s.openFallback(ctx, f, sel, opts.Rows(), opts.Alloc())
 		}
 	}
 	fields := make([]arrow.Field, 0, len(sel))
