@@ -34,11 +34,10 @@
 //
 // Other nested columns (maps, structs, lists of lists or of groups) and
 // LZ4-compressed columns (LZ4_RAW and the Hadoop-framed LZ4) are read with
-// arrow-go's pqarrow instead: Schema reports pqarrow's Arrow type for such a
-// column (struct, map, list<struct>, …), and an Open that selects one reads
-// all of its selected columns with pqarrow, so their types are pqarrow's
-// and its batches may span row groups. A projection leaving such columns
-// out uses this package's decoder.
+// arrow-go's pqarrow instead (struct, map, list<struct>, …). A file with
+// such a column is read with pqarrow as a whole: Schema reports pqarrow's
+// types for every column and every Open reads with pqarrow, whatever it
+// selects, so the two agree; its batches may span row groups.
 //
 // ColumnStats marks statistics exact conservatively. NullCountExact is set
 // only for a non-zero null_count, because parquet-go decodes an absent

@@ -27,6 +27,19 @@ func needsFallback(pf *parquet.File, fs *fileSchema, i int) bool {
 	return checkCodecs(pf, fs.columns[i]) != nil
 }
 
+// fileNeedsFallback reports whether any column of the file is read with
+// pqarrow. Then every column is, whatever the projection, so that Schema
+// and Open give the same types for every column (pqarrow maps some flat
+// columns differently, e.g. a dictionary-encoded string as plain utf8).
+func fileNeedsFallback(pf *parquet.File, fs *fileSchema) bool {
+	for i := range fs.columns {
+		if needsFallback(pf, fs, i) {
+			return true
+		}
+	}
+	return false
+}
+
 // pqarrowFile opens the size bytes of f with arrow-go's Parquet reader; a
 // panic of that reader is an error wrapping ErrCorrupt.
 func pqarrowFile(path string, f io.ReaderAt, size int64, batch int, mem memory.Allocator) (fr *pqarrow.FileReader, err error) {

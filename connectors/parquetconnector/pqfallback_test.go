@@ -22,7 +22,7 @@ import (
 // TestNestedFallback reads a file another writer (pqarrow) wrote with a
 // struct, a map and a list of structs, LZ4_RAW compressed: the nested
 // columns come back as Arrow struct, map and list<struct> with their values,
-// and a projection of the flat column alone still uses this package's decoder.
+// also in projections of the flat column alone.
 func TestNestedFallback(t *testing.T) {
 	addr := arrow.StructOf(arrow.Field{Name: "city", Type: arrow.BinaryTypes.String, Nullable: true},
 		arrow.Field{Name: "zip", Type: arrow.PrimitiveTypes.Int32, Nullable: true})
@@ -100,5 +100,58 @@ func TestNestedFallback(t *testing.T) {
 		require.NoError(t, rr.Err())
 		rr.Release()
 		assert.Equal(t, rows, n)
+	}
+}
+
+// TestFallbackSchemaMatchesOpen: a file read with pqarrow (here LZ4_RAW,
+// with a dictionary-encoded string column, which this package's decoder
+// would map to a dictionary type) gives the same types from Schema as in
+// the batches of Open, for the whole file and for any projection, so that
+// rules compiled against Schema run on the batches.
+func TestFallbackSchemaMatchesOpen(t *testing.T) {
+	mem := memory.NewGoAllocator()
+	sc := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "status", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "at", Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, Nullable: true},
+	}, nil)
+	b := array.NewRecordBuilder(mem, sc)
+	defer b.Release()
+	for i := range 100 {
+		b.Field(0).(*array.Int64Builder).Append(int64(i))
+		b.Field(1).(*array.StringBuilder).Append([]string{"new", "paid", "shipped"}[i%3])
+		b.Field(2).(*array.TimestampBuilder).Append(arrow.Timestamp(int64(i) * 1e6))
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	tbl := array.NewTableFromRecords(sc, []arrow.RecordBatch{rec})
+	defer tbl.Release()
+	path := filepath.Join(t.TempDir(), "lz4.parquet")
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	props := pq.NewWriterProperties(pq.WithCompression(compress.Codecs.Lz4Raw), pq.WithDictionaryDefault(true))
+	require.NoError(t, pqarrow.WriteTable(tbl, f, 40, props, pqarrow.DefaultWriterProps()))
+	_ = f.Close()
+
+	src, err := NewSource(path)
+	require.NoError(t, err)
+	ctx := context.Background()
+	schema, err := src.Schema(ctx)
+	require.NoError(t, err)
+	for _, cols := range [][]string{nil, {"status"}, {"at", "id"}} {
+		rr, err := src.Open(ctx, connectors.ReadOptions{Columns: cols, BatchSize: 32, Allocator: arrowtest.Allocator(t)})
+		require.NoError(t, err)
+		n := 0
+		for rr.Next() {
+			got := rr.RecordBatch()
+			for c := range int(got.NumCols()) {
+				want := schema.Field(schema.FieldIndices(got.ColumnName(c))[0]).Type
+				assert.Truef(t, arrow.TypeEqual(want, got.Column(c).DataType()), "%v column %s: Schema says %s, batch has %s", cols, got.ColumnName(c), want, got.Column(c).DataType())
+			}
+			n += int(got.NumRows())
+		}
+		require.NoError(t, rr.Err())
+		rr.Release()
+		assert.Equal(t, 100, n)
 	}
 }

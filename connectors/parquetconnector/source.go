@@ -184,31 +184,34 @@ func (s *Source) withFileReader(ctx context.Context, fn func(f readerAtCloser, p
 }
 
 // Schema returns the Arrow schema of the file from its footer. Key-value
-// metadata of the file (except ARROW:schema) becomes schema metadata. A
-// nested column other than a list of primitives makes Schema fail with an error wrapping
-// connectors.ErrUnsupported that names the column; a projection leaving it
-// out can still be read with Open.
+// metadata of the file (except ARROW:schema) becomes schema metadata. When
+// any column of the file is read with pqarrow (a nested column other than a
+// list of primitives, or LZ4-compressed chunks), the types of every column
+// are pqarrow's, as Open then reads every column with it. A column neither
+// decoder maps makes Schema fail with an error wrapping
+// connectors.ErrUnsupported that names the column.
 func (s *Source) Schema(ctx context.Context) (*arrow.Schema, error) {
 	var sc *arrow.Schema
 	err := s.withFileReader(ctx, func(f readerAtCloser, pf *parquet.File) error {
 		fs := buildSchema(pf)
 		fields := make([]arrow.Field, len(fs.columns))
-		var fb map[string]arrow.Field
 		for i, c := range fs.columns {
 			if fs.errs[i] != nil && !needsFallback(pf, fs, i) {
 				return fmt.Errorf("parquetconnector: %s: %w", s.path, fs.errs[i])
 			}
 			fields[i] = c.field
-			if fs.errs[i] != nil {
-				if fb == nil {
-					var err error
-					if fb, err = s.fallbackFields(f); err != nil {
-						return err
-					}
-				}
+		}
+		if fileNeedsFallback(pf, fs) {
+			// Open reads every column of such a file with pqarrow, so
+			// the schema is pqarrow's for every column.
+			fb, err := s.fallbackFields(f)
+			if err != nil {
+				return err
+			}
+			for i, c := range fs.columns {
 				fld, ok := fb[c.name]
 				if !ok {
-					return fmt.Errorf("parquetconnector: %s: %w", s.path, fs.errs[i])
+					return corrupt(s.path, fmt.Errorf("column %q not in the Arrow schema", c.name))
 				}
 				fields[i] = fld
 			}
@@ -402,10 +405,8 @@ func (s *Source) Open(ctx context.Context, opts connectors.ReadOptions) (rr arra
 			sel = append(sel, i)
 		}
 	}
-	for _, i := range sel {
-		if needsFallback(pf, fs, i) {
-			return s.openFallback(ctx, f, sel, opts.Rows(), opts.Alloc())
-		}
+	if fileNeedsFallback(pf, fs) {
+		return s.openFallback(ctx, f, sel, opts.Rows(), opts.Alloc())
 	}
 	fields := make([]arrow.Field, 0, len(sel))
 	cols := make([]*colState, 0, len(sel))
