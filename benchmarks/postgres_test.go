@@ -138,4 +138,3 @@ func BenchmarkPostgresRead(b *testing.B) {
 		report(b)
 	})
 }
-
